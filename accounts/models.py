@@ -1,0 +1,61 @@
+"""The product's user: UUID key, unique e-mail and username, preferences."""
+
+import uuid
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+
+TRAINER_GROUP = "trainer"
+LANGUAGES = ("ja", "en")
+DEFAULT_PREFERENCES: dict[str, Any] = {"language": "ja", "default_partner": "同僚"}
+
+
+def normalise_email(email: str) -> str:
+    """Trimmed and lower-cased, so one address is one account whatever its spelling."""
+    return (email or "").strip().lower()
+
+
+class AccountManager(UserManager["User"]):
+    def get_by_natural_key(self, username: str | None) -> "User":
+        """Log in with a username or an e-mail address, case-insensitively."""
+        value = (username or "").strip()
+        if "@" in value:
+            return self.get(email=normalise_email(value))
+        return self.get(username__iexact=value)
+
+
+class User(AbstractUser):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField("email address", unique=True)
+    display_name = models.CharField(max_length=80, blank=True)
+    preferences = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects: ClassVar[AccountManager] = AccountManager()  # type: ignore[assignment]
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
+        ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.email = normalise_email(self.email)
+        super().save(*args, **kwargs)
+
+    @property
+    def language(self) -> str:
+        value = (self.preferences or {}).get("language", "ja")
+        return value if value in LANGUAGES else "ja"
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_trainer(self) -> bool:
+        return self.is_superuser or (self.is_staff and self.groups.filter(name=TRAINER_GROUP).exists())
