@@ -6,9 +6,21 @@ from typing import Any, ClassVar
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 TRAINER_GROUP = "trainer"
 LANGUAGES = ("ja", "en")
+# The conversation partners a learner can pick by default. The stored value is the Japanese
+# word the prompts use; the label is what the page shows in the reader's language.
+PARTNER_CHOICES: tuple[tuple[str, Any], ...] = (
+    ("同僚", _("Colleague")),
+    ("先輩", _("Senior colleague")),
+    ("上司", _("Boss")),
+    ("後輩", _("Junior colleague")),
+    ("取引先", _("Client")),
+)
+PARTNERS = tuple(value for value, _label in PARTNER_CHOICES)
+LANGUAGE_CHOICES: tuple[tuple[str, str], ...] = (("ja", "日本語"), ("en", "English"))
 DEFAULT_PREFERENCES: dict[str, Any] = {"language": "ja", "default_partner": "同僚"}
 
 
@@ -51,6 +63,11 @@ class User(AbstractUser):
     def language(self) -> str:
         value = (self.preferences or {}).get("language", "ja")
         return value if value in LANGUAGES else "ja"
+
+    @property
+    def default_partner(self) -> str:
+        value = (self.preferences or {}).get("default_partner", DEFAULT_PREFERENCES["default_partner"])
+        return value if value in PARTNERS else DEFAULT_PREFERENCES["default_partner"]
 
     @property
     def name(self) -> str:

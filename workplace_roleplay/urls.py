@@ -22,3 +22,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("django_prometheus.urls")),
 ]
+
+handler404 = "workplace_roleplay.api.not_found"
