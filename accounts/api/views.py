@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
 from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -189,8 +190,14 @@ class MeView(APIView):
         return Response(UserSerializer(user).data)
 
 
+class HistoryPagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
 class HistoryView(GenericAPIView):
     serializer_class = PracticeHistoryItemSerializer
+    pagination_class = HistoryPagination
 
     @extend_schema(
         tags=["users"],

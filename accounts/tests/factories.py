@@ -10,15 +10,17 @@ from accounts.models import DEFAULT_PREFERENCES, TRAINER_GROUP, User
 DEFAULT_PASSWORD = "correct-horse-battery"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     """A learner whose password is ``DEFAULT_PASSWORD``.
 
     ``UserFactory(trainer=True)`` makes a staff member of the trainer group;
-    ``UserFactory(password="...")`` sets another password.
+    ``UserFactory(password="...")`` sets another password. ``UserFactory.create(...)`` is the
+    same call, typed as returning a ``User`` for mypy.
     """
 
     class Meta:
         model = User
+
         skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"learner{n}")

@@ -33,20 +33,20 @@ def providers():
 
 
 def test_it_has_no_history_when_no_app_provides_any():
-    assert practice_history_for_user(UserFactory()) == []
+    assert practice_history_for_user(UserFactory.create()) == []
 
 
 def test_it_merges_every_provider_newest_first(providers):
     providers(lambda user: [_item("chat", 1), _item("chat", 5)])
     providers(lambda user: [_item("scenario", 3)])
 
-    history = practice_history_for_user(UserFactory())
+    history = practice_history_for_user(UserFactory.create())
 
     assert [item.id for item in history] == ["chat-5", "scenario-3", "chat-1"]
 
 
 def test_it_asks_providers_about_the_given_user_only(providers):
-    owner, other = UserFactory(), UserFactory()
+    owner, other = UserFactory.create(), UserFactory.create()
     providers(lambda user: [_item("chat", 2)] if user == owner else [])
 
     assert len(practice_history_for_user(owner)) == 1
@@ -60,11 +60,11 @@ def test_it_ignores_a_provider_registered_twice(providers):
     providers(provider)
     register_history_provider(provider)
 
-    assert len(practice_history_for_user(UserFactory())) == 1
+    assert len(practice_history_for_user(UserFactory.create())) == 1
 
 
 def test_it_finds_a_user_by_username_or_email_and_nobody_for_unknown_names():
-    user = UserFactory(username="Hanako", email="hanako@example.com")
+    user = UserFactory.create(username="Hanako", email="hanako@example.com")
 
     assert user_get_by_login("hanako") == user
     assert user_get_by_login("Hanako@Example.com") == user

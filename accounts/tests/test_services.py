@@ -31,7 +31,7 @@ def test_it_registers_a_learner_with_a_lower_cased_email_and_default_preferences
 
 
 def test_it_refuses_an_email_already_used_in_another_case():
-    UserFactory(email="taro@example.com")
+    UserFactory.create(email="taro@example.com")
 
     with pytest.raises(ValidationError) as excinfo:
         services.user_register(username="taro2", email="TARO@example.com", password=STRONG)
@@ -41,7 +41,7 @@ def test_it_refuses_an_email_already_used_in_another_case():
 
 
 def test_it_refuses_a_username_already_used_in_another_case():
-    UserFactory(username="Taro")
+    UserFactory.create(username="Taro")
 
     with pytest.raises(ValidationError) as excinfo:
         services.user_register(username="taro", email="new@example.com", password=STRONG)
@@ -66,7 +66,7 @@ def test_it_reports_every_bad_field_at_once():
 
 
 def test_it_updates_the_display_name_and_preferences_and_keeps_other_preferences():
-    user = UserFactory(preferences={"language": "ja", "default_partner": "同僚", "feedback": "detailed"})
+    user = UserFactory.create(preferences={"language": "ja", "default_partner": "同僚", "feedback": "detailed"})
 
     services.user_update(user=user, display_name=" 新しい名前 ", language="en", default_partner="上司")
 
@@ -77,7 +77,7 @@ def test_it_updates_the_display_name_and_preferences_and_keeps_other_preferences
 
 
 def test_it_refuses_an_unknown_language_or_partner_and_changes_nothing():
-    user = UserFactory()
+    user = UserFactory.create()
 
     with pytest.raises(ValidationError) as excinfo:
         services.user_update(user=user, language="fr", default_partner="社長")
@@ -88,7 +88,7 @@ def test_it_refuses_an_unknown_language_or_partner_and_changes_nothing():
 
 
 def test_it_deletes_the_account_and_revokes_its_refresh_tokens_with_the_right_password():
-    user = UserFactory()
+    user = UserFactory.create()
     services.user_tokens_create(user=user)
     services.user_tokens_create(user=user)
 
@@ -99,7 +99,7 @@ def test_it_deletes_the_account_and_revokes_its_refresh_tokens_with_the_right_pa
 
 
 def test_it_keeps_the_account_when_the_password_is_wrong():
-    user = UserFactory()
+    user = UserFactory.create()
 
     with pytest.raises(ValidationError) as excinfo:
         services.user_delete(user=user, password="not-my-password")
@@ -116,14 +116,14 @@ def _attempt(identifier: str, password: str, ip: str = "203.0.113.5") -> User:
 
 
 def test_it_logs_in_with_the_username_or_the_email_in_any_case():
-    user = UserFactory(username="Hanako", email="hanako@example.com")
+    user = UserFactory.create(username="Hanako", email="hanako@example.com")
 
     assert _attempt("hanako", DEFAULT_PASSWORD) == user
     assert _attempt("HANAKO@example.com", DEFAULT_PASSWORD) == user
 
 
 def test_it_refuses_a_wrong_password_or_an_unknown_name():
-    UserFactory(username="hanako")
+    UserFactory.create(username="hanako")
 
     with pytest.raises(services.InvalidCredentialsError):
         _attempt("hanako", "wrong-password")
@@ -133,7 +133,7 @@ def test_it_refuses_a_wrong_password_or_an_unknown_name():
 
 def test_it_locks_the_account_after_too_many_failures_even_for_the_right_password(settings):
     settings.LOGIN_MAX_FAILURES_PER_ACCOUNT = 3
-    UserFactory(username="hanako", email="hanako@example.com")
+    UserFactory.create(username="hanako", email="hanako@example.com")
 
     # Failures by username and by e-mail address count for the same account.
     for identifier in ("hanako", "hanako@example.com"):
@@ -151,7 +151,7 @@ def test_it_locks_the_account_after_too_many_failures_even_for_the_right_passwor
 def test_it_lets_the_account_in_again_once_the_lockout_has_passed(settings):
     settings.LOGIN_MAX_FAILURES_PER_ACCOUNT = 1
     settings.LOGIN_LOCKOUT_SECONDS = 1
-    user = UserFactory(username="hanako")
+    user = UserFactory.create(username="hanako")
     with pytest.raises(services.LoginLockedError):
         _attempt("hanako", "wrong-password")
 
@@ -162,7 +162,7 @@ def test_it_lets_the_account_in_again_once_the_lockout_has_passed(settings):
 
 def test_it_forgets_the_account_failures_after_a_successful_log_in(settings):
     settings.LOGIN_MAX_FAILURES_PER_ACCOUNT = 3
-    UserFactory(username="hanako")
+    UserFactory.create(username="hanako")
     for _ in range(2):
         with pytest.raises(services.InvalidCredentialsError):
             _attempt("hanako", "wrong-password")
@@ -176,7 +176,7 @@ def test_it_forgets_the_account_failures_after_a_successful_log_in(settings):
 
 def test_it_locks_a_client_address_that_tries_many_accounts(settings):
     settings.LOGIN_MAX_FAILURES_PER_IP = 3
-    user = UserFactory(username="hanako")
+    user = UserFactory.create(username="hanako")
     for name in ("a", "b", "c"):
         with pytest.raises((services.InvalidCredentialsError, services.LoginLockedError)):
             _attempt(name, "guess", ip="203.0.113.7")
@@ -216,7 +216,7 @@ def test_it_falls_back_to_remote_addr_when_the_proxy_header_is_missing_or_garbag
 
 def test_it_puts_a_demo_user_back_to_its_documented_password_and_role():
     spec = services.DEMO_USERS[1]
-    UserFactory(username=spec.username, is_staff=False)
+    UserFactory.create(username=spec.username, is_staff=False)
 
     user = services.demo_user_ensure(spec=spec)
 
