@@ -89,13 +89,21 @@ def _registration_errors(user: User, password: str) -> ErrorDict:
     return {field: field_errors for field, field_errors in errors.items() if field_errors}
 
 
-def user_register(*, username: str, email: str, password: str, display_name: str = "") -> User:
-    """Create a learner account. Raises ``ValidationError`` with one entry per bad field."""
+def user_register(
+    *, username: str, email: str, password: str, display_name: str = "", language: str | None = None
+) -> User:
+    """Create a learner account. Raises ``ValidationError`` with one entry per bad field.
+
+    ``language`` is the language the person signed up in; it becomes their preference.
+    """
+    preferences = dict(DEFAULT_PREFERENCES)
+    if language in LANGUAGES:
+        preferences["language"] = language
     user = User(
         username=username.strip(),
         email=normalise_email(email),
         display_name=display_name.strip(),
-        preferences=dict(DEFAULT_PREFERENCES),
+        preferences=preferences,
     )
     if errors := _registration_errors(user, password):
         raise ValidationError(errors)

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
@@ -65,6 +66,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 email=data["email"],
                 password=data["password1"],
                 display_name=data["display_name"],
+                language=get_language(),
             )
         except ValidationError as exc:
             form.add_service_errors(exc)

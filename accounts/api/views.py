@@ -7,6 +7,7 @@ about the caller only; no endpoint takes another user's id.
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import get_language
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
@@ -69,6 +70,7 @@ class RegisterView(PublicAuthView):
     @extend_schema(
         tags=["auth"],
         summary="Create an account",
+        description="The account's language is the request's (`Accept-Language`: ja or en; Japanese otherwise).",
         request=RegisterSerializer,
         responses={201: TokenPairSerializer, 400: FIELD_ERRORS},
     )
@@ -76,7 +78,7 @@ class RegisterView(PublicAuthView):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            user = services.user_register(**serializer.validated_data)
+            user = services.user_register(**serializer.validated_data, language=get_language())
         except DjangoValidationError as exc:
             raise as_drf_error(exc) from exc
         return Response(_tokens_for(user), status=status.HTTP_201_CREATED)

@@ -30,6 +30,14 @@ def test_it_registers_a_learner_with_a_lower_cased_email_and_default_preferences
     assert not stored.is_staff
 
 
+def test_it_keeps_the_language_the_learner_signed_up_in():
+    user = services.user_register(username="mary", email="mary@example.com", password=STRONG, language="en")
+    other = services.user_register(username="kim", email="kim@example.com", password=STRONG, language="ko")
+
+    assert user.language == "en"
+    assert other.language == "ja"
+
+
 def test_it_refuses_an_email_already_used_in_another_case():
     UserFactory.create(email="taro@example.com")
 

@@ -1,6 +1,6 @@
 import json
-from typing import Any
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -46,9 +46,17 @@ def test_it_registers_and_returns_the_user_with_working_tokens(api):
     assert response.status_code == 201
     data = response.json()
     assert data["user"]["email"] == "hanako@example.com"
-    assert data["user"]["preferences"] == {"language": "ja", "default_partner": "同僚"}
+    assert data["user"]["preferences"] == {"language": "en", "default_partner": "同僚"}
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {data['access']}")
     assert api.get(ME).json()["username"] == "hanako"
+
+
+def test_it_registers_a_japanese_account_when_the_app_asks_for_no_language():
+    body = {"username": "hanako", "email": "hanako@example.com", "password": STRONG}
+
+    response = APIClient().post(REGISTER, body, format="json")
+
+    assert response.json()["user"]["preferences"]["language"] == "ja"
 
 
 def test_it_refuses_a_duplicate_email_with_a_field_error(api):
