@@ -1,0 +1,255 @@
+"""The trainers' workshop: write, import, export, publish and try scenarios."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from scenarios import services
+from scenarios.forms import ScenarioAdminForm, ScenarioImportConfirmForm, ScenarioImportForm
+from scenarios.importer import ScenarioImportError, decode_upload, export_yaml
+from scenarios.models import FeedbackPoint, LearningPoint, Scenario, ScenarioConsent
+
+PENDING_IMPORT_SECONDS = 30 * 60
+
+
+def _is_trainer(request: HttpRequest) -> bool:
+    return bool(getattr(request.user, "is_trainer", False))
+
+
+class TrainerOnlyMixin:
+    """Only trainers (staff in the "trainer" group) and superusers may see or change scenarios."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _is_trainer(request) and super().has_module_permission(request)  # type: ignore[misc]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _is_trainer(request) and super().has_view_permission(request, obj)  # type: ignore[misc]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return _is_trainer(request) and super().has_add_permission(request, *args)  # type: ignore[misc]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _is_trainer(request) and super().has_change_permission(request, obj)  # type: ignore[misc]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _is_trainer(request) and super().has_delete_permission(request, obj)  # type: ignore[misc]
+
+
+class LearningPointInline(TrainerOnlyMixin, admin.TabularInline):
+    model = LearningPoint
+    fields = ("order", "text")
+    extra = 1
+    verbose_name_plural = _("Learning points (what the learner practises)")
+
+
+class FeedbackPointInline(TrainerOnlyMixin, admin.TabularInline):
+    model = FeedbackPoint
+    fields = ("order", "text")
+    extra = 1
+    verbose_name_plural = _("Feedback points (what the feedback looks at)")
+
+
+class TagFilter(admin.SimpleListFilter):
+    title = _("tag")
+    parameter_name = "tag"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        tags: set[str] = set()
+        for scenario_tags in Scenario.objects.values_list("tags", flat=True):
+            tags.update(str(tag) for tag in scenario_tags or [])
+        return [(tag, tag) for tag in sorted(tags)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        return queryset.filter(tags_text__contains=f"|{value}|") if value else queryset
+
+
+@admin.register(Scenario)
+class ScenarioAdmin(TrainerOnlyMixin, admin.ModelAdmin):
+    form = ScenarioAdminForm
+    inlines = (LearningPointInline, FeedbackPointInline)
+    list_display = (
+        "title",
+        "difficulty",
+        "category",
+        "published",
+        "sensitive",
+        "tag_list",
+        "updated_at",
+        "last_editor",
+        "try_link",
+    )
+    list_filter = ("difficulty", "category", TagFilter, "published", "sensitive")
+    search_fields = ("title", "title_en", "description", "description_en", "tags_text", "slug")
+    list_per_page = 50
+    readonly_fields = ("author", "last_editor", "created_at", "updated_at", "try_link")
+    prepopulated_fields = {"slug": ("title_en",)}
+    actions = ("publish_selected", "unpublish_selected", "duplicate_selected", "export_selected")
+    change_list_template = "admin/scenarios/scenario/change_list.html"
+    fieldsets = (
+        (None, {"fields": ("title", "title_en", "slug", "description", "description_en")}),
+        (_("Catalog"), {"fields": ("category", "difficulty", "tags")}),
+        (
+            _("Roles and situation"),
+            {"fields": ("ai_role", "learner_role", "personality", "speaking_style", "situation", "opening_line")},
+        ),
+        (_("Publishing"), {"fields": ("published", "sensitive", "try_link")}),
+        (_("Advanced"), {"classes": ("collapse",), "fields": ("persona_hint", "settings")}),
+        (_("History"), {"fields": ("author", "last_editor", "created_at", "updated_at")}),
+    )
+
+    @admin.display(description=_("tags"))
+    def tag_list(self, obj: Scenario) -> str:
+        return ", ".join(obj.tags or [])
+
+    @admin.display(description=_("Try it"))
+    def try_link(self, obj: Scenario) -> str:
+        if obj.pk is None:
+            return "—"
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', obj.get_absolute_url(), _("Try it"))
+
+    def save_model(self, request: HttpRequest, obj: Scenario, form: ModelForm, change: bool) -> None:
+        services.scenario_saved_by(scenario=obj, user=request.user, created=not change)
+        super().save_model(request, obj, form, change)
+
+    # --- Actions ---------------------------------------------------------------------------
+
+    @admin.action(description=_("Publish selected scenarios"), permissions=["change"])
+    def publish_selected(self, request: HttpRequest, queryset: QuerySet[Scenario]) -> None:
+        for scenario in queryset:
+            services.scenario_publish(scenario=scenario, user=request.user)
+        count = queryset.count()
+        self.message_user(request, ngettext("%d scenario published.", "%d scenarios published.", count) % count)
+
+    @admin.action(description=_("Unpublish selected scenarios (back to draft)"), permissions=["change"])
+    def unpublish_selected(self, request: HttpRequest, queryset: QuerySet[Scenario]) -> None:
+        for scenario in queryset:
+            services.scenario_unpublish(scenario=scenario, user=request.user)
+        count = queryset.count()
+        self.message_user(request, ngettext("%d scenario unpublished.", "%d scenarios unpublished.", count) % count)
+
+    @admin.action(description=_("Duplicate selected scenarios as drafts"), permissions=["add"])
+    def duplicate_selected(self, request: HttpRequest, queryset: QuerySet[Scenario]) -> None:
+        copies = [services.scenario_duplicate(scenario=scenario, user=request.user) for scenario in queryset]
+        count = len(copies)
+        self.message_user(request, ngettext("%d copy created.", "%d copies created.", count) % count)
+
+    @admin.action(description=_("Export selected scenarios as YAML"), permissions=["view"])
+    def export_selected(self, request: HttpRequest, queryset: QuerySet[Scenario]) -> HttpResponse:
+        scenarios = queryset.prefetch_related("learning_points", "feedback_points").order_by("slug")
+        response = HttpResponse(export_yaml(scenarios), content_type="application/x-yaml; charset=utf-8")
+        filename = f"scenarios-{timezone.localdate():%Y%m%d}.yaml"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    # --- YAML import -----------------------------------------------------------------------
+
+    def get_urls(self) -> list[URLPattern]:  # type: ignore[override]
+        extra = [
+            path("import/", self.admin_site.admin_view(self.import_view), name="scenarios_scenario_import"),
+            path(
+                "import/confirm/",
+                self.admin_site.admin_view(self.import_confirm_view),
+                name="scenarios_scenario_import_confirm",
+            ),
+        ]
+        return extra + super().get_urls()  # type: ignore[operator]
+
+    def _can_import(self, request: HttpRequest) -> bool:
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def _render_import(self, request: HttpRequest, template: str, **context: Any) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import scenarios from YAML"),
+            **context,
+        }
+        return TemplateResponse(request, f"admin/scenarios/scenario/{template}", context)
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload a file and see what it would create and update."""
+        if not self._can_import(request):
+            raise PermissionDenied
+        form = ScenarioImportForm(request.POST or None, request.FILES or None)
+        if request.method != "POST" or not form.is_valid():
+            return self._render_import(request, "import_form.html", form=form)
+        upload = form.cleaned_data["file"]
+        try:
+            source = decode_upload(upload.name, upload.read())
+            result = services.scenario_import(sources=[source], dry_run=True)
+        except ScenarioImportError as exc:
+            return self._render_import(request, "import_form.html", form=form, problems=exc.problems)
+        token = secrets.token_urlsafe(24)
+        pending = {"user": str(request.user.pk), "name": source.name, "text": source.text}
+        cache.set(_pending_key(token), {**pending, "publish": form.cleaned_data["publish"]}, PENDING_IMPORT_SECONDS)
+        confirm = ScenarioImportConfirmForm(initial={"token": token})
+        return self._render_import(
+            request,
+            "import_preview.html",
+            result=result,
+            confirm=confirm,
+            source_name=source.name,
+            publish=form.cleaned_data["publish"],
+        )
+
+    def import_confirm_view(self, request: HttpRequest) -> HttpResponse:
+        """Write the previewed import, all or nothing."""
+        if not self._can_import(request) or request.method != "POST":
+            raise PermissionDenied
+        changelist = reverse("admin:scenarios_scenario_changelist")
+        form = ScenarioImportConfirmForm(request.POST)
+        pending = cache.get(_pending_key(form.data.get("token", ""))) if form.is_valid() else None
+        if not pending or pending.get("user") != str(request.user.pk):
+            self.message_user(request, _("That preview has expired. Upload the file again."), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:scenarios_scenario_import"))
+        cache.delete(_pending_key(form.cleaned_data["token"]))
+        try:
+            result = services.scenario_import(
+                sources=[decode_upload(pending["name"], pending["text"].encode())],
+                user=request.user,
+                publish=bool(pending["publish"]),
+            )
+        except ScenarioImportError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:scenarios_scenario_import"))
+        created, updated = len(result.created), len(result.updated)
+        text = _("Imported %(name)s: %(created)d created, %(updated)d updated.") % {
+            "name": pending["name"],
+            "created": created,
+            "updated": updated,
+        }
+        self.message_user(request, text, messages.SUCCESS)
+        return HttpResponseRedirect(changelist)
+
+
+def _pending_key(token: str) -> str:
+    return f"scenarios:admin-import:{token}"
+
+
+@admin.register(ScenarioConsent)
+class ScenarioConsentAdmin(TrainerOnlyMixin, admin.ModelAdmin):
+    list_display = ("scenario", "user", "consented_at")
+    list_filter = ("scenario__category",)
+    search_fields = ("scenario__title", "user__username", "user__email")
+    readonly_fields = ("user", "scenario", "consented_at")
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,539 @@
+"""Scenario files: read, validate and plan an import; write the product's own YAML shape.
+
+Three shapes are read (see README "Scenarios for trainers"):
+
+* the product's own: ``scenarios:`` — a list of mappings with ``slug`` and the explicit fields;
+* one scenario per file (``title``, ``role_info``, ``character_setting``, ...): the slug is
+  derived from the file name;
+* a list under ``scenarios:`` whose items carry ``id``, ``ai_role``, ``user_role``,
+  ``initial_situation``: the slug is the ``id``.
+
+Parsing never touches the database; ``plan_import`` compares with what is stored, and
+``scenarios.services.scenario_import`` writes the plan in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from django.utils.text import slugify
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
+
+from scenarios.models import CATEGORY_JA, DIFFICULTY_JA, Category, Difficulty, Scenario
+
+MAX_FILE_BYTES = 1024 * 1024
+YAML_SUFFIXES = (".yaml", ".yml")
+HARASSMENT_WORDS = ("ハラスメント", "セクハラ", "パワハラ", "グレーゾーン", "harassment")
+SENSITIVE_FILE_WORDS = ("harassment", "gray_zone", "grayzone", "gray-zone", "ハラスメント")
+LEARNER_SPEAKERS = frozenset({"あなた", "自分", "私"})
+SCENARIO_FIELDS = (
+    "title",
+    "title_en",
+    "description",
+    "description_en",
+    "category",
+    "difficulty",
+    "tags",
+    "ai_role",
+    "learner_role",
+    "personality",
+    "speaking_style",
+    "situation",
+    "opening_line",
+    "persona_hint",
+    "sensitive",
+    "settings",
+)
+
+
+# --- Errors ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    source: str
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.field}: {self.reason}"
+
+
+class ScenarioImportError(Exception):
+    """A file could not be imported; nothing was written. Carries every problem found."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(problem) for problem in self.problems))
+
+    @classmethod
+    def one(cls, source: str, field_name: str, reason: str) -> ScenarioImportError:
+        return cls([Problem(source, field_name, reason)])
+
+
+# --- Field types -----------------------------------------------------------------------------
+
+_DIFFICULTY_WORDS = {
+    **{label: value for value, label in DIFFICULTY_JA.items()},
+    **{value: value for value in Difficulty.values},
+}
+_CATEGORY_WORDS = {
+    **{label: value for value, label in CATEGORY_JA.items()},
+    **{value: value for value in Category.values},
+    **{str(label).lower(): value for value, label in Category.choices},
+}
+_CATEGORY_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (Category.HARASSMENT, HARASSMENT_WORDS),
+    (Category.COMPLAINTS, ("クレーム", "苦情")),
+    (Category.NEGOTIATION, ("交渉",)),
+    (Category.REMOTE_WORK, ("リモート", "テレワーク", "在宅")),
+    (Category.MEETINGS, ("会議", "ミーティング", "打ち合わせ")),
+    (Category.ONE_ON_ONE, ("1on1", "フィードバック", "面談")),
+    (Category.REPORTING, ("報連相", "報告", "連絡", "相談")),
+    (Category.REQUESTS, ("依頼", "断り", "断る", "お願い")),
+    (Category.RELATIONSHIPS, ("雑談", "飲み会", "懇親会", "関係づくり")),
+)
+
+
+def _difficulty(value: object) -> str:
+    key = str(value).strip().lower() if value is not None else ""
+    if key in _DIFFICULTY_WORDS:
+        return str(_DIFFICULTY_WORDS[key])
+    raise ValueError(f"unknown difficulty {value!r}: use 初級, 中級, 上級 or beginner, intermediate, advanced")
+
+
+def _category(value: object) -> str | None:
+    if value is None or str(value).strip() == "":
+        return None
+    key = str(value).strip()
+    found = _CATEGORY_WORDS.get(key) or _CATEGORY_WORDS.get(key.lower())
+    if found is None:
+        raise ValueError(f"unknown category {value!r}: use one of {', '.join(CATEGORY_JA.values())}")
+    return str(found)
+
+
+def _string_list(value: object) -> object:
+    if isinstance(value, str):
+        return [value]
+    return [] if value is None else value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+Required = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Point = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Slug = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[-\w]+$", max_length=100)]
+DifficultyValue = Annotated[str, BeforeValidator(_difficulty)]
+CategoryValue = Annotated[str | None, BeforeValidator(_category)]
+Tags = Annotated[
+    list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]],
+    BeforeValidator(_string_list),
+]
+Points = Annotated[list[Point], BeforeValidator(_string_list), Field(min_length=1, max_length=20)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+
+
+class ScenarioData(_Strict):
+    """One scenario in the product's own shape (also what every other shape becomes)."""
+
+    slug: Slug
+    title: Line
+    title_en: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    description: Required
+    description_en: Text = ""
+    category: CategoryValue = None
+    difficulty: DifficultyValue
+    tags: Tags = []
+    ai_role: Line
+    learner_role: Line
+    personality: Text = ""
+    speaking_style: Text = ""
+    situation: Required
+    opening_line: Text = ""
+    learning_points: Points
+    feedback_points: Points
+    persona_hint: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    sensitive: bool = False
+    published: bool | None = None
+    settings: dict[str, Any] = {}
+
+
+class _CharacterSetting(_Lenient):
+    personality: Text = ""
+    speaking_style: Text = ""
+    situation: Required
+    initial_approach: Text = ""
+
+
+class _OnePerFile(_Lenient):
+    title: Line
+    description: Required
+    difficulty: DifficultyValue
+    tags: Tags = []
+    category: Text = ""
+    role_info: Required
+    character_setting: _CharacterSetting
+    learning_points: Points
+    feedback_points: Points
+
+
+class _ListItem(_Lenient):
+    id: Slug
+    title: Line
+    description: Required
+    difficulty: DifficultyValue
+    tags: Tags = []
+    category: Text = ""
+    ai_role: Line
+    user_role: Line
+    initial_situation: Required
+    learning_points: Points
+    feedback_points: Points
+
+
+# --- Text clean-up for the upstream shapes ---------------------------------------------------
+
+_GAP_BETWEEN_WIDE = re.compile(r"(?<=[^\x00-\x7f])[ \t]+(?=[^\x00-\x7f])")
+_WRAP_BETWEEN_WIDE = re.compile(r"(?<=[^\x00-\x7f])[ \t]*\n[ \t]*(?=[^\x00-\x7f])")
+_SPOKEN = re.compile(r"([^\s「」:：]+)\s*[:：]\s*「([^」]*)」")
+_ROLE_INFO = re.compile(r"^AIは(?P<ai>.+?)役[、，,]\s*あなたは(?P<learner>.+?)。?$")
+
+
+def tidy(text: str, *, unwrap: bool = False) -> str:
+    """Joins lines YAML folded with a space (or, with ``unwrap``, kept) in the middle of Japanese text."""
+    text = text.strip()
+    if unwrap:
+        text = _WRAP_BETWEEN_WIDE.sub("", text)
+    return _GAP_BETWEEN_WIDE.sub("", text)
+
+
+def split_role_info(role_info: str) -> tuple[str, str]:
+    """``AIは上司役、あなたは新入社員`` → (``上司``, ``新入社員``)."""
+    match = _ROLE_INFO.match(tidy(role_info))
+    if match is None:
+        return tidy(role_info), "あなた自身"
+    return match["ai"].strip(), match["learner"].strip()
+
+
+def split_opening(text: str) -> tuple[str, str]:
+    """(the partner's first line, the scripted exchange if the text is a dialogue)."""
+    text = tidy(text)
+    spoken = _SPOKEN.findall(text)
+    if not spoken:
+        if text.startswith("「") and text.endswith("」") and text.count("「") == 1:
+            text = text[1:-1]
+        return tidy(text), ""
+    speaker, words = spoken[0]
+    exchange = text if len(spoken) > 1 or speaker in LEARNER_SPEAKERS else ""
+    return ("" if speaker in LEARNER_SPEAKERS else tidy(words)), exchange
+
+
+def _mentions_harassment(*texts: str) -> bool:
+    return any(word in text.lower() for text in texts for word in HARASSMENT_WORDS)
+
+
+def infer_category(*texts: str) -> str:
+    """The category a scenario most likely belongs to, from its category text, tags and title."""
+    for category, words in _CATEGORY_KEYWORDS:
+        if any(word.lower() in text.lower() for text in texts for word in words):
+            return str(category)
+    return str(Category.OTHER)
+
+
+def _upstream_category(category: str, tags: list[str], title: str) -> tuple[str, list[str]]:
+    """Category and tags for an upstream scenario; an unknown category text is kept as a tag."""
+    try:
+        known = _category(category)
+    except ValueError:
+        known = None
+    if known:
+        return known, tags
+    extra_tags = [category] if category and category not in tags else []
+    return infer_category(category, *tags, title), [*tags, *extra_tags]
+
+
+# --- Reading files ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    text: str
+
+
+def _location(loc: Sequence[int | str], prefix: str = "") -> str:
+    out = prefix
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(file)"
+
+
+def _problems(source: str, error: ValidationError, prefix: str = "") -> list[Problem]:
+    problems = []
+    for item in error.errors():
+        reason = str(item["msg"]).removeprefix("Value error, ")
+        problems.append(Problem(source, _location(item["loc"], prefix), reason))
+    return problems
+
+
+def load_yaml(source: Source) -> Any:
+    """``yaml.safe_load`` only; a syntax error names the line."""
+    try:
+        return yaml.safe_load(source.text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "(yaml)"
+        problem = getattr(exc, "problem", None) or "could not be parsed"
+        raise ScenarioImportError.one(source.name, where, f"invalid YAML: {problem}") from exc
+
+
+def _file_is_sensitive(name: str) -> bool:
+    stem = Path(name).stem.lower()
+    return any(word in stem for word in SENSITIVE_FILE_WORDS)
+
+
+def _slug_from_file_name(name: str) -> str:
+    slug = slugify(Path(name).stem, allow_unicode=True)[:100]
+    return slug or "scenario-" + hashlib.sha256(name.encode()).hexdigest()[:10]
+
+
+def _finish(values: dict[str, Any], source: Source, prefix: str) -> ScenarioData:
+    """Validate the product-shape values, then mark harassment content sensitive."""
+    try:
+        data = ScenarioData.model_validate(values)
+    except ValidationError as exc:
+        raise ScenarioImportError(_problems(source.name, exc, prefix)) from exc
+    if data.category is None:
+        data.category = infer_category(*data.tags, data.title)
+    if data.category == Category.HARASSMENT or _mentions_harassment(*data.tags) or _file_is_sensitive(source.name):
+        data.sensitive = True
+    return data
+
+
+def _from_one_per_file(document: dict[str, Any], source: Source) -> ScenarioData:
+    try:
+        raw = _OnePerFile.model_validate(document)
+    except ValidationError as exc:
+        raise ScenarioImportError(_problems(source.name, exc)) from exc
+    character = raw.character_setting
+    ai_role, learner_role = split_role_info(raw.role_info)
+    opening, exchange = split_opening(character.initial_approach)
+    category, tags = _upstream_category(raw.category, raw.tags, raw.title)
+    values = {
+        "slug": _slug_from_file_name(source.name),
+        "title": tidy(raw.title),
+        "description": tidy(raw.description),
+        "category": category,
+        "difficulty": raw.difficulty,
+        "tags": tags,
+        "ai_role": ai_role,
+        "learner_role": learner_role,
+        "personality": tidy(character.personality),
+        "speaking_style": character.speaking_style,
+        "situation": tidy(character.situation),
+        "opening_line": opening,
+        "learning_points": [tidy(point) for point in raw.learning_points],
+        "feedback_points": [tidy(point) for point in raw.feedback_points],
+        "sensitive": _mentions_harassment(raw.category),
+        "settings": {"opening_exchange": exchange} if exchange else {},
+    }
+    return _finish(values, source, "")
+
+
+def _from_list_item(item: dict[str, Any], source: Source, prefix: str) -> ScenarioData:
+    try:
+        raw = _ListItem.model_validate(item)
+    except ValidationError as exc:
+        raise ScenarioImportError(_problems(source.name, exc, prefix)) from exc
+    category, tags = _upstream_category(raw.category, raw.tags, raw.title)
+    if _file_is_sensitive(source.name) and not raw.category:
+        category = str(Category.HARASSMENT)
+    values = {
+        "slug": raw.id,
+        "title": tidy(raw.title),
+        "description": tidy(raw.description),
+        "category": category,
+        "difficulty": raw.difficulty,
+        "tags": tags,
+        "ai_role": tidy(raw.ai_role),
+        "learner_role": tidy(raw.user_role),
+        "situation": tidy(raw.initial_situation, unwrap=True),
+        "learning_points": [tidy(point) for point in raw.learning_points],
+        "feedback_points": [tidy(point) for point in raw.feedback_points],
+        "sensitive": _mentions_harassment(raw.category),
+    }
+    return _finish(values, source, prefix)
+
+
+def _from_list(items: object, source: Source) -> list[ScenarioData]:
+    if not isinstance(items, list) or not items:
+        raise ScenarioImportError.one(source.name, "scenarios", "expected a non-empty list of scenarios")
+    parsed: list[ScenarioData] = []
+    problems: list[Problem] = []
+    for index, item in enumerate(items):
+        prefix = f"scenarios[{index}]"
+        try:
+            parsed.append(_from_item(item, source, prefix))
+        except ScenarioImportError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ScenarioImportError(problems)
+    return parsed
+
+
+def _from_item(item: object, source: Source, prefix: str) -> ScenarioData:
+    if not isinstance(item, dict):
+        raise ScenarioImportError.one(source.name, prefix, "expected a mapping (title, description, ...)")
+    if "slug" in item:
+        return _finish(item, source, prefix)
+    if "id" in item:
+        return _from_list_item(item, source, prefix)
+    raise ScenarioImportError.one(source.name, f"{prefix}.slug", "missing: every scenario needs a slug (or an id)")
+
+
+def parse_source(source: Source) -> list[ScenarioData]:
+    """Every scenario in one file, validated; raises ``ScenarioImportError`` naming the problems."""
+    document = load_yaml(source)
+    if document is None:
+        raise ScenarioImportError.one(source.name, "(file)", "the file is empty")
+    if not isinstance(document, dict):
+        raise ScenarioImportError.one(source.name, "(file)", "expected a mapping at the top level")
+    if "scenarios" in document:
+        return _from_list(document["scenarios"], source)
+    return [_from_one_per_file(document, source)]
+
+
+def read_paths(paths: Iterable[str | Path]) -> list[Source]:
+    """Sources from files and folders (a folder contributes its *.yaml / *.yml files)."""
+    sources: list[Source] = []
+    for path in map(Path, paths):
+        files = sorted(p for p in path.iterdir() if p.suffix in YAML_SUFFIXES) if path.is_dir() else [path]
+        for file in files:
+            try:
+                sources.append(Source(file.name, file.read_text(encoding="utf-8-sig")))
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ScenarioImportError.one(str(file), "(file)", f"cannot be read: {exc}") from exc
+    return sources
+
+
+def decode_upload(name: str, content: bytes) -> Source:
+    """A source from uploaded bytes: size-limited, UTF-8."""
+    if len(content) > MAX_FILE_BYTES:
+        raise ScenarioImportError.one(name, "(file)", f"larger than {MAX_FILE_BYTES // 1024} KiB")
+    try:
+        return Source(name, content.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ScenarioImportError.one(name, "(file)", "not UTF-8 text") from exc
+
+
+# --- Planning --------------------------------------------------------------------------------
+
+
+@dataclass
+class PlannedScenario:
+    data: ScenarioData
+    source: str
+    action: Literal["create", "update"]
+    changes: list[str] = field(default_factory=list)
+
+    @property
+    def slug(self) -> str:
+        return self.data.slug
+
+
+def parse_sources(sources: Iterable[Source]) -> list[tuple[str, ScenarioData]]:
+    """Every scenario of every source, or one error listing the problems of all files."""
+    parsed: list[tuple[str, ScenarioData]] = []
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for source in sources:
+        try:
+            items = parse_source(source)
+        except ScenarioImportError as exc:
+            problems.extend(exc.problems)
+            continue
+        for data in items:
+            if data.slug in seen:
+                reason = f"key {data.slug!r} is used twice (also in {seen[data.slug]})"
+                problems.append(Problem(source.name, "slug", reason))
+            seen[data.slug] = source.name
+            parsed.append((source.name, data))
+    if problems:
+        raise ScenarioImportError(problems)
+    return parsed
+
+
+def scenario_values(data: ScenarioData) -> dict[str, Any]:
+    """The model field values a scenario gets from its data (points and publishing aside)."""
+    return {name: getattr(data, name) for name in SCENARIO_FIELDS}
+
+
+def _changes(scenario: Scenario, data: ScenarioData) -> list[str]:
+    changed = [name for name, value in scenario_values(data).items() if getattr(scenario, name) != value]
+    if scenario.learning_point_texts() != data.learning_points:
+        changed.append("learning_points")
+    if scenario.feedback_point_texts() != data.feedback_points:
+        changed.append("feedback_points")
+    return changed
+
+
+def plan_import(parsed: Iterable[tuple[str, ScenarioData]]) -> list[PlannedScenario]:
+    """What an import would create and update (nothing is written)."""
+    items = list(parsed)
+    existing = Scenario.objects.prefetch_related("learning_points", "feedback_points").in_bulk(
+        [data.slug for _, data in items], field_name="slug"
+    )
+    plan: list[PlannedScenario] = []
+    for source, data in items:
+        stored = existing.get(data.slug)
+        if stored is None:
+            plan.append(PlannedScenario(data=data, source=source, action="create"))
+        else:
+            plan.append(PlannedScenario(data=data, source=source, action="update", changes=_changes(stored, data)))
+    return plan
+
+
+# --- Export ----------------------------------------------------------------------------------
+
+
+class _ExportDumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_ExportDumper.add_representer(str, _represent_str)
+
+
+def scenario_document(scenario: Scenario) -> dict[str, Any]:
+    """One scenario in the product's import shape."""
+    document: dict[str, Any] = {"slug": scenario.slug}
+    for name in SCENARIO_FIELDS:
+        value = getattr(scenario, name)
+        document[name] = str(value) if isinstance(value, str) else value
+    document["learning_points"] = scenario.learning_point_texts()
+    document["feedback_points"] = scenario.feedback_point_texts()
+    document["published"] = scenario.published
+    return document
+
+
+def export_yaml(scenarios: Iterable[Scenario]) -> str:
+    """YAML that ``manage.py import_scenarios`` and the admin import read back unchanged."""
+    documents = [scenario_document(scenario) for scenario in scenarios]
+    return yaml.dump({"scenarios": documents}, Dumper=_ExportDumper, allow_unicode=True, sort_keys=False, width=1000)

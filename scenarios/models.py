@@ -1,0 +1,232 @@
+"""Scenarios: what a learner rehearses, written and published by trainers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings as django_settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from workplace_roleplay.llm.prompts import Persona
+
+NEW_FOR_DAYS = 14
+
+
+class Difficulty(models.TextChoices):
+    BEGINNER = "beginner", _("Beginner")
+    INTERMEDIATE = "intermediate", _("Intermediate")
+    ADVANCED = "advanced", _("Advanced")
+
+
+class Category(models.TextChoices):
+    REPORTING = "reporting", _("Reporting and consulting")
+    REQUESTS = "requests", _("Asking and saying no")
+    COMPLAINTS = "complaints", _("Handling complaints")
+    NEGOTIATION = "negotiation", _("Negotiation")
+    ONE_ON_ONE = "one_on_one", _("1on1 and feedback")
+    MEETINGS = "meetings", _("Meetings")
+    REMOTE_WORK = "remote_work", _("Remote work")
+    HARASSMENT = "harassment", _("Harassment prevention")
+    RELATIONSHIPS = "relationships", _("Small talk and relationships")
+    OTHER = "other", _("Other")
+
+
+# The Japanese names trainers write in files and see on Japanese pages.
+CATEGORY_JA: dict[str, str] = {
+    Category.REPORTING: "報連相",
+    Category.REQUESTS: "依頼と断り",
+    Category.COMPLAINTS: "クレーム対応",
+    Category.NEGOTIATION: "交渉",
+    Category.ONE_ON_ONE: "1on1・フィードバック",
+    Category.MEETINGS: "会議",
+    Category.REMOTE_WORK: "リモートワーク",
+    Category.HARASSMENT: "ハラスメント防止",
+    Category.RELATIONSHIPS: "雑談・関係づくり",
+    Category.OTHER: "その他",
+}
+DIFFICULTY_JA: dict[str, str] = {
+    Difficulty.BEGINNER: "初級",
+    Difficulty.INTERMEDIATE: "中級",
+    Difficulty.ADVANCED: "上級",
+}
+
+
+def _english_active() -> bool:
+    return (translation.get_language() or "ja").startswith("en")
+
+
+class Scenario(models.Model):
+    slug = models.SlugField(
+        _("key"),
+        max_length=100,
+        unique=True,
+        allow_unicode=True,
+        help_text=_("Stable key used by YAML import and export; re-importing a file with this key updates it."),
+    )
+    title = models.CharField(_("title (Japanese)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    description = models.TextField(_("description (Japanese)"))
+    description_en = models.TextField(_("description (English)"), blank=True)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices, default=Category.OTHER)
+    difficulty = models.CharField(
+        _("difficulty"), max_length=12, choices=Difficulty.choices, default=Difficulty.BEGINNER
+    )
+    tags = models.JSONField(_("tags"), default=list, blank=True, help_text=_("A list of short words."))
+    tags_text = models.TextField(editable=False, blank=True, default="")
+    ai_role = models.CharField(_("AI role"), max_length=200, help_text=_("Who the AI partner plays."))
+    learner_role = models.CharField(_("learner role"), max_length=200, help_text=_("Who the learner is."))
+    personality = models.TextField(_("personality"), blank=True)
+    speaking_style = models.TextField(_("speaking style"), blank=True)
+    situation = models.TextField(_("situation"))
+    opening_line = models.TextField(
+        _("opening line"), blank=True, help_text=_("The partner's first words, in character.")
+    )
+    persona_hint = models.CharField(
+        _("persona hint"), max_length=200, blank=True, help_text=_("Optional hint for the partner's voice.")
+    )
+    sensitive = models.BooleanField(
+        _("sensitive content"),
+        default=False,
+        help_text=_("Harassment-prevention content: learners confirm before they start."),
+    )
+    published = models.BooleanField(_("published"), default=False, help_text=_("Drafts are invisible to learners."))
+    author = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="authored_scenarios",
+    )
+    last_editor = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL,
+        verbose_name=_("last editor"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="edited_scenarios",
+    )
+    settings = models.JSONField(_("other settings"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    if TYPE_CHECKING:
+        learning_points: models.Manager[LearningPoint]
+        feedback_points: models.Manager[FeedbackPoint]
+
+    class Meta:
+        ordering = ("-updated_at",)
+        verbose_name = _("scenario")
+        verbose_name_plural = _("scenarios")
+        indexes = [models.Index(fields=["published", "difficulty", "category"], name="scenario_catalog_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.tags = [str(tag).strip() for tag in (self.tags or []) if str(tag).strip()]
+        self.tags_text = "".join(f"|{tag}" for tag in self.tags) + "|" if self.tags else ""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "tags" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "tags_text"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("scenarios:detail", args=[self.pk])
+
+    @property
+    def display_title(self) -> str:
+        return self.title_en if _english_active() and self.title_en else self.title
+
+    @property
+    def display_description(self) -> str:
+        return self.description_en if _english_active() and self.description_en else self.description
+
+    @property
+    def is_new(self) -> bool:
+        return self.created_at is not None and self.created_at >= timezone.now() - timedelta(days=NEW_FOR_DAYS)
+
+    def learning_point_texts(self) -> list[str]:
+        return [point.text for point in self.learning_points.all()]
+
+    def feedback_point_texts(self) -> list[str]:
+        return [point.text for point in self.feedback_points.all()]
+
+    def persona_fields(self, *, language: str = "ja") -> dict[str, str]:
+        """What the partner's system prompt is built from (server-side data only)."""
+        lines = [f"シナリオ: {self.title}", self.description.strip()]
+        if points := self.learning_point_texts():
+            lines.append("学習者が練習すること: " + " / ".join(points))
+        if self.opening_line:
+            lines.append(f"最初の一言: {self.opening_line}")
+        if exchange := str((self.settings or {}).get("opening_exchange", "")):
+            lines.append(f"会話の始まり方の例: {exchange}")
+        if self.persona_hint:
+            lines.append(f"人物像・声のヒント: {self.persona_hint}")
+        return {
+            "role": self.ai_role,
+            "learner_role": self.learner_role,
+            "personality": self.personality,
+            "speaking_style": self.speaking_style,
+            "situation": self.situation,
+            "name": str((self.settings or {}).get("partner_name", "")),
+            "language": language if language in ("ja", "en") else "ja",
+            "instructions": "\n".join(line for line in lines if line),
+        }
+
+    def as_persona(self, *, language: str = "ja") -> Persona:
+        """The scenario as the LLM gateway's ``Persona``."""
+        from workplace_roleplay.llm.prompts import Persona
+
+        return Persona(**self.persona_fields(language=language))
+
+
+class ScenarioPoint(models.Model):
+    text = models.CharField(_("text"), max_length=300)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ("order", "id")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class LearningPoint(ScenarioPoint):
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="learning_points")
+
+    class Meta(ScenarioPoint.Meta):
+        verbose_name = _("learning point")
+        verbose_name_plural = _("learning points")
+
+
+class FeedbackPoint(ScenarioPoint):
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="feedback_points")
+
+    class Meta(ScenarioPoint.Meta):
+        verbose_name = _("feedback point")
+        verbose_name_plural = _("feedback points")
+
+
+class ScenarioConsent(models.Model):
+    """A learner confirmed they want to practise a sensitive scenario."""
+
+    user = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scenario_consents"
+    )
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="consents")
+    consented_at = models.DateTimeField(_("consented at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("scenario consent")
+        verbose_name_plural = _("scenario consents")
+        constraints = [models.UniqueConstraint(fields=["user", "scenario"], name="scenario_consent_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.scenario}"

@@ -1,0 +1,180 @@
+"""Writes: publishing, duplicating, consent, imports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from scenarios.cache import catalog_changed
+from scenarios.importer import (
+    PlannedScenario,
+    ScenarioData,
+    Source,
+    parse_sources,
+    plan_import,
+    read_paths,
+    scenario_values,
+)
+from scenarios.models import FeedbackPoint, LearningPoint, Scenario, ScenarioConsent
+
+BUILTIN_SCENARIOS_FILE = Path(__file__).resolve().parent / "data" / "builtin_scenarios.yaml"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    plan: list[PlannedScenario]
+    dry_run: bool
+
+    @property
+    def created(self) -> list[str]:
+        return [item.slug for item in self.plan if item.action == "create"]
+
+    @property
+    def updated(self) -> list[str]:
+        return [item.slug for item in self.plan if item.action == "update"]
+
+
+def _user_or_none(user: Any) -> Any:
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+def scenario_publish(*, scenario: Scenario, user: Any = None) -> Scenario:
+    """Learners can find and play it from now on."""
+    return _set_published(scenario=scenario, user=user, published=True)
+
+
+def scenario_unpublish(*, scenario: Scenario, user: Any = None) -> Scenario:
+    """Back to draft: learners no longer see it."""
+    return _set_published(scenario=scenario, user=user, published=False)
+
+
+def _set_published(*, scenario: Scenario, user: Any, published: bool) -> Scenario:
+    scenario.published = published
+    scenario.last_editor = _user_or_none(user) or scenario.last_editor
+    scenario.save(update_fields=["published", "last_editor", "updated_at"])
+    return scenario
+
+
+def _free_slug(base: str) -> str:
+    base = base[:90]
+    candidate, number = f"{base}-copy", 1
+    while Scenario.objects.filter(slug=candidate).exists():
+        number += 1
+        candidate = f"{base}-copy-{number}"
+    return candidate
+
+
+@transaction.atomic
+def scenario_duplicate(*, scenario: Scenario, user: Any = None) -> Scenario:
+    """An unpublished copy with the same points, owned by ``user``."""
+    copy = Scenario.objects.get(pk=scenario.pk)
+    learning, feedback = copy.learning_point_texts(), copy.feedback_point_texts()
+    copy.pk = None
+    copy.slug = _free_slug(scenario.slug)
+    copy.title = f"{scenario.title}（コピー）"[:200]
+    copy.title_en = f"{scenario.title_en} (copy)"[:200] if scenario.title_en else ""
+    copy.published = False
+    copy.author = copy.last_editor = _user_or_none(user)
+    copy.save()
+    scenario_points_replace(scenario=copy, learning_points=learning, feedback_points=feedback)
+    return copy
+
+
+def scenario_points_replace(
+    *, scenario: Scenario, learning_points: Sequence[str], feedback_points: Sequence[str]
+) -> None:
+    """The scenario's learning and feedback points become exactly these, in this order."""
+    scenario.learning_points.all().delete()
+    scenario.feedback_points.all().delete()
+    LearningPoint.objects.bulk_create(
+        LearningPoint(scenario=scenario, text=text, order=index) for index, text in enumerate(learning_points)
+    )
+    FeedbackPoint.objects.bulk_create(
+        FeedbackPoint(scenario=scenario, text=text, order=index) for index, text in enumerate(feedback_points)
+    )
+
+
+def scenario_saved_by(*, scenario: Scenario, user: Any, created: bool) -> None:
+    """Record who wrote a scenario edited in the admin."""
+    editor = _user_or_none(user)
+    if created and scenario.author_id is None:
+        scenario.author = editor
+    scenario.last_editor = editor
+
+
+def scenario_consent_record(*, user: Any, scenario: Scenario) -> ScenarioConsent:
+    """The learner confirmed they want to practise this sensitive scenario (recorded once)."""
+    try:
+        consent, _ = ScenarioConsent.objects.get_or_create(user=user, scenario=scenario)
+    except IntegrityError:
+        consent = ScenarioConsent.objects.get(user=user, scenario=scenario)
+    return consent
+
+
+def scenario_persona_fields(scenario: Scenario, *, language: str = "ja") -> dict[str, str]:
+    """The partner's persona as plain data (the keys of ``workplace_roleplay.llm.prompts.Persona``)."""
+    return scenario.persona_fields(language=language)
+
+
+# --- Import ----------------------------------------------------------------------------------
+
+
+def _apply(item: PlannedScenario, *, user: Any, publish: bool) -> Scenario:
+    data: ScenarioData = item.data
+    scenario = Scenario.objects.select_for_update().filter(slug=data.slug).first()
+    if scenario is None:
+        scenario = Scenario(slug=data.slug, author=user, published=bool(data.published))
+    elif data.published is not None:
+        scenario.published = data.published
+    if publish:
+        scenario.published = True
+    for name, value in scenario_values(data).items():
+        setattr(scenario, name, value)
+    scenario.last_editor = user or scenario.last_editor
+    scenario.save()
+    scenario_points_replace(
+        scenario=scenario, learning_points=data.learning_points, feedback_points=data.feedback_points
+    )
+    return scenario
+
+
+def scenario_import(
+    *,
+    sources: Iterable[Source],
+    user: Any = None,
+    publish: bool = False,
+    dry_run: bool = False,
+    create_only: bool = False,
+) -> ImportResult:
+    """Create or update scenarios from files, all or nothing.
+
+    Scenarios are matched on their slug, so importing a file again updates them. New scenarios
+    are drafts unless the file says ``published: true`` or ``publish`` is set; an update keeps
+    the publishing state unless the file states it. ``create_only`` adds missing scenarios and
+    leaves existing ones untouched. Raises ``ScenarioImportError``.
+    """
+    plan = plan_import(parse_sources(sources))
+    if create_only:
+        plan = [item for item in plan if item.action == "create"]
+    if dry_run:
+        return ImportResult(plan=plan, dry_run=True)
+    editor = _user_or_none(user)
+    with transaction.atomic():
+        for item in plan:
+            _apply(item, user=editor, publish=publish)
+    catalog_changed()
+    return ImportResult(plan=plan, dry_run=False)
+
+
+def scenario_import_paths(*, paths: Iterable[str | Path], **options: Any) -> ImportResult:
+    """``scenario_import`` from files and folders on disk (same keyword options)."""
+    return scenario_import(sources=read_paths(paths), **options)
+
+
+def builtin_scenarios_load(*, user: Any = None, create_only: bool = False) -> ImportResult:
+    """Install the product's own scenarios, published (``create_only``: only those missing)."""
+    return scenario_import_paths(paths=[BUILTIN_SCENARIOS_FILE], user=user, publish=True, create_only=create_only)

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from scenarios import views
+
+app_name = "scenarios"
+
+urlpatterns = [
+    path("", views.catalog, name="catalog"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/start/", views.start, name="start"),
+    path("<int:pk>/consent/", views.consent, name="consent"),
+]

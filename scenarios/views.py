@@ -1,0 +1,78 @@
+"""Learner pages: the catalog, one scenario, the consent gate, starting a scenario."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from scenarios import selectors, services
+from scenarios.forms import CatalogFilterForm, ConsentForm
+from scenarios.models import Scenario
+
+
+@require_GET
+@login_required
+def catalog(request: HttpRequest) -> HttpResponse:
+    """Published scenarios, filtered by difficulty, category, tag and a text search."""
+    tags = selectors.scenario_tags()
+    form = CatalogFilterForm(request.GET or None, tags=tags)
+    if form.is_bound:
+        form.is_valid()
+    entries = selectors.scenario_catalog(user=request.user, filters=form.filters())
+    context = {"form": form, "entries": entries, "tags": tags, "filtered": form.is_bound}
+    template = "scenarios/_catalog_results.html" if request.htmx else "scenarios/catalog.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+@require_GET
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """What the scenario is about, and the Start button (trainers also see drafts here)."""
+    scenario = selectors.scenario_get_for_learner(user=request.user, scenario_id=pk)
+    counts = selectors.scenario_practised_counts(user=request.user, scenario_ids=[scenario.pk])
+    context = {
+        "scenario": scenario,
+        "practised_count": counts.get(scenario.pk, 0),
+        "consented": selectors.scenario_has_consent(user=request.user, scenario=scenario),
+    }
+    return render(request, "scenarios/detail.html", context)
+
+
+@require_POST
+@login_required
+def start(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start button: the consent gate for sensitive scenarios, then the play hand-off."""
+    scenario = selectors.scenario_get_for_learner(user=request.user, scenario_id=pk)
+    if scenario.sensitive and not selectors.scenario_has_consent(user=request.user, scenario=scenario):
+        return redirect("scenarios:consent", pk=scenario.pk)
+    return begin_play(request, scenario)
+
+
+def begin_play(request: HttpRequest, scenario: Scenario) -> HttpResponse:
+    """Hands the learner over to the play of ``scenario``.
+
+    Play runs on the shared conversation machinery; until it is attached here the learner
+    returns to the scenario page with a notice that the practice is opening.
+    """
+    messages.info(request, _("Your practice “%(title)s” is opening.") % {"title": scenario.display_title})
+    return redirect(scenario)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def consent(request: HttpRequest, pk: int) -> HttpResponse:
+    """Explains a sensitive scenario and records the learner's consent before play."""
+    scenario = selectors.scenario_get_for_learner(user=request.user, scenario_id=pk)
+    if not scenario.sensitive:
+        return redirect(scenario)
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            services.scenario_consent_record(user=request.user, scenario=scenario)
+            return begin_play(request, scenario)
+        messages.error(request, _("Please tick the box to confirm before you start."))
+    return render(request, "scenarios/consent.html", {"scenario": scenario, "form": form})
