@@ -108,7 +108,7 @@ class ScenarioAdmin(TrainerOnlyMixin, admin.ModelAdmin):
             {"fields": ("ai_role", "learner_role", "personality", "speaking_style", "situation", "opening_line")},
         ),
         (_("Publishing"), {"fields": ("published", "sensitive", "try_link")}),
-        (_("Advanced"), {"classes": ("collapse",), "fields": ("persona_hint", "settings")}),
+        (_("Advanced settings"), {"classes": ("collapse",), "fields": ("persona_hint", "settings")}),
         (_("History"), {"fields": ("author", "last_editor", "created_at", "updated_at")}),
     )
 

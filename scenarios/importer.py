@@ -481,17 +481,20 @@ def scenario_values(data: ScenarioData) -> dict[str, Any]:
     return {name: getattr(data, name) for name in SCENARIO_FIELDS}
 
 
-def _changes(scenario: Scenario, data: ScenarioData) -> list[str]:
+def _changes(scenario: Scenario, data: ScenarioData, *, publish: bool) -> list[str]:
     changed = [name for name, value in scenario_values(data).items() if getattr(scenario, name) != value]
     if scenario.learning_point_texts() != data.learning_points:
         changed.append("learning_points")
     if scenario.feedback_point_texts() != data.feedback_points:
         changed.append("feedback_points")
+    published = True if publish else data.published
+    if published is not None and published != scenario.published:
+        changed.append("published")
     return changed
 
 
-def plan_import(parsed: Iterable[tuple[str, ScenarioData]]) -> list[PlannedScenario]:
-    """What an import would create and update (nothing is written)."""
+def plan_import(parsed: Iterable[tuple[str, ScenarioData]], *, publish: bool = False) -> list[PlannedScenario]:
+    """What an import would create and update (nothing is written); ``publish`` as in the import."""
     items = list(parsed)
     existing = Scenario.objects.prefetch_related("learning_points", "feedback_points").in_bulk(
         [data.slug for _, data in items], field_name="slug"
@@ -502,7 +505,8 @@ def plan_import(parsed: Iterable[tuple[str, ScenarioData]]) -> list[PlannedScena
         if stored is None:
             plan.append(PlannedScenario(data=data, source=source, action="create"))
         else:
-            plan.append(PlannedScenario(data=data, source=source, action="update", changes=_changes(stored, data)))
+            changes = _changes(stored, data, publish=publish)
+            plan.append(PlannedScenario(data=data, source=source, action="update", changes=changes))
     return plan
 
 

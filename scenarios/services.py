@@ -157,7 +157,7 @@ def scenario_import(
     the publishing state unless the file states it. ``create_only`` adds missing scenarios and
     leaves existing ones untouched. Raises ``ScenarioImportError``.
     """
-    plan = plan_import(parse_sources(sources))
+    plan = plan_import(parse_sources(sources), publish=publish)
     if create_only:
         plan = [item for item in plan if item.action == "create"]
     if dry_run:
