@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -49,8 +50,18 @@ class TrainerOnlyMixin:
         return _is_trainer(request) and super().has_delete_permission(request, obj)  # type: ignore[misc]
 
 
+class _PointInlineForm(ModelForm):
+    class Meta:
+        fields = ("order", "text")
+        widgets = {
+            "order": forms.NumberInput(attrs={"style": "width: 4em"}),
+            "text": forms.TextInput(attrs={"size": 90}),
+        }
+
+
 class LearningPointInline(TrainerOnlyMixin, admin.TabularInline):
     model = LearningPoint
+    form = _PointInlineForm
     fields = ("order", "text")
     extra = 1
     verbose_name_plural = _("Learning points (what the learner practises)")
@@ -58,6 +69,7 @@ class LearningPointInline(TrainerOnlyMixin, admin.TabularInline):
 
 class FeedbackPointInline(TrainerOnlyMixin, admin.TabularInline):
     model = FeedbackPoint
+    form = _PointInlineForm
     fields = ("order", "text")
     extra = 1
     verbose_name_plural = _("Feedback points (what the feedback looks at)")
@@ -88,7 +100,6 @@ class ScenarioAdmin(TrainerOnlyMixin, admin.ModelAdmin):
         "category",
         "published",
         "sensitive",
-        "tag_list",
         "updated_at",
         "last_editor",
         "try_link",
@@ -111,10 +122,6 @@ class ScenarioAdmin(TrainerOnlyMixin, admin.ModelAdmin):
         (_("Advanced settings"), {"classes": ("collapse",), "fields": ("persona_hint", "settings")}),
         (_("History"), {"fields": ("author", "last_editor", "created_at", "updated_at")}),
     )
-
-    @admin.display(description=_("tags"))
-    def tag_list(self, obj: Scenario) -> str:
-        return ", ".join(obj.tags or [])
 
     @admin.display(description=_("Try it"))
     def try_link(self, obj: Scenario) -> str:

@@ -77,6 +77,7 @@ class ScenarioAdminForm(forms.ModelForm):
     tags = TagsField(
         label=_("tags"),
         required=False,
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
         help_text=_("Separate tags with commas, e.g. 報告, 上司, 新人."),
     )
 
@@ -103,12 +104,15 @@ class ScenarioAdminForm(forms.ModelForm):
             "settings",
         )
         widgets = {
-            "description": forms.Textarea(attrs={"rows": 3}),
-            "description_en": forms.Textarea(attrs={"rows": 3}),
-            "personality": forms.Textarea(attrs={"rows": 3}),
-            "speaking_style": forms.Textarea(attrs={"rows": 3}),
-            "situation": forms.Textarea(attrs={"rows": 4}),
-            "opening_line": forms.Textarea(attrs={"rows": 2}),
+            name: forms.Textarea(attrs={"rows": rows, "class": "vLargeTextField"})
+            for name, rows in (
+                ("description", 3),
+                ("description_en", 3),
+                ("personality", 3),
+                ("speaking_style", 3),
+                ("situation", 4),
+                ("opening_line", 2),
+            )
         }
 
 

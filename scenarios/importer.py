@@ -453,6 +453,14 @@ class PlannedScenario:
     def slug(self) -> str:
         return self.data.slug
 
+    @property
+    def difficulty_label(self) -> str:
+        return str(Difficulty(self.data.difficulty).label)
+
+    @property
+    def category_label(self) -> str:
+        return str(Category(self.data.category or Category.OTHER).label)
+
 
 def parse_sources(sources: Iterable[Source]) -> list[tuple[str, ScenarioData]]:
     """Every scenario of every source, or one error listing the problems of all files."""

@@ -196,6 +196,7 @@ def test_an_upload_is_previewed_then_imported_on_confirm(client: Client):
 
     assert preview.status_code == 200
     assert "gray_zone_01" in body and "指導と叱責の境界線" in body and "新規作成" in body
+    assert "中級" in body and "ハラスメント防止" in body
     assert not Scenario.objects.exists()
 
     done = client.post(reverse(CONFIRM), {"token": _token(body)})
