@@ -1,9 +1,15 @@
 """Fixtures shared by every app's tests."""
 
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 import pytest
 from django.core.cache import cache
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture(autouse=True)
@@ -11,3 +17,107 @@ def _clean_cache() -> Iterator[None]:
     """Each test starts with an empty cache (Redis database of the test settings)."""
     cache.clear()
     yield
+
+
+# --- Browser tests: the real ASGI app under daphne, driven by headless Chromium ------------
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str  # http://127.0.0.1:<port>
+    ws_url: str  # ws://127.0.0.1:<port>
+
+    def __str__(self) -> str:
+        return self.url
+
+
+def _use_test_database() -> None:
+    """In the server process: use the test database (a forked child already names it)."""
+    from channels.testing.live import set_database_connection
+    from django.conf import settings
+    from django.db.backends.base.creation import TEST_DATABASE_PREFIX
+
+    if not str(settings.DATABASES["default"]["NAME"]).startswith(TEST_DATABASE_PREFIX):
+        set_database_connection()
+
+
+def _wait_for_server_sessions_to_end(timeout: float = 5.0) -> None:
+    """PostgreSQL ends a killed client's session a moment later; the test database is dropped after."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone() == (0,):
+                break
+        time.sleep(0.05)
+    connection.close()
+
+
+@pytest.fixture(scope="session")
+def _live_asgi_process(django_db_setup: None, django_db_blocker: Any) -> Iterator[LiveServer]:
+    from channels.testing.live import DaphneProcess, make_application
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+    from django.db import connections
+    from django.test.utils import modify_settings
+
+    host = "127.0.0.1"
+    allowed_hosts = modify_settings(ALLOWED_HOSTS={"append": host})
+    allowed_hosts.enable()
+    connections.close_all()  # the server process must not inherit this process's database sockets
+    application = partial(make_application, static_wrapper=ASGIStaticFilesHandler)
+    server = DaphneProcess(host, application, setup=_use_test_database)
+    with django_db_blocker.unblock():  # the forked server keeps database access
+        server.start()
+    try:
+        while not server.ready.wait(timeout=1):
+            if not server.is_alive():
+                raise RuntimeError("The live ASGI server stopped while starting")
+        port = server.port.value
+        yield LiveServer(url=f"http://{host}:{port}", ws_url=f"ws://{host}:{port}")
+    finally:
+        server.terminate()
+        server.join()
+        allowed_hosts.disable()
+        with django_db_blocker.unblock():
+            _wait_for_server_sessions_to_end()
+
+
+@pytest.fixture
+def live_asgi_server(_live_asgi_process: LiveServer, transactional_db: None) -> LiveServer:
+    """The whole product (HTTP, WebSockets, static files) served by daphne on the test database.
+
+    The server runs in another process, so it only sees committed data: this fixture brings
+    ``transactional_db`` with it. Use ``live_asgi_server.url`` / ``.ws_url``.
+    """
+    return _live_asgi_process
+
+
+@pytest.fixture
+def browser_page(live_asgi_server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A Playwright (sync API) page in headless Chromium, Japanese locale, on the live server.
+
+    Relative URLs work: ``browser_page.goto("/accounts/signup/")``. Mark the test
+    ``@pytest.mark.browser``.
+    """
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(base_url=live_asgi_server.url, locale="ja-JP")
+        context.set_default_timeout(15_000)
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+            browser.close()
+            # Database connections opened while Playwright ran belong to its event loop's context.
+            connections.close_all()

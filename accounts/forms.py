@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts import services
 from accounts.models import LANGUAGE_CHOICES, PARTNER_CHOICES, User
 
 
@@ -37,20 +38,33 @@ class SignupForm(forms.Form):
     password2 = forms.CharField(label=_("Password (again)"), strip=False, widget=_password_input("new-password"))
 
     def clean(self) -> dict[str, Any]:
+        """Every problem at once: the two passwords, and what sign-up itself would refuse."""
         cleaned = super().clean() or {}
         first, second = cleaned.get("password1"), cleaned.get("password2")
         if first and second and first != second:
             self.add_error("password2", ValidationError(_("The two passwords do not match."), code="mismatch"))
+        try:
+            services.user_registration_check(
+                username=cleaned.get("username", ""),
+                email=cleaned.get("email", ""),
+                password=cleaned.get("password1", ""),
+                display_name=cleaned.get("display_name", ""),
+            )
+        except ValidationError as exc:
+            self.add_service_errors(exc)
         return cleaned
 
     def add_service_errors(self, error: ValidationError) -> None:
-        """Show a service's field errors next to the matching inputs."""
+        """Show a service's field errors next to the matching inputs (once per field)."""
         if not hasattr(error, "error_dict"):
             self.add_error(None, error)
             return
         for field, field_errors in error.error_dict.items():
             target = "password1" if field == "password" else field
-            self.add_error(target if target in self.fields else None, field_errors)
+            if target not in self.fields:
+                self.add_error(None, field_errors)
+            elif target not in self.errors:
+                self.add_error(target, field_errors)
 
 
 class LoginForm(forms.Form):

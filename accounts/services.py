@@ -89,6 +89,13 @@ def _registration_errors(user: User, password: str) -> ErrorDict:
     return {field: field_errors for field, field_errors in errors.items() if field_errors}
 
 
+def user_registration_check(*, username: str, email: str, password: str, display_name: str = "") -> None:
+    """What :func:`user_register` would refuse, without creating anything (raises ``ValidationError``)."""
+    user = User(username=username.strip(), email=normalise_email(email), display_name=display_name.strip())
+    if errors := _registration_errors(user, password):
+        raise ValidationError(errors)
+
+
 def user_register(
     *, username: str, email: str, password: str, display_name: str = "", language: str | None = None
 ) -> User:

@@ -18,6 +18,12 @@ def test_it_shows_pages_in_japanese_by_default():
     assert "ユーザー名またはメールアドレス" in login and ">ログイン</button>" in login
 
 
+def test_it_names_each_language_in_that_language_in_the_switcher():
+    home = Client().get(HOME).content.decode()
+
+    assert '<option value="ja" selected>日本語</option><option value="en">English</option>' in home
+
+
 def test_it_shows_form_errors_in_japanese_by_default():
     UserFactory.create(username="hanako")
     client = Client()

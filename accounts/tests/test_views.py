@@ -78,10 +78,16 @@ def test_it_shows_a_weak_password_next_to_the_password_field(client):
     assert not User.objects.exists()
 
 
-def test_it_shows_mismatched_passwords_next_to_the_second_password(client):
-    response = client.post(SIGNUP, _signup_data(password2=STRONG + "x"))
+def test_it_shows_every_problem_at_once_next_to_its_field(client):
+    UserFactory.create(username="Hanako")
 
-    assert "do not match" in _field_error(response.content.decode(), "password2")
+    response = client.post(SIGNUP, _signup_data(email="not-an-email", password2=STRONG + "x"))
+
+    html = response.content.decode()
+    assert "do not match" in _field_error(html, "password2")
+    assert "already taken" in _field_error(html, "username")
+    assert "valid email" in _field_error(html, "email")
+    assert html.count('id="id_email_error"') == 1
 
 
 def test_it_answers_an_htmx_sign_up_with_the_form_alone_or_a_redirect(client):
