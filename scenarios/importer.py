@@ -25,11 +25,10 @@ import yaml
 from django.utils.text import slugify
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
 
-from scenarios.models import CATEGORY_JA, DIFFICULTY_JA, Category, Difficulty, Scenario
+from scenarios.models import CATEGORY_JA, DIFFICULTY_JA, HARASSMENT_WORDS, Category, Difficulty, Scenario
 
 MAX_FILE_BYTES = 1024 * 1024
 YAML_SUFFIXES = (".yaml", ".yml")
-HARASSMENT_WORDS = ("ハラスメント", "セクハラ", "パワハラ", "グレーゾーン", "harassment")
 SENSITIVE_FILE_WORDS = ("harassment", "gray_zone", "grayzone", "gray-zone", "ハラスメント")
 LEARNER_SPEAKERS = frozenset({"あなた", "自分", "私"})
 SCENARIO_FIELDS = (

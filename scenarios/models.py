@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from workplace_roleplay.llm.prompts import Persona
 
 NEW_FOR_DAYS = 14
+# Tags or categories with these words mark harassment-prevention content (always sensitive).
+HARASSMENT_WORDS = ("ハラスメント", "セクハラ", "パワハラ", "グレーゾーン", "harassment")
 
 
 class Difficulty(models.TextChoices):
@@ -130,6 +132,8 @@ class Scenario(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.tags = [str(tag).strip() for tag in (self.tags or []) if str(tag).strip()]
+        if self.is_harassment_content():
+            self.sensitive = True
         self.tags_text = "".join(f"|{tag}" for tag in self.tags) + "|" if self.tags else ""
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "tags" in update_fields:
@@ -138,6 +142,13 @@ class Scenario(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("scenarios:detail", args=[self.pk])
+
+    def is_harassment_content(self) -> bool:
+        """Harassment-prevention content: learners always confirm before they start it."""
+        words = [str(self.category), *(str(tag) for tag in self.tags or [])]
+        return self.category == Category.HARASSMENT or any(
+            w in text.lower() for text in words for w in HARASSMENT_WORDS
+        )
 
     @property
     def display_title(self) -> str:

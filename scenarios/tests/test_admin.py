@@ -115,6 +115,16 @@ def test_a_second_trainer_editing_becomes_last_editor_and_the_author_stays(clien
     assert scenario.author == author and scenario.last_editor == editor
 
 
+def test_harassment_prevention_scenarios_are_always_sensitive(client: Client):
+    _login(client, trainer=True)
+
+    client.post(reverse("admin:scenarios_scenario_add"), _scenario_form(category="harassment"))
+    client.post(reverse("admin:scenarios_scenario_add"), _scenario_form(slug="tagged", tags="パワハラ, 指導"))
+
+    assert Scenario.objects.get(slug="disagree-in-meeting").sensitive
+    assert Scenario.objects.get(slug="tagged").sensitive
+
+
 def test_a_superuser_can_author(client: Client):
     _login(client, is_staff=True, is_superuser=True)
 
