@@ -57,8 +57,7 @@ def _tokens_for(user: User) -> dict[str, Any]:
 
 
 class PublicAuthView(APIView):
-    """Endpoints that take credentials in the body, so no Authorization header is read."""
-
+    # Credentials come in the body, so no Authorization header is read; a 401 still names Bearer.
     authentication_classes = ()
     permission_classes = (AllowAny,)
 
@@ -67,6 +66,8 @@ class PublicAuthView(APIView):
 
 
 class RegisterView(PublicAuthView):
+    """Create a learner account and return it with a token pair, as a log-in would."""
+
     @extend_schema(
         tags=["auth"],
         summary="Create an account",
@@ -85,6 +86,12 @@ class RegisterView(PublicAuthView):
 
 
 class LoginView(PublicAuthView):
+    """Exchange a username or e-mail address and a password for a token pair.
+
+    Repeated failures lock the account, and the client address, for a while: then even the
+    right password gets a 429 whose `Retry-After` header says how many seconds to wait.
+    """
+
     @extend_schema(
         tags=["auth"],
         summary="Log in with a username or an e-mail address",
@@ -126,6 +133,8 @@ class RefreshView(TokenRefreshView):
 
 
 class LogoutView(PublicAuthView):
+    """Revoke a refresh token: it can no longer be exchanged. Access tokens expire on their own."""
+
     @extend_schema(
         tags=["auth"],
         summary="Log out this device: revoke its refresh token",
@@ -143,6 +152,8 @@ class LogoutView(PublicAuthView):
 
 
 class MeView(APIView):
+    """The caller's own account; there is no way to address another user's."""
+
     @extend_schema(tags=["users"], summary="The signed-in user", responses={200: UserSerializer, 401: UNAUTHORIZED})
     def get(self, request: Request) -> Response:
         return Response(UserSerializer(_me(request)).data)
@@ -198,6 +209,8 @@ class HistoryPagination(PageNumberPagination):
 
 
 class HistoryView(GenericAPIView):
+    """The caller's past practice sessions from every mode, newest first (`page`, `page_size`)."""
+
     serializer_class = PracticeHistoryItemSerializer
     pagination_class = HistoryPagination
 
