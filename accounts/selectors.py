@@ -59,7 +59,11 @@ def unregister_history_provider(provider: HistoryProvider) -> None:
 
 
 def practice_history_for_user(user: User) -> list[PracticeHistoryItem]:
-    """Every registered provider's sessions for ``user``, newest first."""
+    """Every registered provider's sessions for ``user``, newest first.
+
+    Empty until an app registers a provider with :func:`register_history_provider` (see the
+    module docstring for the contract).
+    """
     items = [item for provider in list(_history_providers) for item in provider(user)]
     return sorted(items, key=lambda item: item.started_at, reverse=True)
 
