@@ -121,3 +121,40 @@ def browser_page(live_asgi_server: LiveServer, monkeypatch: pytest.MonkeyPatch) 
             browser.close()
             # Database connections opened while Playwright ran belong to its event loop's context.
             connections.close_all()
+
+
+# --- LLM: a fake OpenAI-compatible model server on 127.0.0.1 ----------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fake_llm_server() -> Iterator[Any]:
+    """Tests never reach a real model: for the whole session settings.LLM points at the fake
+    server (a live server process forked later inherits that too). Its default reply is short."""
+    from django.conf import settings
+
+    from workplace_roleplay.llm.fake_server import fake_settings, running
+
+    with running() as server:
+        original = settings.LLM
+        settings.LLM = fake_settings(server.base_url)
+        yield server
+        settings.LLM = original
+
+
+@pytest.fixture
+def fake_llm(_fake_llm_server: Any, settings: Any) -> Iterator[Any]:
+    """The fake model server, scripted per test (``workplace_roleplay/llm/fake_server.py``)::
+
+        fake_llm.reply(tokens=["こん", "にちは"], delay=0.0)   # next request(s) stream these tokens
+        fake_llm.reply_json({...})                            # next request answers this JSON text
+        fake_llm.fail(status=500) / fake_llm.fail(status=429) / fake_llm.hang() / fake_llm.cut_after(2)
+        fake_llm.requests                                     # request bodies received (dicts)
+        fake_llm.add_fallback(); fake_llm.fail(500, model=fake_llm.PRIMARY)   # primary fails, fallback answers
+
+    Each test starts with no scripts, a fresh Router and settings.LLM pointing at the server.
+    """
+    from workplace_roleplay.llm.fake_server import FakeLLM
+
+    fake = FakeLLM(_fake_llm_server, settings)
+    yield fake
+    fake.close()
