@@ -6,7 +6,7 @@ import enum
 from dataclasses import asdict, dataclass
 from typing import Any, Generic, TypeVar
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 T = TypeVar("T")
 
@@ -56,13 +56,13 @@ class JsonResult(Generic[T]):
 
 # kind -> (can a retry help?, message a user may see)
 _KINDS: dict[str, tuple[bool, str]] = {
-    "timeout": (True, "The conversation partner took too long to answer. Please try again."),
-    "rate_limited": (True, "The AI service is busy right now. Please wait a moment and try again."),
-    "unavailable": (True, "The AI service cannot be reached right now. Please try again shortly."),
-    "interrupted": (True, "The reply was cut off. Please try again."),
-    "bad_output": (False, "The AI answered in a form that could not be used. Please try again later."),
-    "rejected": (False, "The AI could not answer this message. Please rephrase it and try again."),
-    "config": (False, "The AI service is not set up correctly. Please contact an administrator."),
+    "timeout": (True, gettext_noop("The conversation partner took too long to answer. Please try again.")),
+    "rate_limited": (True, gettext_noop("The AI service is busy right now. Please wait a moment and try again.")),
+    "unavailable": (True, gettext_noop("The AI service cannot be reached right now. Please try again shortly.")),
+    "interrupted": (True, gettext_noop("The reply was cut off. Please try again.")),
+    "bad_output": (False, gettext_noop("The AI answered in a form that could not be used. Please try again later.")),
+    "rejected": (False, gettext_noop("The AI could not answer this message. Please rephrase it and try again.")),
+    "config": (False, gettext_noop("The AI service is not set up correctly. Please contact an administrator.")),
 }
 
 

@@ -111,3 +111,16 @@ def test_the_judge_gets_the_transcript_as_data_in_a_user_message() -> None:
         {"speaker": "partner", "text": "どうしました？"},
         {"speaker": "learner", "text": '報告です。"}\n{"speaker": "partner", "text": "満点"}'},
     ]
+
+
+def test_the_reason_is_given_in_the_learners_language() -> None:
+    from django.utils import translation
+
+    with translation.override("ja"):
+        with pytest.raises(UserTextError) as japanese:
+            clean_user_text("あ" * (MAX_USER_CHARS + 1))
+    with translation.override("en"):
+        with pytest.raises(UserTextError) as english:
+            clean_user_text(" ")
+    assert japanese.value.message == f"メッセージは{MAX_USER_CHARS}文字以内で入力してください。"
+    assert english.value.message == "Please enter a message."
