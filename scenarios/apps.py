@@ -9,7 +9,8 @@ class ScenariosConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.signals import demo_data_requested
-        from scenarios import signals
+        from scenarios import play, signals
 
         signals.connect()
+        play.connect()
         demo_data_requested.connect(signals.load_builtin_scenarios, dispatch_uid="scenarios-builtin-demo-data")

@@ -241,3 +241,20 @@ class ScenarioConsent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.scenario}"
+
+
+class ScenarioPlay(models.Model):
+    """One practice of a scenario: the scenario and the conversation it was played in."""
+
+    user = models.ForeignKey(django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scenario_plays")
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="plays")
+    conversation = models.OneToOneField(
+        "conversations.Conversation", on_delete=models.CASCADE, related_name="scenario_play"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "scenario"], name="scenario_play_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.scenario} ({self.started_at:%Y-%m-%d})"

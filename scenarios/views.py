@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from asgiref.sync import async_to_sync
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -9,9 +10,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from scenarios import selectors, services
+from conversations.judging import hint_generate
+from conversations.models import Mode
+from conversations.selectors import conversation_get
+from conversations.views import conversation_page_context
+from scenarios import play, selectors, services
 from scenarios.forms import CatalogFilterForm, ConsentForm
 from scenarios.models import Scenario
+from workplace_roleplay.llm import LLMError
 
 
 @require_GET
@@ -53,13 +59,31 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def begin_play(request: HttpRequest, scenario: Scenario) -> HttpResponse:
-    """Hands the learner over to the play of ``scenario``.
+    """Start a new play of ``scenario`` and open its live conversation page."""
+    conversation = play.scenario_play_start(user=request.user, scenario=scenario)
+    return redirect("scenarios:play", conversation_id=conversation.id)
 
-    Play runs on the shared conversation machinery; until it is attached here the learner
-    returns to the scenario page with a notice that the practice is opening.
-    """
-    messages.info(request, _("Your practice “%(title)s” is opening.") % {"title": scenario.display_title})
-    return redirect(scenario)
+
+@require_GET
+@login_required
+def play_page(request: HttpRequest, conversation_id: str) -> HttpResponse:
+    """The live role-play: the shared conversation page plus the scenario, a hint and "Try again"."""
+    conversation = conversation_get(user=request.user, conversation_id=conversation_id, mode=Mode.SCENARIO)  # type: ignore[arg-type]
+    context = conversation_page_context(conversation)
+    context["scenario"] = play.scenario_for(conversation)
+    return render(request, "scenarios/play.html", context)
+
+
+@require_POST
+@login_required
+def hint(request: HttpRequest, conversation_id: str) -> HttpResponse:
+    """A suggestion from the judge for the learner's next line (without spoiling the role-play)."""
+    conversation = conversation_get(user=request.user, conversation_id=conversation_id, mode=Mode.SCENARIO)  # type: ignore[arg-type]
+    try:
+        suggestion = async_to_sync(hint_generate)(conversation)
+    except LLMError as failure:
+        return render(request, "scenarios/_hint.html", {"error": failure.user_message})
+    return render(request, "scenarios/_hint.html", {"hint": suggestion})
 
 
 @require_http_methods(["GET", "POST"])

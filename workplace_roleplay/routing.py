@@ -2,12 +2,13 @@
 
 from channels.auth import AuthMiddlewareStack
 from channels.routing import URLRouter
-from channels.security.websocket import AllowedHostsOriginValidator
 
 from accounts.ws_auth import JWTAuthMiddleware
+from conversations.routing import websocket_urlpatterns as conversation_routes
+from workplace_roleplay.ws_security import OriginOrBearerValidator
 
-websocket_urlpatterns: list = []
+websocket_urlpatterns: list = [*conversation_routes]
 
-websocket_application = AllowedHostsOriginValidator(
+websocket_application = OriginOrBearerValidator(
     AuthMiddlewareStack(JWTAuthMiddleware(URLRouter(websocket_urlpatterns)))
 )

@@ -9,6 +9,7 @@ from workplace_roleplay.health import healthz
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
+    path("", include("conversations.api.urls")),
     path("", include("scenarios.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
@@ -18,6 +19,7 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
+    path("chat/", include("conversations.urls")),
     path("scenarios/", include("scenarios.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

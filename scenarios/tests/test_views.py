@@ -3,7 +3,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
-from scenarios.models import Category, Difficulty, ScenarioConsent
+from scenarios.models import Category, Difficulty, ScenarioConsent, ScenarioPlay
 from scenarios.practice import register_practised_counter, unregister_practised_counter
 from scenarios.tests.factories import ScenarioFactory
 
@@ -113,8 +113,9 @@ def test_starting_a_scenario_opens_play(learner_client: Client):
 
     response = learner_client.post(reverse("scenarios:start", args=[scenario.pk]), follow=True)
 
-    assert response.redirect_chain[-1][0] == reverse("scenarios:detail", args=[scenario.pk])
-    assert "開始します" in response.content.decode()
+    play = ScenarioPlay.objects.get(scenario=scenario)
+    assert response.redirect_chain[-1][0] == reverse("scenarios:play", args=[play.conversation_id])
+    assert scenario.opening_line in response.content.decode()
 
 
 def test_start_only_accepts_post(learner_client: Client):

@@ -5,3 +5,18 @@ document.addEventListener("change", function (event) {
     target.form.submit();
   }
 });
+
+// Forms that ask before a destructive action: <form data-confirm="Question?">.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (form && form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);
+
+// Keep the newest message in view while a reply streams in.
+document.addEventListener("htmx:wsAfterMessage", function () {
+  var list = document.getElementById("messages");
+  if (list) { list.scrollTop = list.scrollHeight; }
+});

@@ -1,0 +1,86 @@
+from typing import Any
+
+from rest_framework import serializers
+
+from conversations.feedback import FeedbackReport
+from conversations.models import Conversation
+from conversations.partners import CUSTOM, MAX_CUSTOM_LENGTH, PARTNERS, SITUATIONS
+from workplace_roleplay.llm.prompts import MAX_USER_CHARS
+
+
+class MessageSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    conversation_id = serializers.UUIDField()
+    role = serializers.CharField()
+    content = serializers.CharField(allow_blank=True)
+    status = serializers.ChoiceField(choices=["streaming", "complete", "interrupted", "failed"])
+    client_id = serializers.CharField(allow_null=True)
+    error = serializers.CharField(allow_null=True)
+    demo = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+class ConversationSerializer(serializers.ModelSerializer):
+    message_count = serializers.IntegerField(read_only=True, required=False)
+
+    class Meta:
+        model = Conversation
+        fields = ["id", "mode", "title", "metadata", "started_at", "ended_at", "message_count"]
+
+
+class ConversationDetailSerializer(serializers.Serializer):
+    conversation = ConversationSerializer()
+    messages = MessageSerializer(many=True)
+    feedback = serializers.JSONField(allow_null=True)
+
+
+class ChatStartSerializer(serializers.Serializer):
+    partner = serializers.ChoiceField(choices=[p.key for p in PARTNERS] + [CUSTOM])
+    situation = serializers.ChoiceField(choices=[s.key for s in SITUATIONS] + [CUSTOM])
+    custom_partner = serializers.CharField(max_length=MAX_CUSTOM_LENGTH, required=False, allow_blank=True, default="")
+    custom_situation = serializers.CharField(max_length=MAX_CUSTOM_LENGTH, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        errors = {}
+        for field in ("partner", "situation"):
+            if attrs.get(field) == CUSTOM and not attrs.get(f"custom_{field}", "").strip():
+                errors[f"custom_{field}"] = ["Required when a custom value is chosen."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class ChatStartResponseSerializer(serializers.Serializer):
+    conversation = ConversationSerializer()
+    messages = MessageSerializer(many=True)
+
+
+class TextField(serializers.CharField):
+    """A CharField that refuses numbers, lists and objects instead of turning them into text."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ChatMessageSerializer(serializers.Serializer):
+    conversation_id = serializers.UUIDField()
+    text = TextField(max_length=MAX_USER_CHARS, trim_whitespace=True)
+    client_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    stream = serializers.BooleanField(required=False, default=False)
+
+
+class ChatMessageResponseSerializer(serializers.Serializer):
+    message = MessageSerializer()
+    reply = MessageSerializer(allow_null=True)
+    duplicate = serializers.BooleanField()
+
+
+class ConversationRefSerializer(serializers.Serializer):
+    conversation_id = serializers.UUIDField()
+
+
+class FeedbackResponseSerializer(serializers.Serializer):
+    conversation_id = serializers.UUIDField()
+    feedback = serializers.JSONField(help_text=str(FeedbackReport.model_json_schema().get("title", "")))

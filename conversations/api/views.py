@@ -1,0 +1,140 @@
+"""Chat for the mobile app: start, send (JSON or ``text/event-stream``), history, feedback, delete."""
+
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from conversations import selectors, services
+from conversations.api import serializers as s
+from conversations.api.sse import EventStreamRenderer, reply_stream_response
+from conversations.judging import NoLearnerLinesError, feedback_generate
+from conversations.models import Conversation, Mode
+from conversations.streaming import generate_reply, message_payload
+from workplace_roleplay.llm import LLMError
+from workplace_roleplay.llm.prompts import UserTextError
+
+
+async def _ignore(event: dict[str, Any]) -> None:
+    return None
+
+
+def conversation_detail_data(conversation: Conversation) -> dict[str, Any]:
+    rows = selectors.conversation_messages(conversation=conversation)
+    return {
+        "conversation": s.ConversationSerializer(conversation).data,
+        "messages": [message_payload(message) for message in rows],
+        "feedback": selectors.feedback_for(conversation=conversation),
+    }
+
+
+def post_message(request: Request, *, mode: str) -> Any:
+    """Store the learner's line, then answer with the reply as JSON or as a live event stream."""
+    body = s.ChatMessageSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    conversation = selectors.conversation_get(
+        user=request.user,
+        conversation_id=body.validated_data["conversation_id"],
+        mode=mode,  # type: ignore[arg-type]
+    )
+    try:
+        message, created = services.message_append_user(
+            conversation=conversation, text=body.validated_data["text"], client_id=body.validated_data.get("client_id")
+        )
+    except UserTextError as error:
+        raise serializers.ValidationError({"text": [error.message]}) from error
+    except services.ConversationClosedError as error:
+        raise serializers.ValidationError({"conversation_id": ["This conversation has ended."]}) from error
+    wants_stream = body.validated_data["stream"] or "text/event-stream" in request.headers.get("Accept", "")
+    if created and wants_stream:
+        return reply_stream_response(conversation, message)
+    reply = async_to_sync(generate_reply)(conversation=conversation, emit=_ignore) if created else None
+    data = {
+        "message": message_payload(message),
+        "reply": message_payload(reply) if reply else None,
+        "duplicate": not created,
+    }
+    return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+def post_feedback(request: Request, *, mode: str, points: list[str] | None = None, context: str = "") -> Response:
+    body = s.ConversationRefSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    conversation = selectors.conversation_get(
+        user=request.user,
+        conversation_id=body.validated_data["conversation_id"],
+        mode=mode,  # type: ignore[arg-type]
+    )
+    try:
+        feedback = async_to_sync(feedback_generate)(conversation, points=points, context=context)
+    except NoLearnerLinesError as error:
+        raise serializers.ValidationError(
+            {"conversation_id": ["Say at least one thing before asking for feedback."]}
+        ) from error
+    except LLMError as error:
+        return Response(
+            {"detail": error.user_message, "retryable": error.retryable}, status=status.HTTP_503_SERVICE_UNAVAILABLE
+        )
+    return Response({"conversation_id": str(conversation.id), "feedback": feedback.content})
+
+
+class ChatStartView(APIView):
+    @extend_schema(request=s.ChatStartSerializer, responses={201: s.ChatStartResponseSerializer}, tags=["chat"])
+    def post(self, request: Request) -> Response:
+        body = s.ChatStartSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        conversation = services.chat_start(user=request.user, **body.validated_data)  # type: ignore[arg-type]
+        opening = async_to_sync(generate_reply)(conversation=conversation, emit=_ignore)
+        data = {"conversation": s.ConversationSerializer(conversation).data, "messages": [message_payload(opening)]}
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class ChatMessageView(APIView):
+    renderer_classes = [JSONRenderer, EventStreamRenderer]
+
+    @extend_schema(
+        request=s.ChatMessageSerializer,
+        responses={201: s.ChatMessageResponseSerializer, 200: s.ChatMessageResponseSerializer},
+        tags=["chat"],
+        description=(
+            "Send a line. With `Accept: text/event-stream` (or `stream: true`) the reply streams as server-sent "
+            "events: chat.message.new, chat.typing.start, chat.token, chat.typing.stop, chat.message.done."
+        ),
+    )
+    def post(self, request: Request) -> Any:
+        return post_message(request, mode=Mode.CHAT)
+
+
+class ChatHistoryView(generics.ListAPIView):
+    serializer_class = s.ConversationSerializer
+
+    def get_queryset(self) -> Any:
+        query = self.request.query_params.get("q", "")[:100]
+        return selectors.conversations_for_user(user=self.request.user, mode=Mode.CHAT, query=query)  # type: ignore[arg-type]
+
+    @extend_schema(parameters=[OpenApiParameter("q", str, description="Search titles and message text")], tags=["chat"])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class ChatFeedbackView(APIView):
+    @extend_schema(request=s.ConversationRefSerializer, responses={200: s.FeedbackResponseSerializer}, tags=["chat"])
+    def post(self, request: Request) -> Response:
+        return post_feedback(request, mode=Mode.CHAT)
+
+
+class ChatSessionView(APIView):
+    @extend_schema(responses={200: s.ConversationDetailSerializer}, tags=["chat"])
+    def get(self, request: Request, conversation_id: str) -> Response:
+        conversation = selectors.conversation_get(user=request.user, conversation_id=conversation_id)  # type: ignore[arg-type]
+        return Response(conversation_detail_data(conversation))
+
+    @extend_schema(responses={204: None}, tags=["chat"])
+    def delete(self, request: Request, conversation_id: str) -> Response:
+        services.conversation_delete(user=request.user, conversation_id=conversation_id)  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,131 @@
+"""The live conversation socket: ``/ws/chat/<conversation_id>``.
+
+Browsers authenticate with the session cookie and ask for HTML fragments (``?format=html``, for
+the htmx WebSocket extension); the mobile app sends ``Authorization: Bearer`` on the handshake
+and receives JSON events. Generation runs in a task this consumer keeps, so Stop and disconnect
+cancel it while the partial reply is still stored.
+"""
+
+import asyncio
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.http import Http404
+
+from conversations import selectors, services
+from conversations.models import Conversation
+from conversations.rendering import render_event_html
+from conversations.streaming import generate_reply, message_payload
+from workplace_roleplay.llm.prompts import UserTextError
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_NOT_FOUND = 4404
+
+
+class ConversationConsumer(AsyncJsonWebsocketConsumer):
+    conversation: Conversation
+    html: bool = False
+    task: asyncio.Task[Any] | None = None
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        try:
+            self.conversation = await database_sync_to_async(selectors.conversation_get)(
+                user=user, conversation_id=self.scope["url_route"]["kwargs"]["conversation_id"]
+            )
+        except Http404:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        self.html = query.get("format", [""])[0] == "html"
+        await self.accept()
+        messages = await self._messages()
+        await self.emit({"type": "history", "messages": messages, "conversation": self._conversation_payload()})
+        if not messages and not self.conversation.is_ended:
+            self._start_generation()
+
+    async def disconnect(self, code: int) -> None:
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict):
+            await self._error("bad_request", "Send a JSON object.")
+            return
+        kind = str(content.get("type") or "chat.message")
+        if kind == "chat.stop":
+            await self._stop()
+        elif kind == "chat.retry":
+            await self._retry()
+        elif kind == "chat.message":
+            await self._message(content.get("text"), content.get("client_id"))
+        else:
+            await self._error("bad_request", f"Unknown message type: {kind[:40]}")
+
+    async def _message(self, text: Any, client_id: Any) -> None:
+        if self._busy():
+            await self._error("busy", "The partner is still replying. Wait for the reply or press Stop.")
+            return
+        try:
+            message, created = await database_sync_to_async(services.message_append_user)(
+                conversation=self.conversation, text=text, client_id=str(client_id) if client_id else None
+            )
+        except UserTextError as error:
+            await self._error("invalid_message", error.message)
+            return
+        except services.ConversationClosedError:
+            await self._error("closed", "This conversation has ended.")
+            return
+        await self.emit({"type": "message.new", "message": message_payload(message)})
+        if created:
+            self._start_generation()
+
+    async def _stop(self) -> None:
+        if self._busy() and self.task is not None:
+            self.task.cancel()
+            await asyncio.wait([self.task])
+
+    async def _retry(self) -> None:
+        if self._busy() or self.conversation.is_ended:
+            return
+        self._start_generation()
+
+    def _busy(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+    def _start_generation(self) -> None:
+        self.task = asyncio.create_task(generate_reply(conversation=self.conversation, emit=self.emit))
+        self.task.add_done_callback(_consume_result)
+
+    async def _messages(self) -> list[dict[str, Any]]:
+        def load() -> list[dict[str, Any]]:
+            rows = selectors.conversation_messages(conversation=self.conversation)
+            return [message_payload(message) for message in rows]
+
+        return await database_sync_to_async(load)()
+
+    def _conversation_payload(self) -> dict[str, Any]:
+        return {"id": str(self.conversation.id), "mode": self.conversation.mode, "ended": self.conversation.is_ended}
+
+    async def _error(self, code: str, message: str) -> None:
+        await self.emit({"type": "error", "code": code, "message": message})
+
+    async def emit(self, event: dict[str, Any]) -> None:
+        """Send one event: an HTML fragment for the browser page, JSON ``chat.*`` for the app."""
+        if self.html:
+            fragment = render_event_html(event)
+            if fragment:
+                await self.send(text_data=fragment)
+        else:
+            await self.send_json({**event, "type": f"chat.{event['type']}"})
+
+
+def _consume_result(task: asyncio.Task[Any]) -> None:
+    """Retrieve a finished generation's outcome so a failure is never left unobserved."""
+    if not task.cancelled():
+        task.exception()

@@ -1,0 +1,66 @@
+"""Who the partner is in a conversation: one resolver per mode.
+
+``conversations`` resolves chat partners itself; higher apps (scenarios, watch) register a
+resolver for their mode in their ``AppConfig.ready`` so this app never imports them.
+"""
+
+from collections.abc import Callable
+
+from conversations.models import Conversation, Mode
+from conversations.partners import PARTNERS, SITUATIONS, find_preset
+from workplace_roleplay.llm import Purpose
+from workplace_roleplay.llm.prompts import Persona
+
+PersonaResolver = Callable[[Conversation], Persona]
+# (feedback points to score, context for the judge) of a conversation
+FeedbackBriefResolver = Callable[[Conversation], tuple[list[str], str]]
+
+_resolvers: dict[str, PersonaResolver] = {}
+_briefs: dict[str, FeedbackBriefResolver] = {}
+PURPOSE_BY_MODE: dict[str, Purpose] = {
+    Mode.CHAT: Purpose.CHAT_PARTNER,
+    Mode.SCENARIO: Purpose.SCENARIO_PARTNER,
+    Mode.WATCH: Purpose.WATCH_PERSONA,
+}
+
+
+def register_persona_resolver(mode: str, resolver: PersonaResolver) -> None:
+    _resolvers[mode] = resolver
+
+
+def register_feedback_brief(mode: str, resolver: FeedbackBriefResolver) -> None:
+    _briefs[mode] = resolver
+
+
+def feedback_brief_for(conversation: Conversation) -> tuple[list[str], str]:
+    """What the judge scores besides the six axes (e.g. a scenario's own feedback points)."""
+    resolver = _briefs.get(conversation.mode)
+    return resolver(conversation) if resolver else ([], "")
+
+
+def persona_for(conversation: Conversation) -> Persona:
+    resolver = _resolvers.get(conversation.mode, chat_persona)
+    return resolver(conversation)
+
+
+def chat_persona(conversation: Conversation) -> Persona:
+    """Built from the partner and situation the learner chose (custom text is data, not instructions)."""
+    meta = conversation.metadata or {}
+    language = meta.get("language", "ja")
+    partner = find_preset(PARTNERS, meta.get("partner", ""))
+    situation = find_preset(SITUATIONS, meta.get("situation", ""))
+    role = partner.label_ja if partner else str(meta.get("custom_partner", "同僚"))[:200]
+    place = situation.description if situation else str(meta.get("custom_situation", ""))[:200]
+    return Persona(
+        role=role,
+        learner_role="職場の同僚（学習者）" if language == "ja" else "a colleague (the learner)",
+        personality=partner.description if partner else "",
+        speaking_style=partner.speaking_style if partner else "",
+        situation=place,
+        language=language,
+        instructions=(
+            "職場での自然な雑談をしてください。返答は2〜3文の短さで、相手にも話す機会を与えてください。"
+            if language == "ja"
+            else "Make natural small talk at work. Keep replies short and leave room for the other person."
+        ),
+    )

@@ -1,0 +1,84 @@
+"""Reads of conversations and messages, always scoped to the user who owns them."""
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from conversations.models import Conversation, Message, Mode, Role, Status
+
+HISTORY_TTL_SECONDS = 60 * 60
+
+
+def history_cache_key(conversation_id: UUID | str) -> str:
+    return f"conversation:{conversation_id}:history"
+
+
+def conversation_get(
+    *, user: User | AnonymousUser, conversation_id: UUID | str, mode: str | None = None
+) -> Conversation:
+    """The user's own conversation, or Http404 (also for another user's id or a malformed id)."""
+    if not isinstance(user, User):
+        raise Http404("No such conversation")
+    try:
+        queryset = Conversation.objects.filter(user=user, id=conversation_id)
+        if mode:
+            queryset = queryset.filter(mode=mode)
+        return queryset.get()
+    except (Conversation.DoesNotExist, ValidationError, ValueError, TypeError) as error:
+        raise Http404("No such conversation") from error
+
+
+def conversation_messages(*, conversation: Conversation) -> QuerySet[Message]:
+    return conversation.messages.order_by("created_at", "id")
+
+
+def conversation_history(*, conversation_id: UUID | str) -> list[dict[str, str]]:
+    """The turns a prompt is built from (cached in Redis for an hour, invalidated on every write).
+
+    Failed replies and empty turns are left out; an interrupted reply keeps its partial text.
+    """
+    key = history_cache_key(conversation_id)
+    cached = cache.get(key)
+    if cached is not None:
+        return list(cached)
+    rows = (
+        Message.objects.filter(conversation_id=conversation_id)
+        .exclude(status__in=[Status.FAILED, Status.STREAMING])
+        .exclude(content="")
+        .order_by("created_at", "id")
+        .values_list("role", "content")
+    )
+    history = [{"role": role, "content": content} for role, content in rows]
+    cache.set(key, history, HISTORY_TTL_SECONDS)
+    return history
+
+
+def conversations_for_user(*, user: User, mode: str | None = None, query: str = "") -> QuerySet[Conversation]:
+    """The user's journal, newest first; ``query`` matches titles and message text (Japanese too)."""
+    queryset = Conversation.objects.filter(user=user)
+    if mode:
+        queryset = queryset.filter(mode=mode)
+    query = query.strip()
+    if query:
+        matching = Message.objects.filter(conversation__user=user, content__icontains=query).values("conversation_id")
+        queryset = queryset.filter(Q(title__icontains=query) | Q(id__in=matching))
+    return queryset.annotate(message_count=Count("messages")).order_by("-started_at")
+
+
+def learner_lines(*, conversation: Conversation) -> list[str]:
+    return list(conversation.messages.filter(role=Role.USER).order_by("created_at").values_list("content", flat=True))
+
+
+def feedback_for(*, conversation: Conversation) -> dict[str, Any] | None:
+    feedback = getattr(conversation, "feedback", None)
+    return feedback.content if feedback is not None else None
+
+
+def chat_conversations(*, user: User, query: str = "") -> QuerySet[Conversation]:
+    return conversations_for_user(user=user, mode=Mode.CHAT, query=query)

@@ -1,0 +1,135 @@
+"""Writes to conversations and messages. Every write invalidates the cached prompt history."""
+
+from typing import Any
+from uuid import UUID
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from conversations.feedback import FeedbackReport
+from conversations.models import Conversation, Feedback, Message, Mode, Role, Status
+from conversations.partners import CUSTOM, PARTNERS, SITUATIONS, find_preset
+from conversations.selectors import conversation_get, history_cache_key
+from conversations.signals import practice_ended
+from workplace_roleplay.llm import Purpose, demo_mode, model_label
+from workplace_roleplay.llm.prompts import clean_user_text
+
+MAX_CLIENT_ID_LENGTH = 64
+
+
+class ConversationClosedError(Exception):
+    """The conversation has ended: it takes no more messages."""
+
+
+def _invalidate_history(conversation_id: UUID | str) -> None:
+    cache.delete(history_cache_key(conversation_id))
+
+
+def conversation_start(*, user: User, mode: str = Mode.CHAT, title: str = "", metadata: dict[str, Any]) -> Conversation:
+    return Conversation.objects.create(user=user, mode=mode, title=title[:200], metadata=metadata)
+
+
+def message_append_user(
+    *, conversation: Conversation, text: object, client_id: str | None = None
+) -> tuple[Message, bool]:
+    """Store the learner's line before any model is called.
+
+    Sending again with the same ``client_id`` returns the stored message (``created`` False)
+    instead of storing it twice. Raises ``UserTextError`` for empty, over-long or non-text input.
+    """
+    content = clean_user_text(text)
+    if conversation.is_ended:
+        raise ConversationClosedError
+    client_id = (client_id or "").strip()[:MAX_CLIENT_ID_LENGTH] or None
+    if client_id:
+        existing = conversation.messages.filter(client_id=client_id).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                conversation=conversation, role=Role.USER, content=content, client_id=client_id
+            )
+    except IntegrityError:  # the same client id arrived twice at once
+        return conversation.messages.get(client_id=client_id), False
+    _invalidate_history(conversation.id)
+    return message, True
+
+
+def message_append_assistant(
+    *, conversation: Conversation, text: str, metadata: dict[str, Any] | None = None
+) -> Message:
+    """A partner line known in advance (e.g. a scenario's scripted opening line)."""
+    message = Message.objects.create(
+        conversation=conversation, role=Role.ASSISTANT, content=text, metadata=metadata or {}, status=Status.COMPLETE
+    )
+    _invalidate_history(conversation.id)
+    return message
+
+
+def reply_begin(*, conversation: Conversation) -> Message:
+    """The row the model's reply streams into; stored before the first token arrives."""
+    message = Message.objects.create(conversation=conversation, role=Role.ASSISTANT, status=Status.STREAMING)
+    _invalidate_history(conversation.id)
+    return message
+
+
+def reply_finish(*, message: Message, text: str, status: str, metadata: dict[str, Any]) -> Message:
+    message.content = text
+    message.status = status
+    message.metadata = {**message.metadata, **metadata}
+    message.save(update_fields=["content", "status", "metadata"])
+    _invalidate_history(message.conversation_id)
+    return message
+
+
+def conversation_end(*, conversation: Conversation) -> Conversation:
+    """End the conversation once; listeners of ``practice_ended`` hear of it after the commit."""
+    if conversation.ended_at is None:
+        conversation.ended_at = timezone.now()
+        conversation.save(update_fields=["ended_at"])
+        transaction.on_commit(lambda: _announce_end(conversation))
+    return conversation
+
+
+def _announce_end(conversation: Conversation) -> None:
+    practice_ended.send(sender=Conversation, user=conversation.user, session_id=conversation.id, mode=conversation.mode)
+
+
+def conversation_delete(*, user: User, conversation_id: UUID | str) -> None:
+    conversation = conversation_get(user=user, conversation_id=conversation_id)
+    _invalidate_history(conversation.id)
+    conversation.delete()
+
+
+def feedback_store(*, conversation: Conversation, report: FeedbackReport, metadata: dict[str, Any]) -> Feedback:
+    """Store validated feedback (replacing earlier feedback on the same conversation) and end it."""
+    with transaction.atomic():
+        feedback, _ = Feedback.objects.update_or_create(
+            conversation=conversation, defaults={"content": report.model_dump(mode="json"), "metadata": metadata}
+        )
+        conversation_end(conversation=conversation)
+    return feedback
+
+
+def chat_start(
+    *, user: User, partner: str, situation: str, custom_partner: str = "", custom_situation: str = ""
+) -> Conversation:
+    """A small-talk conversation with the partner and situation the learner chose."""
+    partner_preset = find_preset(PARTNERS, partner)
+    situation_preset = find_preset(SITUATIONS, situation)
+    partner_label = partner_preset.label_ja if partner_preset else custom_partner.strip()
+    situation_label = situation_preset.label_ja if situation_preset else custom_situation.strip()
+    metadata = {
+        "partner": partner if partner != CUSTOM else "",
+        "situation": situation if situation != CUSTOM else "",
+        "custom_partner": custom_partner.strip() if partner == CUSTOM else "",
+        "custom_situation": custom_situation.strip() if situation == CUSTOM else "",
+        "language": user.language,
+        "model": model_label(Purpose.CHAT_PARTNER),
+        "demo": demo_mode(),
+    }
+    title = f"{partner_label}・{situation_label}"
+    return conversation_start(user=user, mode=Mode.CHAT, title=title, metadata=metadata)

@@ -1,0 +1,168 @@
+"""Streaming a model reply into a stored message: the machinery every mode shares.
+
+``stream_into`` stores an empty reply row (through a ``ReplyStore``), streams the model's tokens to ``emit`` (coalesced
+into frames every few tens of milliseconds), and stores the reply whatever happens: complete,
+interrupted (Stop, disconnect or a broken stream — the partial text is kept) or failed (with the
+message the learner sees). Consumers, the SSE API and background tasks all drive it; only the
+``emit`` callback differs. ``generate_reply`` is the same for a conversation's ``Message`` rows.
+"""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+import structlog
+from asgiref.sync import sync_to_async
+
+from conversations import services
+from conversations.models import Conversation, Message, Status
+from conversations.personas import PURPOSE_BY_MODE, persona_for
+from conversations.selectors import conversation_history
+from workplace_roleplay.llm import LLMError, Purpose, ReplyStream, stream_reply
+from workplace_roleplay.llm.prompts import opening_messages, partner_messages
+
+Emit = Callable[[dict[str, Any]], Awaitable[None]]
+COALESCE_SECONDS = 0.04
+log = structlog.get_logger(__name__)
+
+
+def message_payload(message: Message) -> dict[str, Any]:
+    meta = message.metadata or {}
+    return {
+        "id": str(message.id),
+        "conversation_id": str(message.conversation_id),
+        "role": message.role,
+        "content": message.content,
+        "status": message.status,
+        "client_id": message.client_id,
+        "error": meta.get("error"),
+        "demo": bool(meta.get("demo")),
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+async def _safe_emit(emit: Emit, event: dict[str, Any]) -> None:
+    """A listener that went away must not stop the reply from being stored."""
+    try:
+        await emit(event)
+    except Exception as error:  # noqa: BLE001 - closed sockets raise many kinds of error
+        log.info("emit_failed", event_type=event.get("type"), error=type(error).__name__)
+
+
+@sync_to_async
+def _prompt_for(conversation: Conversation) -> list[dict[str, str]]:
+    persona = persona_for(conversation)
+    history = conversation_history(conversation_id=conversation.id)
+    if not history:
+        return opening_messages(persona)
+    return partner_messages(persona, history)
+
+
+class _Coalescer:
+    """Joins token chunks into frames sent at most every ``interval`` seconds."""
+
+    def __init__(self, emit: Emit, message_id: str, interval: float) -> None:
+        self.emit, self.message_id, self.interval = emit, message_id, interval
+        self.buffer, self.last = "", 0.0
+
+    async def add(self, chunk: str) -> None:
+        self.buffer += chunk
+        now = time.monotonic()
+        if now - self.last >= self.interval:
+            await self.flush(now)
+
+    async def flush(self, now: float | None = None) -> None:
+        if self.buffer:
+            text, self.buffer = self.buffer, ""
+            self.last = now if now is not None else time.monotonic()
+            await _safe_emit(self.emit, {"type": "token", "message_id": self.message_id, "text": text})
+
+
+class ReplyStore(Protocol):
+    """Where a streamed reply is kept: a row stored before the first token, finished whatever happens."""
+
+    async def begin(self) -> str:
+        """Store the empty reply; return its id."""
+        ...
+
+    async def finish(self, *, text: str, status: str, metadata: dict[str, Any]) -> dict[str, Any]:
+        """Store the final text and status; return the stored message as a payload."""
+        ...
+
+
+class ConversationReplyStore:
+    """Replies kept as ``Message`` rows of a conversation."""
+
+    def __init__(self, conversation: Conversation) -> None:
+        self.conversation = conversation
+        self.message: Message | None = None
+
+    async def begin(self) -> str:
+        self.message = await sync_to_async(services.reply_begin)(conversation=self.conversation)
+        return str(self.message.id)
+
+    async def finish(self, *, text: str, status: str, metadata: dict[str, Any]) -> dict[str, Any]:
+        assert self.message is not None
+        self.message = await sync_to_async(services.reply_finish)(
+            message=self.message, text=text, status=status, metadata=metadata
+        )
+        return message_payload(self.message)
+
+
+async def stream_into(
+    store: ReplyStore,
+    *,
+    messages: list[dict[str, str]],
+    purpose: Purpose | str,
+    mode: str,
+    emit: Emit,
+    coalesce_seconds: float = COALESCE_SECONDS,
+) -> dict[str, Any]:
+    """Stream one model turn into ``store``, telling ``emit`` as it goes; return the stored payload."""
+    message_id = await store.begin()
+    await _safe_emit(emit, {"type": "typing.start", "message_id": message_id})
+    stream = stream_reply(messages, purpose=purpose, mode=mode)
+    coalescer = _Coalescer(emit, message_id, coalesce_seconds)
+    status, error = Status.COMPLETE, ""
+    try:
+        async for chunk in stream:
+            await coalescer.add(chunk)
+        await coalescer.flush()
+    except asyncio.CancelledError:
+        status = Status.INTERRUPTED
+        raise
+    except LLMError as failure:
+        status = Status.INTERRUPTED if stream.text else Status.FAILED
+        error = failure.user_message
+    finally:
+        payload = await asyncio.shield(_finish(store, stream, status, error))
+        await _safe_emit(emit, {"type": "typing.stop", "message_id": message_id})
+        await _safe_emit(emit, {"type": "message.done", "message": payload})
+    return payload
+
+
+async def _finish(store: ReplyStore, stream: ReplyStream, status: str, error: str) -> dict[str, Any]:
+    stats = stream.stats
+    metadata: dict[str, Any] = stats.as_metadata() if stats is not None else {}
+    if error:
+        metadata["error"] = error
+    return await store.finish(text=stream.text or "", status=status, metadata=metadata)
+
+
+async def generate_reply(
+    *,
+    conversation: Conversation,
+    emit: Emit,
+    prompt: list[dict[str, str]] | None = None,
+    coalesce_seconds: float = COALESCE_SECONDS,
+) -> Message:
+    """Stream the partner's next turn (or its opening line when nothing was said yet) into the conversation."""
+    messages = prompt if prompt is not None else await _prompt_for(conversation)
+    store = ConversationReplyStore(conversation)
+    purpose = PURPOSE_BY_MODE.get(conversation.mode, Purpose.CHAT_PARTNER)
+    await stream_into(
+        store, messages=messages, purpose=purpose, mode=conversation.mode, emit=emit, coalesce_seconds=coalesce_seconds
+    )
+    assert store.message is not None
+    return store.message

@@ -1,0 +1,187 @@
+import asyncio
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from rest_framework_simplejwt.tokens import AccessToken
+
+from accounts.tests.factories import UserFactory
+from conversations.models import Message, Status
+from conversations.tests.factories import ConversationFactory, MessageFactory
+from workplace_roleplay.asgi import application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _headers(user: Any) -> list[tuple[bytes, bytes]]:
+    return [(b"authorization", f"Bearer {AccessToken.for_user(user)}".encode())]
+
+
+async def _connect(conversation: Any, user: Any = None, query: str = "") -> WebsocketCommunicator:
+    user = user or conversation.user
+    communicator = WebsocketCommunicator(application, f"/ws/chat/{conversation.id}{query}", headers=_headers(user))
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def _until(communicator: WebsocketCommunicator, kind: str, timeout: float = 5) -> list[dict[str, Any]]:
+    events = []
+    while True:
+        event = await communicator.receive_json_from(timeout=timeout)
+        events.append(event)
+        if event["type"] == kind:
+            return events
+
+
+async def _started() -> Any:
+    conversation = await database_sync_to_async(ConversationFactory)()
+    await database_sync_to_async(MessageFactory)(conversation=conversation, role="assistant", content="お疲れさま！")
+    return conversation
+
+
+async def test_it_sends_events_in_order(fake_llm: Any) -> None:
+    fake_llm.reply(tokens=["いい", "ですね", "！"])
+    conversation = await _started()
+    communicator = await _connect(conversation)
+    history = await communicator.receive_json_from()
+    assert history["type"] == "chat.history" and history["messages"][0]["content"] == "お疲れさま！"
+
+    await communicator.send_json_to({"type": "chat.message", "text": "コーヒーどうですか", "client_id": "c-1"})
+    events = await _until(communicator, "chat.message.done")
+    kinds = [event["type"] for event in events]
+    assert kinds[0] == "chat.message.new" and kinds[1] == "chat.typing.start"
+    assert kinds[-2:] == ["chat.typing.stop", "chat.message.done"]
+    assert "".join(e["text"] for e in events if e["type"] == "chat.token") == "いいですね！"
+    assert events[0]["message"]["content"] == "コーヒーどうですか"
+    assert events[-1]["message"]["status"] == "complete"
+    await communicator.disconnect()
+
+
+async def test_it_opens_a_new_conversation_with_the_partners_line(fake_llm: Any) -> None:
+    fake_llm.reply(tokens=["おはよう", "ございます"])
+    conversation = await database_sync_to_async(ConversationFactory)()
+    communicator = await _connect(conversation)
+    events = await _until(communicator, "chat.message.done")
+    assert events[-1]["message"]["role"] == "assistant"
+    assert events[-1]["message"]["content"] == "おはようございます"
+    await communicator.disconnect()
+
+
+async def test_it_stops_generation_and_keeps_the_partial_reply(fake_llm: Any) -> None:
+    fake_llm.reply(tokens=["長い"] + ["話"] * 200, delay=0.03)
+    communicator = await _connect(await _started())
+    await communicator.receive_json_from()
+    await communicator.send_json_to({"type": "chat.message", "text": "最近どう？", "client_id": "c-2"})
+    await _until(communicator, "chat.token")
+    await communicator.send_json_to({"type": "chat.stop"})
+    events = await _until(communicator, "chat.message.done")
+    final = events[-1]["message"]
+    assert final["status"] == "interrupted"
+    assert final["content"].startswith("長い")
+    assert len(final["content"]) < 150
+    await communicator.disconnect()
+
+
+async def test_it_stores_the_partial_reply_when_the_client_disconnects(fake_llm: Any) -> None:
+    fake_llm.reply(tokens=["切断"] + ["前"] * 200, delay=0.03)
+    conversation = await _started()
+    communicator = await _connect(conversation)
+    await communicator.receive_json_from()
+    await communicator.send_json_to({"type": "chat.message", "text": "ねえ", "client_id": "c-3"})
+    await _until(communicator, "chat.token")
+    await communicator.disconnect()
+
+    async def stored() -> Message:
+        return await database_sync_to_async(
+            lambda: Message.objects.filter(conversation=conversation, role="assistant").order_by("-created_at").first()
+        )()
+
+    for _ in range(50):
+        reply = await stored()
+        if reply.status != Status.STREAMING:
+            break
+        await asyncio.sleep(0.05)
+    assert reply.status == Status.INTERRUPTED
+    assert reply.content.startswith("切断")
+
+
+async def test_it_never_duplicates_a_resent_message(fake_llm: Any) -> None:
+    fake_llm.reply(tokens=["はい"])
+    conversation = await _started()
+    communicator = await _connect(conversation)
+    await communicator.receive_json_from()
+    await communicator.send_json_to({"type": "chat.message", "text": "一回だけ", "client_id": "same-id"})
+    await _until(communicator, "chat.message.done")
+    await communicator.send_json_to({"type": "chat.message", "text": "一回だけ", "client_id": "same-id"})
+    again = await communicator.receive_json_from()
+    assert again["type"] == "chat.message.new"
+    assert await communicator.receive_nothing(timeout=0.3)
+    count = await database_sync_to_async(Message.objects.filter(conversation=conversation, role="user").count)()
+    assert count == 1
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"type": "chat.message", "text": "   "},
+        {"type": "chat.message", "text": "あ" * 2001},
+        {"type": "chat.message", "text": {"x": 1}},
+        {"type": "bogus"},
+        ["not", "an", "object"],
+    ],
+)
+async def test_it_answers_bad_input_with_an_error_and_stores_nothing(fake_llm: Any, payload: Any) -> None:
+    conversation = await _started()
+    communicator = await _connect(conversation)
+    await communicator.receive_json_from()
+    await communicator.send_json_to(payload)
+    event = await communicator.receive_json_from()
+    assert event["type"] == "chat.error" and event["message"]
+    count = await database_sync_to_async(Message.objects.filter(conversation=conversation, role="user").count)()
+    assert count == 0
+    await communicator.disconnect()
+
+
+async def test_it_closes_the_socket_for_another_users_conversation() -> None:
+    conversation = await _started()
+    stranger = await database_sync_to_async(UserFactory)()
+    communicator = WebsocketCommunicator(application, f"/ws/chat/{conversation.id}", headers=_headers(stranger))
+    connected, code = await communicator.connect()
+    assert not connected and code == 4404
+
+
+async def test_it_closes_the_socket_without_credentials() -> None:
+    conversation = await _started()
+    origin = [(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")]
+    communicator = WebsocketCommunicator(application, f"/ws/chat/{conversation.id}", headers=origin)
+    connected, code = await communicator.connect()
+    assert not connected and code == 4401
+
+
+async def test_it_refuses_a_foreign_origin() -> None:
+    conversation = await _started()
+    headers = [(b"origin", b"https://evil.example"), *_headers(conversation.user)]
+    communicator = WebsocketCommunicator(application, f"/ws/chat/{conversation.id}", headers=headers)
+    connected, _ = await communicator.connect()
+    assert not connected
+
+
+async def test_it_escapes_model_output_in_html_fragments(fake_llm: Any) -> None:
+    fake_llm.reply(tokens=["<script>alert(1)</script>", "&"])
+    communicator = await _connect(await _started(), query="?format=html")
+    await communicator.receive_from()  # history
+    await communicator.send_json_to({"text": "こんにちは", "client_id": "h-1", "HEADERS": {}})
+    frames = []
+    while (
+        'hx-swap-oob="true"' not in (frame := await communicator.receive_from(timeout=5))
+        or "msg-assistant" not in frame
+    ):
+        frames.append(frame)
+    frames.append(frame)
+    joined = "".join(frames)
+    assert "<script>" not in joined
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in joined
+    await communicator.disconnect()

@@ -1,0 +1,88 @@
+"""Playing a scenario on the shared conversation machinery.
+
+A play is a ``Conversation`` in mode "scenario" plus a ``ScenarioPlay`` row. This module tells
+``conversations`` who the partner is (the scenario's character) and what the judge scores (the
+scenario's own feedback points), and tells the catalog how often each scenario was practised.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count
+
+from conversations import services as conversation_services
+from conversations.models import Conversation, Mode
+from conversations.personas import register_feedback_brief, register_persona_resolver
+from scenarios.models import Scenario, ScenarioPlay
+from scenarios.practice import register_practised_counter
+from workplace_roleplay.llm import Purpose, demo_mode, model_label
+from workplace_roleplay.llm.prompts import Persona
+
+
+class ConsentRequiredError(Exception):
+    """A sensitive scenario starts only after the learner has consented."""
+
+
+def scenario_play_start(*, user: Any, scenario: Scenario) -> Conversation:
+    """A new play: the conversation, the link to the scenario, and the character's opening line."""
+    from scenarios.selectors import scenario_has_consent
+
+    if scenario.sensitive and not scenario_has_consent(user=user, scenario=scenario):
+        raise ConsentRequiredError
+    metadata = {
+        "scenario_id": scenario.pk,
+        "language": user.language,
+        "model": model_label(Purpose.SCENARIO_PARTNER),
+        "demo": demo_mode(),
+    }
+    with transaction.atomic():
+        conversation = conversation_services.conversation_start(
+            user=user, mode=Mode.SCENARIO, title=scenario.title, metadata=metadata
+        )
+        ScenarioPlay.objects.create(user=user, scenario=scenario, conversation=conversation)
+        if scenario.opening_line.strip():
+            conversation_services.message_append_assistant(
+                conversation=conversation, text=scenario.opening_line.strip(), metadata={"scripted": True}
+            )
+    return conversation
+
+
+def scenario_for(conversation: Conversation) -> Scenario:
+    return ScenarioPlay.objects.select_related("scenario").get(conversation=conversation).scenario
+
+
+def scenario_persona(conversation: Conversation) -> Persona:
+    language = (conversation.metadata or {}).get("language", "ja")
+    return scenario_for(conversation).as_persona(language=language)
+
+
+def scenario_feedback_brief(conversation: Conversation) -> tuple[list[str], str]:
+    scenario = scenario_for(conversation)
+    context = "\n".join(
+        part
+        for part in (
+            f"シナリオ: {scenario.title}",
+            scenario.description,
+            f"相手の役: {scenario.ai_role}",
+            f"学習者の役: {scenario.learner_role}",
+        )
+        if part
+    )
+    return scenario.feedback_point_texts(), context
+
+
+def plays_per_scenario(user: Any, scenario_ids: list[int]) -> Mapping[int, int]:
+    rows = (
+        ScenarioPlay.objects.filter(user=user, scenario_id__in=scenario_ids)
+        .values("scenario_id")
+        .annotate(n=Count("id"))
+        .values_list("scenario_id", "n")
+    )
+    return dict(rows)
+
+
+def connect() -> None:
+    register_persona_resolver(Mode.SCENARIO, scenario_persona)
+    register_feedback_brief(Mode.SCENARIO, scenario_feedback_brief)
+    register_practised_counter(plays_per_scenario)
