@@ -34,7 +34,10 @@ async def feedback_report(
     prompt = judge_messages(
         feedback_task(language=language, points=points or []), transcript, context=context, language=language
     )
-    return await complete_json(prompt, schema=FeedbackReport, purpose=Purpose.JUDGE, mode=mode)
+    result = await complete_json(prompt, schema=FeedbackReport, purpose=Purpose.JUDGE, mode=mode)
+    if not points:  # nothing was asked to be scored beyond the six axes
+        result.value.point_scores = []
+    return result
 
 
 async def feedback_generate(

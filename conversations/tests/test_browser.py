@@ -26,11 +26,12 @@ def test_it_streams_stops_and_gives_feedback(fake_llm: Any, live_asgi_server: st
         }
     )
     page = browser_page
-    page.goto(f"{live_asgi_server}/accounts/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", "a-Long-enough-passw0rd")
-    page.click("button[type=submit]")
-    page.goto(f"{live_asgi_server}/chat/")
+    page.goto("/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", "a-Long-enough-passw0rd")
+    page.get_by_role("button", name="ログイン", exact=True).click()
+    page.wait_for_url(f"{live_asgi_server.url}/")
+    page.goto("/chat/")
     page.select_option("select[name=partner]", "先輩")
     page.select_option("select[name=situation]", "休憩中")
     page.click("#chat-start-form button[type=submit]")

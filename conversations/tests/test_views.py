@@ -39,6 +39,7 @@ def test_it_shows_the_stored_history_escaped() -> None:
     assert response.status_code == 200
     assert "&lt;b&gt;太字&lt;/b&gt;にしないで" in page
     assert f'ws-connect="/ws/chat/{conversation.id}?format=html"' in page
+    assert "送信" in page and "終了してフィードバックを受け取る" in page  # Japanese by default
 
 
 def test_it_hides_another_users_conversation() -> None:
@@ -91,3 +92,14 @@ def test_it_shows_feedback_on_the_page(fake_llm: Any) -> None:
 def test_it_requires_login() -> None:
     response = Client().get("/chat/")
     assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_it_drops_point_scores_nobody_asked_for_in_chat(fake_llm: Any) -> None:
+    conversation = ConversationFactory()
+    MessageFactory(conversation=conversation, content="よろしくお願いします")
+    scores = dict.fromkeys(["empathy", "clarity", "active_listening", "adaptability", "positivity", "professionalism"], 50)
+    fake_llm.reply_json({"summary": "s", "went_well": [], "to_improve": [], "better_phrasings": [], "scores": scores,
+                         "point_scores": [{"point": "empathy", "score": 50, "comment": "invented"}]})
+    page = _client(conversation.user).post(f"/chat/{conversation.id}/feedback/", HTTP_HX_REQUEST="true").content.decode()
+    assert "invented" not in page
+    assert 'id="composer" hx-swap-oob="delete"' in page
