@@ -185,3 +185,26 @@ async def test_it_escapes_model_output_in_html_fragments(fake_llm: Any) -> None:
     assert "<script>" not in joined
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in joined
     await communicator.disconnect()
+
+
+async def test_it_shows_a_reply_that_finished_while_the_client_was_away(fake_llm: Any) -> None:
+    from conversations.streaming import generate_reply
+
+    conversation = await _started()
+    communicator = await _connect(conversation)
+    await communicator.receive_json_from()
+    await communicator.disconnect()
+
+    fake_llm.reply(tokens=["留守中の", "返事"])
+    await database_sync_to_async(MessageFactory)(conversation=conversation, content="いますか？")
+
+    async def _ignore(event: dict[str, Any]) -> None:
+        return None
+
+    await generate_reply(conversation=conversation, emit=_ignore, coalesce_seconds=0)  # e.g. via the API
+
+    again = await _connect(conversation)
+    history = await again.receive_json_from()
+    contents = [(m["role"], m["content"], m["status"]) for m in history["messages"]]
+    assert contents[-2:] == [("user", "いますか？", "complete"), ("assistant", "留守中の返事", "complete")]
+    await again.disconnect()
