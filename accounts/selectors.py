@@ -39,6 +39,7 @@ class PracticeHistoryItem:
     started_at: datetime
     finished_at: datetime | None = None
     url: str = ""
+    analysis_status: str = ""  # "pending", "done" or "failed" once analysed; empty otherwise
 
 
 HistoryProvider = Callable[[User], Iterable[PracticeHistoryItem]]

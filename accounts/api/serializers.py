@@ -85,3 +85,6 @@ class PracticeHistoryItemSerializer(serializers.Serializer):
     started_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
     url = serializers.CharField(allow_blank=True)
+    analysis_status = serializers.CharField(
+        allow_blank=True, help_text="Strength analysis: pending, done or failed; empty when not analysed"
+    )

@@ -1,0 +1,29 @@
+"""The periodic report jobs in django-celery-beat's database scheduler (see ``analytics.schedules``)."""
+
+from django.apps.registry import Apps
+from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.utils import timezone
+
+from analytics.schedules import ensure_schedules, remove_schedules
+
+
+def create(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    ensure_schedules(apps.get_model("django_celery_beat", "CrontabSchedule"), apps.get_model("django_celery_beat", "PeriodicTask"))
+    # Tell a running beat that its schedule changed.
+    apps.get_model("django_celery_beat", "PeriodicTasks").objects.update_or_create(
+        ident=1, defaults={"last_update": timezone.now()}
+    )
+
+
+def remove(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    remove_schedules(apps.get_model("django_celery_beat", "PeriodicTask"))
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("analytics", "0001_initial"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
+
+    operations = [migrations.RunPython(create, remove)]

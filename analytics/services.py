@@ -1,0 +1,169 @@
+"""Writes: requesting, running and storing strength analyses."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from functools import partial
+
+from asgiref.sync import async_to_sync
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from analytics.cache import bump_user_version
+from analytics.judging import judge_strengths, stored_scores, stored_strengths
+from analytics.models import AnalysisStatus, StrengthAnalysis
+from analytics.schemas import StrengthReport
+from analytics.sources import PracticeSession, SessionSource, get_source, session_lookup
+from scenarios.models import Scenario
+from workplace_roleplay.llm import CallStats
+
+logger = logging.getLogger(__name__)
+
+# Practice time counted for one session at most (a chat left open overnight is not 12 hours of practice).
+MAX_SESSION_SECONDS = 2 * 60 * 60
+# A pending analysis untouched for this long may be asked for again (its worker was lost).
+STALE_PENDING = timedelta(minutes=10)
+
+
+class NothingToAnalyseError(Exception):
+    """The session has not ended, or the learner said nothing in it."""
+
+
+def _source(kind: str) -> SessionSource:
+    source = get_source(kind)
+    if source is None:
+        raise Http404("No such session kind.")
+    return source
+
+
+def _snapshot(session: PracticeSession) -> dict[str, object]:
+    ended = session.ended_at or session.started_at
+    seconds = max(0, int((ended - session.started_at).total_seconds()))
+    scenario_id = session.scenario_id
+    if scenario_id is not None and not Scenario.objects.filter(pk=scenario_id).exists():
+        scenario_id = None
+    return {
+        "user": session.user,
+        "mode": session.mode,
+        "session_title": session.title[:200],
+        "session_url": session.url[:300],
+        "session_started_at": session.started_at,
+        "session_ended_at": session.ended_at,
+        "duration_seconds": min(seconds, MAX_SESSION_SECONDS),
+        "scenario_id": scenario_id,
+    }
+
+
+def _enqueue(analysis_id: int) -> None:
+    from analytics.tasks import analyse_session
+
+    try:
+        analyse_session.delay(analysis_id)
+    except Exception:  # noqa: BLE001  # a broker outage leaves the analysis pending; it can be asked for again
+        logger.exception("analysis_enqueue_failed", extra={"analysis_id": analysis_id})
+
+
+def _analysable(source: SessionSource, session_id: object) -> PracticeSession:
+    session = source.load(str(session_id))
+    if session is None:
+        raise Http404("No such session.")
+    if session.ended_at is None or not session.learner_lines:
+        raise NothingToAnalyseError
+    return session
+
+
+def _may_ask_again(analysis: StrengthAnalysis) -> bool:
+    if analysis.status == AnalysisStatus.FAILED:
+        return True
+    return analysis.status == AnalysisStatus.PENDING and analysis.updated_at < timezone.now() - STALE_PENDING
+
+
+def analysis_request(*, kind: str, session_id: object, again: bool = False) -> StrengthAnalysis:
+    """The session's analysis, created pending and enqueued (on commit) when there is none yet.
+
+    With ``again`` a failed (or long-stuck) analysis is asked for once more. A done analysis is
+    never redone. Raises ``NothingToAnalyseError`` and ``Http404`` (unknown kind or session).
+    """
+    source = _source(kind)
+    session = _analysable(source, session_id)
+    with transaction.atomic():
+        analysis, created = StrengthAnalysis.objects.select_for_update().get_or_create(
+            **session_lookup(source, session_id), defaults={**_snapshot(session), "source": source.kind}
+        )
+        if not created and not (again and _may_ask_again(analysis)):
+            return analysis
+        if not created:
+            analysis.status, analysis.error = AnalysisStatus.PENDING, ""
+            analysis.save(update_fields=["status", "error", "updated_at"])
+        transaction.on_commit(partial(_enqueue, analysis.pk))
+        transaction.on_commit(partial(bump_user_version, analysis.user_id))
+    return analysis
+
+
+def analysis_retry(*, user: User, kind: str, session_id: object) -> StrengthAnalysis:
+    """The learner asks again for the analysis of one of their own sessions (404 for anyone else's)."""
+    source = _source(kind)
+    session = source.load(str(session_id))
+    if session is None or session.user.pk != user.pk:
+        raise Http404("No such session.")
+    return analysis_request(kind=kind, session_id=session_id, again=True)
+
+
+def analysis_start_attempt(*, analysis_id: int) -> tuple[StrengthAnalysis, PracticeSession] | None:
+    """Count an attempt and load the session; ``None`` when there is nothing (left) to do."""
+    analysis = StrengthAnalysis.objects.filter(pk=analysis_id).first()
+    if analysis is None or analysis.status == AnalysisStatus.DONE:
+        return None
+    analysis.attempts += 1
+    analysis.save(update_fields=["attempts", "updated_at"])
+    source = get_source(analysis.source)
+    session = source.load(str(getattr(analysis, f"{source.field}_id"))) if source else None
+    if session is None or not session.learner_lines:
+        analysis_fail(analysis=analysis, error="The session has no lines of the learner to analyse.")
+        return None
+    return analysis, session
+
+
+def analysis_run(*, analysis_id: int) -> StrengthAnalysis | None:
+    """Ask the judge and store the validated answer. ``LLMError`` reaches the caller (the task)."""
+    started = analysis_start_attempt(analysis_id=analysis_id)
+    if started is None:
+        return None
+    analysis, session = started
+    report, stats = async_to_sync(judge_strengths)(session)
+    return analysis_store(analysis=analysis, report=report, stats=stats, learner_lines=session.learner_lines)
+
+
+def analysis_store(
+    *, analysis: StrengthAnalysis, report: StrengthReport, stats: CallStats, learner_lines: list[str]
+) -> StrengthAnalysis:
+    """Store a validated report: scores with the learner's own quotes as evidence."""
+    analysis.scores = stored_scores(report, learner_lines)
+    analysis.top_strengths = stored_strengths(report, learner_lines)
+    analysis.feedback = report.feedback
+    analysis.metadata = stats.as_metadata()
+    analysis.status, analysis.error = AnalysisStatus.DONE, ""
+    analysis.analyzed_at = timezone.now()
+    analysis.save()
+    bump_user_version(analysis.user_id)
+    return analysis
+
+
+def analysis_note_retry(*, analysis_id: int, error: str) -> None:
+    """A retryable failure: the analysis stays pending with the reason, until the next attempt."""
+    StrengthAnalysis.objects.filter(pk=analysis_id).exclude(status=AnalysisStatus.DONE).update(
+        status=AnalysisStatus.PENDING, error=error[:500], updated_at=timezone.now()
+    )
+
+
+def analysis_fail(*, analysis: StrengthAnalysis | None = None, analysis_id: int | None = None, error: str) -> None:
+    """Mark failed (never with made-up scores): the page shows it with a Retry button."""
+    target = analysis or (StrengthAnalysis.objects.filter(pk=analysis_id).first() if analysis_id else None)
+    if target is None or target.status == AnalysisStatus.DONE:
+        return
+    target.status, target.error = AnalysisStatus.FAILED, error[:500]
+    target.save(update_fields=["status", "error", "updated_at"])
+    bump_user_version(target.user_id)

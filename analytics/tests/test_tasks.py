@@ -1,0 +1,176 @@
+"""A session ends -> its strength analysis is enqueued on commit, retried, validated, stored."""
+
+from typing import Any
+
+import pytest
+
+from analytics.models import AnalysisStatus, StrengthAnalysis
+from analytics.sources import SessionSource, register_source, unregister_source
+from analytics.tasks import MAX_RETRIES, analyse_session
+from analytics.tests.factories import conversation_with_lines, judge_answer
+from conversations import services as conversation_services
+from conversations.models import Conversation
+from conversations.signals import practice_ended
+
+pytestmark = pytest.mark.django_db
+
+LINE = "お忙しいところすみません、少しご相談してもよろしいですか？"
+
+
+def _end(conversation: Conversation, capture: Any) -> list[Any]:
+    """End the conversation; return the callbacks its commit would run."""
+    with capture(execute=False) as callbacks:
+        conversation_services.conversation_end(conversation=conversation)
+    return callbacks
+
+
+def _commit(callbacks: list[Any], capture: Any) -> None:
+    with capture(execute=True):
+        for callback in callbacks:
+            callback()
+
+
+def test_it_enqueues_the_analysis_only_when_the_session_end_commits(
+    fake_llm: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    fake_llm.reply_json(judge_answer(default=70, active_listening=82, quote=LINE))
+    conversation = conversation_with_lines(lines=(LINE,))
+
+    callbacks = _end(conversation, django_capture_on_commit_callbacks)
+    assert not StrengthAnalysis.objects.exists() and fake_llm.requests == []
+
+    with django_capture_on_commit_callbacks(execute=False) as enqueued:
+        for callback in callbacks:
+            callback()  # the end commits: practice_ended is sent
+    pending = StrengthAnalysis.objects.get(conversation=conversation)
+    assert pending.status == AnalysisStatus.PENDING and fake_llm.requests == []
+    assert len(enqueued) >= 1
+
+    _commit(enqueued, django_capture_on_commit_callbacks)  # the request commits: the task runs
+    analysis = StrengthAnalysis.objects.get(conversation=conversation)
+    assert analysis.status == AnalysisStatus.DONE and analysis.attempts == 1
+    assert analysis.scores["active_listening"] == {"score": 82, "evidence": [LINE]}
+    assert analysis.top_strengths[0]["quote"] == LINE
+    assert analysis.analyzed_at is not None and analysis.user == conversation.user
+    assert len(fake_llm.requests) == 1
+    assert LINE in fake_llm.requests[0]["messages"][-1]["content"]
+
+
+def test_it_retries_a_failed_judge_and_then_stores_the_answer(
+    fake_llm: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    fake_llm.fail(status=500)
+    fake_llm.reply_json(judge_answer(default=64, quote=LINE))
+    conversation = conversation_with_lines(lines=(LINE,))
+
+    _commit(_end(conversation, django_capture_on_commit_callbacks), django_capture_on_commit_callbacks)
+
+    analysis = StrengthAnalysis.objects.get(conversation=conversation)
+    assert analysis.status == AnalysisStatus.DONE
+    assert analysis.attempts == 2
+    assert analysis.scores["clarity"]["score"] == 64
+    assert len(fake_llm.requests) == 2
+
+
+def test_it_marks_the_analysis_failed_after_the_last_retry_without_any_scores(
+    fake_llm: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    fake_llm.fail(status=503)
+    conversation = conversation_with_lines(lines=(LINE,))
+
+    _commit(_end(conversation, django_capture_on_commit_callbacks), django_capture_on_commit_callbacks)
+
+    analysis = StrengthAnalysis.objects.get(conversation=conversation)
+    assert analysis.status == AnalysisStatus.FAILED
+    assert analysis.attempts == MAX_RETRIES + 1
+    assert analysis.scores == {} and analysis.top_strengths == [] and analysis.analyzed_at is None
+    assert analysis.error
+
+
+def test_it_rejects_malformed_scores(fake_llm: Any, django_capture_on_commit_callbacks: Any) -> None:
+    nonsense = judge_answer()
+    nonsense["scores"]["empathy"] = 900
+    fake_llm.reply_json(nonsense)  # answered again for the repair round
+    conversation = conversation_with_lines(lines=(LINE,))
+
+    _commit(_end(conversation, django_capture_on_commit_callbacks), django_capture_on_commit_callbacks)
+
+    analysis = StrengthAnalysis.objects.get(conversation=conversation)
+    assert analysis.status == AnalysisStatus.FAILED
+    assert analysis.scores == {} and analysis.attempts == 1
+    assert not StrengthAnalysis.objects.filter(status=AnalysisStatus.DONE).exists()
+
+
+def test_it_rejects_an_unknown_strength_axis(fake_llm: Any, django_capture_on_commit_callbacks: Any) -> None:
+    answer = judge_answer(quote=LINE)
+    answer["top_strengths"] = [{"axis": "charisma", "reason": "?", "quote": LINE}]
+    fake_llm.reply_json(answer)
+    conversation = conversation_with_lines(lines=(LINE,))
+
+    _commit(_end(conversation, django_capture_on_commit_callbacks), django_capture_on_commit_callbacks)
+
+    assert StrengthAnalysis.objects.get(conversation=conversation).status == AnalysisStatus.FAILED
+
+
+def test_it_keeps_only_quotes_that_are_the_learners_own_lines(
+    fake_llm: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    answer = judge_answer(quote="わたしは完璧な提案をしました")  # never said
+    answer["evidence"]["clarity"] = [{"quote": "少しご相談"}, {"quote": "そうですね。"}]  # own line / partner's line
+    fake_llm.reply_json(answer)
+    conversation = conversation_with_lines(lines=(LINE,))
+
+    _commit(_end(conversation, django_capture_on_commit_callbacks), django_capture_on_commit_callbacks)
+
+    analysis = StrengthAnalysis.objects.get(conversation=conversation)
+    assert analysis.status == AnalysisStatus.DONE
+    assert analysis.scores["clarity"]["evidence"] == ["少しご相談"]
+    assert analysis.scores["empathy"]["evidence"] == []
+    assert analysis.top_strengths[0]["quote"] == ""
+
+
+def test_it_does_not_analyse_a_session_in_which_the_learner_said_nothing(
+    fake_llm: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    conversation = conversation_with_lines(lines=())
+
+    _commit(_end(conversation, django_capture_on_commit_callbacks), django_capture_on_commit_callbacks)
+
+    assert not StrengthAnalysis.objects.exists()
+    assert fake_llm.requests == []
+
+
+def test_a_done_analysis_is_not_redone_when_the_task_runs_again(
+    fake_llm: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    fake_llm.reply_json(judge_answer(default=55, quote=LINE))
+    conversation = conversation_with_lines(lines=(LINE,))
+    _commit(_end(conversation, django_capture_on_commit_callbacks), django_capture_on_commit_callbacks)
+    analysis = StrengthAnalysis.objects.get(conversation=conversation)
+
+    assert analyse_session.delay(analysis.pk).get() == "skipped"
+    assert len(fake_llm.requests) == 1
+
+
+class _OtherKind:
+    """Stands for another kind of session (e.g. a watch session) announcing its end."""
+
+
+def test_a_registered_source_feeds_its_own_sessions_to_the_analysis(
+    fake_llm: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from analytics.sources import load_conversation
+
+    fake_llm.reply_json(judge_answer(default=61, quote=LINE))
+    conversation = conversation_with_lines(lines=(LINE,))
+    conversation_services.conversation_end(conversation=conversation)
+    register_source(SessionSource(kind="other", field="conversation", sender=_OtherKind, load=load_conversation))
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            practice_ended.send(sender=_OtherKind, user=conversation.user, session_id=conversation.pk, mode="watch")
+    finally:
+        unregister_source("other")
+
+    analysis = StrengthAnalysis.objects.get()
+    assert analysis.source == "other" and analysis.status == AnalysisStatus.DONE
+    assert analysis.scores["empathy"]["score"] == 61
