@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,11 +118,15 @@ def _policies(llm: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+PICK_SECONDS = 10.0
+
+
 class GatewayState:
     """The Router and the fallback chain of each purpose, for one version of ``settings.LLM``."""
 
     def __init__(self, llm: dict[str, Any]) -> None:
         register()
+        self._picks: dict[str, tuple[str, float]] = {}
         self.snapshot = copy.deepcopy(llm)
         self.chains = _chains(llm)
         self.demo = all(route.demo for chain in self.chains.values() for route in chain)
@@ -136,6 +141,29 @@ class GatewayState:
             timeout=float(llm.get("TOTAL_TIMEOUT", 90.0)),
             **_policies(llm),
         )
+
+    async def pick(self, group: str) -> str | None:
+        """The deployment the Router picks for ``group`` (None: all cooling down).
+
+        ``Router.select`` costs a few tenths of a millisecond, so its answer is kept for up to ten
+        seconds. Every group has one deployment and only a failure can cool it down, and every
+        failure drops the kept answers (``forget_picks``), so a kept pick is what select would say.
+        """
+        now = time.monotonic()
+        kept = self._picks.get(group)
+        if kept is not None and kept[1] > now:
+            return kept[0]
+        try:
+            deployment = await self.router.select(group)
+        except Exception:  # noqa: BLE001  # nothing selectable: the Router's own call decides what follows
+            self._picks.pop(group, None)
+            return None
+        picked = str(deployment["model_info"]["id"])
+        self._picks[group] = (picked, now + PICK_SECONDS)
+        return picked
+
+    def forget_picks(self) -> None:
+        self._picks.clear()
 
     def params(self, purpose: Purpose) -> dict[str, Any]:
         config = self.snapshot["PURPOSES"][purpose.value]

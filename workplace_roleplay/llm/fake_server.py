@@ -67,6 +67,14 @@ def _chunk(model: str, delta: dict[str, str], finish: str | None) -> dict[str, A
     }
 
 
+def _token_event_parts(model: str) -> tuple[bytes, bytes]:
+    """The SSE event of one token, split around the token's JSON string (built once per stream)."""
+    marker = "\u0000token\u0000"
+    event = json.dumps(_chunk(model, {"role": "assistant", "content": marker}, None), ensure_ascii=False)
+    prefix, _, suffix = event.partition(json.dumps(marker))
+    return b"data: " + prefix.encode(), suffix.encode() + b"\n\n"
+
+
 def _usage(body: dict[str, Any], tokens: list[str]) -> dict[str, int]:
     prompt_chars = sum(len(str(m.get("content", ""))) for m in body.get("messages", []) if isinstance(m, dict))
     prompt = max(1, prompt_chars // 2)
@@ -264,12 +272,12 @@ class FakeLLMServer:
         tokens = script.tokens[: script.cut_after] if cut else script.tokens
         if script.first_delay:
             await asyncio.sleep(script.first_delay)
-        for index, token in enumerate(tokens):
+        prefix, suffix = _token_event_parts(model)
+        for token in tokens:
             if script.delay:
                 await asyncio.sleep(script.delay)
-            delta = {"role": "assistant", "content": token} if index == 0 else {"content": token}
             sent.append(time.monotonic())
-            await _send_event(writer, _chunk(model, delta, None))
+            await _send_chunk(writer, prefix + json.dumps(token, ensure_ascii=False).encode() + suffix)
         self._record(body, received, sent)
         if cut:
             writer.transport.abort()

@@ -70,6 +70,7 @@ class _Call:
             total_timeout=float(llm["TOTAL_TIMEOUT"]),
             demo_pacing=float(llm.get("DEMO_PACING", 0.0)),
             max_connections=int(llm.get("MAX_CONNECTIONS", 1000)),
+            on_failure=self.state.forget_picks,
         )
         self.path = "router"
 
@@ -155,7 +156,11 @@ def _llm_error(error: BaseException, kind: str, stats: CallStats) -> LLMError:
 # --- streaming --------------------------------------------------------------------------------------
 class ReplyStream:
     """The reply, as an async iterator of text chunks. ``text`` is everything received so far and
-    ``stats`` is filled in when the stream ends, fails or is cancelled."""
+    ``stats`` is filled in when the stream ends, fails or is cancelled.
+
+    The total timeout is one timer per stream (not one per chunk): when it fires during a read,
+    it cancels that read, which then ends the stream as interrupted.
+    """
 
     def __init__(self, call: _Call | LLMError) -> None:
         self._error = call if isinstance(call, LLMError) else None
@@ -163,9 +168,12 @@ class ReplyStream:
         self._parts: list[str] = []
         self._opened: OpenedStream | None = None
         self._started = 0.0
-        self._deadline = 0.0
         self._ttft: float | None = None
         self._finished = False
+        self._watchdog: asyncio.TimerHandle | None = None
+        self._reader: asyncio.Task[Any] | None = None
+        self._cancelled_by_watchdog: asyncio.Task[Any] | None = None
+        self._expired = False
         head = self._call.head if self._call is not None else None
         self.stats = CallStats(
             model=head.label if head else "",
@@ -189,16 +197,12 @@ class ReplyStream:
         if self._finished:
             raise StopAsyncIteration
         if self._error is not None:
-            self._finished = True
-            self.stats.status, self.stats.error_kind, self._error.stats = "failed", self._error.kind, self.stats
-            raise self._error
+            raise self._refuse(self._error)
         try:
-            if self._opened is None:
-                text = await self._open()
-            else:
-                async with asyncio.timeout_at(self._deadline):
-                    text = await self._opened.next_text()
+            text = await (self._open() if self._opened is None else self._next())
         except asyncio.CancelledError:
+            if self._watchdog_cancelled():
+                raise await self._fail(TimeoutError("total timeout")) from None
             await self._end("interrupted")
             raise
         except Exception as exc:  # noqa: BLE001  # every failure reaches the caller as one LLMError
@@ -209,6 +213,11 @@ class ReplyStream:
         self._parts.append(text)
         return text
 
+    def _refuse(self, error: LLMError) -> LLMError:
+        self._finished = True
+        self.stats.status, self.stats.error_kind, error.stats = "failed", error.kind, self.stats
+        return error
+
     @property
     def _the_call(self) -> _Call:
         assert self._call is not None
@@ -216,12 +225,39 @@ class ReplyStream:
 
     async def _open(self) -> str | None:
         call = self._the_call
+        loop = asyncio.get_running_loop()
         self._started = time.monotonic()
-        self._deadline = self._started + call.context.total_timeout
-        async with asyncio.timeout_at(self._deadline):
+        deadline = loop.time() + call.context.total_timeout
+        async with asyncio.timeout_at(deadline):
             self._opened = await _open_stream(call)
         self._ttft = time.monotonic() - self._started
+        self._watchdog = loop.call_at(deadline, self._on_deadline)
         return self._opened.first
+
+    async def _next(self) -> str | None:
+        if self._expired:
+            raise TimeoutError("total timeout")
+        assert self._opened is not None
+        self._reader = asyncio.current_task()
+        try:
+            return await self._opened.next_text()
+        finally:
+            self._reader = None
+
+    def _on_deadline(self) -> None:
+        self._expired = True
+        reader = self._reader
+        if reader is not None and not reader.done():
+            self._cancelled_by_watchdog = reader
+            reader.cancel()
+
+    def _watchdog_cancelled(self) -> bool:
+        """Whether the CancelledError being handled is the deadline's alone (not also the caller's)."""
+        task = asyncio.current_task()
+        if task is None or self._cancelled_by_watchdog is not task:
+            return False
+        self._cancelled_by_watchdog = None
+        return task.uncancel() == 0
 
     async def _fail(self, error: BaseException) -> LLMError:
         if self._opened is None:
@@ -237,6 +273,8 @@ class ReplyStream:
             self._finished = True
             return
         self._finished = True
+        if self._watchdog is not None:
+            self._watchdog.cancel()
         call = self._call
         opened = self._opened or call.context.opened
         tokens: tuple[int | None, int | None] = (None, len(self._parts))
@@ -273,18 +311,17 @@ async def _open_stream(call: _Call) -> OpenedStream:
 
 async def _open_fast(call: _Call) -> OpenedStream | None:
     """One attempt on the Router's pick, outside the Router; None hands the call to the Router."""
-    router = call.state.router
-    try:
-        deployment = await router.select(call.head.group)
-    except Exception:  # noqa: BLE001  # nothing selectable (cooling down): the Router decides what next
+    picked = await call.state.pick(call.head.group)
+    route = next((r for r in call.chain if r.group == picked), None)
+    if route is None or not route.lean:
         return None
-    route = next((r for r in call.chain if r.group == deployment["model_info"]["id"]), call.head)
     try:
         endpoint = Endpoint(route.provider, route.model, route.api_base or "", route.api_key or "")
         opened = await open_lean(endpoint, call.messages, call.params, call.context)
     except TransportError as exc:
-        call.context.failures.append((route.label, exc.kind))
-        router.health().record_failure(route.group, litellm_error(exc, route.model, route.provider), exc.status or 500)
+        call.context.failed(route.label, exc.kind)
+        failure = litellm_error(exc, route.model, route.provider)
+        call.state.router.health().record_failure(route.group, failure, exc.status or 500)
         return None
     call.path = "fast"
     return opened

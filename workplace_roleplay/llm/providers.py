@@ -60,6 +60,12 @@ class CallContext:
     answered_by: str = ""  # model label of the deployment that answered a non-streamed call
     tokens: tuple[int | None, int | None] = (None, None)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (model label, kind) per failed attempt
+    on_failure: Callable[[], None] | None = None
+
+    def failed(self, model: str, kind: str) -> None:
+        self.failures.append((model, kind))
+        if self.on_failure is not None:
+            self.on_failure()
 
 
 CALL: contextvars.ContextVar[CallContext | None] = contextvars.ContextVar("llm_call", default=None)
@@ -299,7 +305,7 @@ class GatewayProvider(CustomLLM):
                 return _answer(model_response, context.opened.first, (None, None), target.label)
             text, tokens = await self._complete(target, messages, optional_params, context)
         except Exception as exc:
-            context.failures.append((target.label, error_kind(exc)))
+            context.failed(target.label, error_kind(exc))
             if isinstance(exc, transport.TransportError):
                 raise litellm_error(exc, target.model, target.provider) from exc
             raise

@@ -252,12 +252,33 @@ class SSEStream:
             self.tokens_out = usage.get("completion_tokens")
 
     def close(self) -> None:
-        """Stop reading; an unfinished response's connection is dropped, a finished one is reused."""
+        """Stop reading; an unfinished response's connection is dropped, a finished one goes back
+        to the pool once the end of the body (usually already on its way) has been read."""
         self.done = True
+        response = self._response
         if self.finish_reason is None:
-            self._response.close()
+            response.close()
+        elif response.content.at_eof():
+            response.release()
         else:
-            self._response.release()
+            task = asyncio.get_running_loop().create_task(_drain(response))
+            _DRAINING.add(task)
+            task.add_done_callback(_DRAINING.discard)
+
+
+_DRAINING: set[asyncio.Task[None]] = set()
+_DRAIN_SECONDS = 1.0
+
+
+async def _drain(response: aiohttp.ClientResponse) -> None:
+    """Read what is left of a finished stream (the chunked terminator) so its connection is reused."""
+    try:
+        async with asyncio.timeout(_DRAIN_SECONDS):
+            await response.read()
+    except (aiohttp.ClientError, TimeoutError):
+        response.close()
+        return
+    response.release()
 
 
 async def open_stream(

@@ -283,3 +283,27 @@ async def test_the_demo_judge_quotes_the_learner(offline: FakeLLM) -> None:
     result = await complete_json(judge_messages("評価", transcript), schema=Report, purpose="judge", mode="analysis")
     assert result.value.went_well[0].quote == "大変でしたね、手伝います！"
     assert result.value.empathy > 50 and result.stats.demo
+
+
+async def test_a_stream_that_stalls_past_the_total_timeout_is_interrupted(fake_llm: FakeLLM) -> None:
+    fake_llm.configure(TOTAL_TIMEOUT=0.5)
+    fake_llm.reply(["最初の", "一言"] + ["遅い"] * 5, delay=0.2)
+    stream = stream_reply(_chat(), purpose="chat_partner", mode="chat")
+    started = time.monotonic()
+    with pytest.raises(LLMError) as caught:
+        await _collect(stream)
+    assert time.monotonic() - started < 1.0
+    assert caught.value.kind == "interrupted" and stream.stats.status == "interrupted"
+    assert stream.text.startswith("最初の")
+
+
+async def test_the_callers_own_cancellation_still_propagates_near_the_deadline(fake_llm: FakeLLM) -> None:
+    fake_llm.configure(TOTAL_TIMEOUT=0.3)
+    fake_llm.reply(["a"] + ["b"] * 10, delay=0.1)
+    stream = stream_reply(_chat(), purpose="chat_partner", mode="chat")
+    task = asyncio.create_task(_collect(stream))
+    await asyncio.sleep(0.25)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert stream.stats.status == "interrupted"
