@@ -23,6 +23,8 @@ from workplace_roleplay.llm import LLMError, Purpose, ReplyStream, stream_reply
 from workplace_roleplay.llm.prompts import opening_messages, partner_messages
 
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
+# Asked after every chunk: True ends the reply there (kept as interrupted), e.g. a Stop sent from elsewhere.
+Interrupt = Callable[[], Awaitable[bool]]
 COALESCE_SECONDS = 0.04
 log = structlog.get_logger(__name__)
 
@@ -118,16 +120,26 @@ async def stream_into(
     mode: str,
     emit: Emit,
     coalesce_seconds: float = COALESCE_SECONDS,
+    model: str | None = None,
+    interrupt: Interrupt | None = None,
 ) -> dict[str, Any]:
-    """Stream one model turn into ``store``, telling ``emit`` as it goes; return the stored payload."""
+    """Stream one model turn into ``store``, telling ``emit`` as it goes; return the stored payload.
+
+    ``model`` names a configured ``provider/model`` to ask first; ``interrupt`` is asked after every
+    chunk and ends the reply there (stored as interrupted) when it answers True.
+    """
     message_id = await store.begin()
     await _safe_emit(emit, {"type": "typing.start", "message_id": message_id})
-    stream = stream_reply(messages, purpose=purpose, mode=mode)
+    stream = stream_reply(messages, purpose=purpose, mode=mode, model=model)
     coalescer = _Coalescer(emit, message_id, coalesce_seconds)
     status, error = Status.COMPLETE, ""
     try:
         async for chunk in stream:
             await coalescer.add(chunk)
+            if interrupt is not None and await interrupt():
+                status = Status.INTERRUPTED
+                await stream.aclose()
+                break
         await coalescer.flush()
     except asyncio.CancelledError:
         status = Status.INTERRUPTED

@@ -5,7 +5,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from conversations.models import Message, Status
-from conversations.streaming import generate_reply
+from conversations.streaming import ConversationReplyStore, generate_reply, stream_into
 from conversations.tests.factories import ConversationFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -94,3 +94,31 @@ async def test_it_stores_the_partial_reply_when_cancelled(fake_llm: Any) -> None
     assert stored.status == Status.INTERRUPTED
     assert stored.content.startswith("ゆっくり")
     assert recorder.events[-1]["type"] == "message.done"
+
+
+async def test_it_ends_the_reply_at_the_chunk_where_interrupt_says_so(fake_llm: Any) -> None:
+    fake_llm.add_fallback()
+    fake_llm.reply(tokens=["一", "二", "三", "四", "五", "六"], delay=0.01)
+    conversation = await _conversation_with_a_line()
+    recorder = Recorder()
+    asked = 0
+
+    async def interrupt() -> bool:
+        nonlocal asked
+        asked += 1
+        return asked >= 3
+
+    store = ConversationReplyStore(conversation)
+    payload = await stream_into(
+        store,
+        messages=[{"role": "user", "content": "数えて"}],
+        purpose="chat_partner",
+        mode="chat",
+        emit=recorder,
+        coalesce_seconds=0,
+        model=f"ollama/{fake_llm.SECONDARY}",
+        interrupt=interrupt,
+    )
+    assert (payload["content"], payload["status"]) == ("一二三", Status.INTERRUPTED)
+    assert recorder.text() == "一二三"
+    assert fake_llm.requests[-1]["model"] == fake_llm.SECONDARY
