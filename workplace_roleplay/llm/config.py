@@ -2,7 +2,7 @@
 
 Providers, in fallback order, each used when its key or base URL is set:
 
-- ``gemini``: Google Gemini (``GEMINI_API_KEY``), the primary
+- ``gemini``: Google Gemini (``GEMINI_API_KEY``; ``GEMINI_API_BASE`` for a proxy), the primary
 - ``openai``: OpenAI (``OPENAI_API_KEY``; ``OPENAI_API_BASE`` points it elsewhere)
 - ``ollama``: an Ollama server (``OLLAMA_API_BASE``, e.g. ``http://127.0.0.1:11434``)
 - ``openai_compatible``: any OpenAI-compatible server (``OPENAI_API_BASE`` without ``OPENAI_API_KEY``)
@@ -64,6 +64,7 @@ def llm_settings_from_env(env: environ.Env) -> dict[str, Any]:
     models = {name: env.str(f"LLM_{name.upper()}_MODEL", default=default) for name, default in DEFAULT_MODELS.items()}
     return {
         "GEMINI_API_KEY": env.str("GEMINI_API_KEY", default=""),
+        "GEMINI_API_BASE": env.str("GEMINI_API_BASE", default=""),
         "OPENAI_API_KEY": env.str("OPENAI_API_KEY", default=""),
         "OPENAI_API_BASE": env.str("OPENAI_API_BASE", default=""),
         "OLLAMA_API_BASE": env.str("OLLAMA_API_BASE", default=""),

@@ -64,7 +64,7 @@ def providers_configured(llm: dict[str, Any]) -> list[tuple[str, str | None, str
     """(provider, api base, api key) for each provider with a key or base, in fallback order."""
     found: list[tuple[str, str | None, str | None]] = []
     if llm.get("GEMINI_API_KEY"):
-        found.append(("gemini", None, llm["GEMINI_API_KEY"]))
+        found.append(("gemini", llm.get("GEMINI_API_BASE") or None, llm["GEMINI_API_KEY"]))
     if llm.get("OPENAI_API_KEY"):
         found.append(("openai", llm.get("OPENAI_API_BASE") or OPENAI_BASE, llm["OPENAI_API_KEY"]))
     if llm.get("OLLAMA_API_BASE"):

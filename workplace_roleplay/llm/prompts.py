@@ -17,6 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils.translation import gettext
 
 MAX_USER_CHARS = 2000
@@ -182,6 +183,11 @@ def trim_to_budget(turns: list[dict[str, str]], budget_tokens: int) -> list[dict
     return kept[::-1]
 
 
+def _configured_budget() -> int:
+    llm = getattr(settings, "LLM", None) or {}
+    return int(llm.get("HISTORY_BUDGET_TOKENS") or DEFAULT_BUDGET_TOKENS)
+
+
 def partner_messages(
     persona: Persona, history: list[dict[str, str]], *, budget_tokens: int | None = None
 ) -> list[dict[str, str]]:
@@ -191,7 +197,7 @@ def partner_messages(
     the partner opened the conversation: providers expect the learner's side to speak first.
     """
     system = system_prompt(persona)
-    budget = (budget_tokens or DEFAULT_BUDGET_TOKENS) - estimate_tokens(system)
+    budget = (budget_tokens or _configured_budget()) - estimate_tokens(system)
     turns = trim_to_budget(_turns(history), max(budget, 0))
     if turns and turns[0]["role"] == "assistant":
         turns.insert(0, {"role": "user", "content": OPENING_CUE[persona.lang]})

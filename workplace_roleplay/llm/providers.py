@@ -182,25 +182,21 @@ class LitellmStream:
 
 
 async def open_litellm(
-    model: str,
-    provider: str,
-    litellm_model: str,
-    api_key: str | None,
-    messages: list[dict[str, Any]],
-    params: dict[str, Any],
-    context: CallContext,
+    target: Target, messages: list[dict[str, Any]], params: dict[str, Any], context: CallContext
 ) -> LitellmStream:
+    """Stream through litellm's own provider code and wait for the first text."""
     async with asyncio.timeout(context.first_token_timeout):
         chunks = await litellm.acompletion(
-            model=litellm_model,
+            model=target.label,
             messages=messages,
-            api_key=api_key,
+            api_key=target.api_key,
+            api_base=target.api_base,
             stream=True,
             stream_options={"include_usage": True},
             timeout=context.total_timeout,
             **_litellm_params(params),
         )
-        stream = LitellmStream(model, provider, chunks)
+        stream = LitellmStream(target.label, target.provider, chunks)
         stream.first = await stream.next_text()
     return stream
 
@@ -251,6 +247,15 @@ def _answer(
     )
     model_response.usage = usage  # type: ignore[attr-defined]  # ModelResponse declares usage dynamically
     return model_response
+
+
+def _for_router(error: Exception, target: Target) -> Exception:
+    """The failure as the litellm exception the Router's retry and cool-down rules recognise."""
+    if isinstance(error, transport.TransportError):
+        return litellm_error(error, target.model, target.provider)
+    if isinstance(error, TimeoutError) and not isinstance(error, litellm.Timeout):
+        return litellm.Timeout(message="no first token in time", model=target.model, llm_provider=target.provider)
+    return error
 
 
 @dataclass(frozen=True)
@@ -306,9 +311,7 @@ class GatewayProvider(CustomLLM):
             text, tokens = await self._complete(target, messages, optional_params, context)
         except Exception as exc:
             context.failed(target.label, error_kind(exc))
-            if isinstance(exc, transport.TransportError):
-                raise litellm_error(exc, target.model, target.provider) from exc
-            raise
+            raise _for_router(exc, target) from exc
         context.answered_by, context.tokens = target.label, tokens
         return _answer(model_response, text, tokens, target.label)
 
@@ -317,9 +320,7 @@ class GatewayProvider(CustomLLM):
     ) -> OpenedStream:
         if target.provider in LEAN_PROVIDERS:
             return await open_lean(target.endpoint(), messages, params, context)
-        return await open_litellm(
-            target.label, target.provider, target.label, target.api_key, messages, params, context
-        )
+        return await open_litellm(target, messages, params, context)
 
     async def _complete(
         self, target: Target, messages: list[Any], params: dict[str, Any], context: CallContext
@@ -337,6 +338,7 @@ class GatewayProvider(CustomLLM):
             model=target.label,
             messages=messages,
             api_key=target.api_key,
+            api_base=target.api_base,
             timeout=context.total_timeout,
             **_litellm_params(params),
         )

@@ -307,3 +307,32 @@ async def test_the_callers_own_cancellation_still_propagates_near_the_deadline(f
     with pytest.raises(asyncio.CancelledError):
         await task
     assert stream.stats.status == "interrupted"
+
+
+async def test_gemini_goes_first_and_gives_way_when_it_fails(
+    fake_llm: FakeLLM, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="workplace_roleplay.llm")
+    # litellm's Gemini client, pointed at the fake server, gets a 404 for Gemini's URL.
+    fake_llm.configure(GEMINI_API_KEY="test-key", GEMINI_API_BASE=fake_llm.server.base_url)
+    assert model_label(Purpose.CHAT_PARTNER) == "Gemini (gemini-test)"
+    fake_llm.reply(["フォールバック", "です"])
+    stream = stream_reply(_chat(), purpose="chat_partner", mode="chat")
+    assert "".join(await _collect(stream)) == "フォールバックです"
+    assert stream.stats.model == PRIMARY
+    call = next(record.msg for record in caplog.records if isinstance(record.msg, dict))
+    assert call["failed_attempts"] == ["gemini/gemini-test:config"]
+
+
+async def test_the_litellm_stream_reader_reads_a_real_stream(fake_llm: FakeLLM) -> None:
+    from workplace_roleplay.llm.providers import CallContext, Target, open_litellm
+
+    fake_llm.reply(["litellm", "の", "道"])
+    target = Target("openai", FakeLLM.PRIMARY, f"{fake_llm.server.base_url}/v1", "test-key")
+    context = CallContext(stream=True, first_token_timeout=2.0, total_timeout=10.0)
+    stream = await open_litellm(target, _chat(), {"temperature": 0.1}, context)
+    texts = [stream.first]
+    while (text := await stream.next_text()) is not None:
+        texts.append(text)
+    await stream.aclose()
+    assert texts == ["litellm", "の", "道"] and stream.usage()[1] == 3

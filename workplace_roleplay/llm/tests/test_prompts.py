@@ -1,4 +1,5 @@
 import json
+from typing import Any
 
 import pytest
 
@@ -124,3 +125,12 @@ def test_the_reason_is_given_in_the_learners_language() -> None:
             clean_user_text(" ")
     assert japanese.value.message == f"メッセージは{MAX_USER_CHARS}文字以内で入力してください。"
     assert english.value.message == "Please enter a message."
+
+
+def test_the_history_budget_comes_from_the_settings(settings: Any) -> None:
+    history = [{"role": "user", "content": "あ" * 400} for _ in range(30)]
+    settings.LLM = {**settings.LLM, "HISTORY_BUDGET_TOKENS": 2000}
+    small = partner_messages(_persona(), history)
+    settings.LLM = {**settings.LLM, "HISTORY_BUDGET_TOKENS": 8000}
+    large = partner_messages(_persona(), history)
+    assert 1 < len(small) < len(large) < len(history) + 1
