@@ -8,6 +8,7 @@ have been sent by the client.
 """
 
 import ipaddress
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -23,12 +24,26 @@ def _valid_ip(value: str) -> str | None:
         return None
 
 
+def _trusted_address(forwarded: str) -> str | None:
+    entries = [entry for entry in forwarded.split(",") if entry.strip()]
+    return _valid_ip(entries[-1]) if entries else None
+
+
 def client_ip(request: HttpRequest) -> str:
     """The client's IP address as a normalised string (``"unknown"`` when there is none)."""
     header = getattr(settings, "TRUSTED_CLIENT_IP_HEADER", "")
-    if header:
-        forwarded = str(request.META.get(header, ""))
-        entries = [entry for entry in forwarded.split(",") if entry.strip()]
-        if entries and (address := _valid_ip(entries[-1])):
-            return address
+    if header and (address := _trusted_address(str(request.META.get(header, "")))):
+        return address
     return _valid_ip(str(request.META.get("REMOTE_ADDR", ""))) or UNKNOWN_CLIENT_IP
+
+
+def socket_client_ip(scope: dict[str, Any]) -> str:
+    """:func:`client_ip` for a Channels (ASGI) scope: the same trusted header, else the peer address."""
+    header = getattr(settings, "TRUSTED_CLIENT_IP_HEADER", "")
+    if header.startswith("HTTP_"):
+        name = header[5:].lower().replace("_", "-").encode("latin-1")
+        values = [value for key, value in scope.get("headers") or [] if key.lower() == name]
+        if values and (address := _trusted_address(values[-1].decode("latin-1"))):
+            return address
+    peer = scope.get("client") or ("",)
+    return _valid_ip(str(peer[0])) or UNKNOWN_CLIENT_IP

@@ -10,24 +10,33 @@ import asyncio
 from typing import Any
 from urllib.parse import parse_qs
 
+import structlog
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
+from django.utils import translation
+from django.utils.translation import ngettext
 
 from conversations import selectors, services
 from conversations.models import Conversation
 from conversations.rendering import render_event_html
 from conversations.streaming import generate_reply, message_payload
+from workplace_roleplay import ratelimits
 from workplace_roleplay.llm.prompts import UserTextError
+from workplace_roleplay.metrics import ActiveSession, track_active_session
+from workplace_roleplay.request_id import SocketLogContextMixin
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
+# Frames that count against a named limit besides "default"; Stop is never refused.
+FRAME_LIMITS = {"chat.message": (ratelimits.DEFAULT, ratelimits.CHAT_MESSAGE), "chat.stop": ()}
 
 
-class ConversationConsumer(AsyncJsonWebsocketConsumer):
+class ConversationConsumer(SocketLogContextMixin, AsyncJsonWebsocketConsumer):
     conversation: Conversation
     html: bool = False
     task: asyncio.Task[Any] | None = None
+    active_session: ActiveSession | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -41,23 +50,31 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
         except Http404:
             await self.close(code=CLOSE_NOT_FOUND)
             return
+        structlog.contextvars.bind_contextvars(conversation_id=str(self.conversation.id))
         query = parse_qs(self.scope.get("query_string", b"").decode())
         self.html = query.get("format", [""])[0] == "html"
         await self.accept()
+        self.active_session = track_active_session("chat").open()
         messages = await self._messages()
         await self.emit({"type": "history", "messages": messages, "conversation": self._conversation_payload()})
         if not messages and not self.conversation.is_ended:
             self._start_generation()
 
     async def disconnect(self, code: int) -> None:
+        if self.active_session is not None:
+            self.active_session.close()
         if self.task is not None and not self.task.done():
             self.task.cancel()
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        kind = str(content.get("type") or "chat.message") if isinstance(content, dict) else ""
+        limits = FRAME_LIMITS.get(kind, (ratelimits.DEFAULT,))
+        if limits and (retry_after := await ratelimits.check(limits, self.scope["user"])):
+            await self._rate_limited(retry_after)
+            return
         if not isinstance(content, dict):
             await self._error("bad_request", "Send a JSON object.")
             return
-        kind = str(content.get("type") or "chat.message")
         if kind == "chat.stop":
             await self._stop()
         elif kind == "chat.retry":
@@ -112,8 +129,18 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
     def _conversation_payload(self) -> dict[str, Any]:
         return {"id": str(self.conversation.id), "mode": self.conversation.mode, "ended": self.conversation.is_ended}
 
-    async def _error(self, code: str, message: str) -> None:
-        await self.emit({"type": "error", "code": code, "message": message})
+    async def _error(self, code: str, message: str, **extra: Any) -> None:
+        await self.emit({"type": "error", "code": code, "message": message, **extra})
+
+    async def _rate_limited(self, retry_after: int) -> None:
+        """The frame is dropped (nothing stored); the socket stays open."""
+        with translation.override(getattr(self.scope["user"], "language", None)):
+            message = ngettext(
+                "You are going a little fast. Please wait %(seconds)s second and try again.",
+                "You are going a little fast. Please wait %(seconds)s seconds and try again.",
+                retry_after,
+            ) % {"seconds": retry_after}
+        await self._error("rate_limited", message, retry_after=retry_after)
 
     async def emit(self, event: dict[str, Any]) -> None:
         """Send one event: an HTML fragment for the browser page, JSON ``chat.*`` for the app."""

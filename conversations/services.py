@@ -15,6 +15,7 @@ from conversations.selectors import conversation_get, history_cache_key
 from conversations.signals import practice_ended
 from workplace_roleplay.llm import Purpose, demo_mode, model_label
 from workplace_roleplay.llm.prompts import clean_user_text
+from workplace_roleplay.metrics import count_conversation
 
 MAX_CLIENT_ID_LENGTH = 64
 
@@ -28,7 +29,9 @@ def _invalidate_history(conversation_id: UUID | str) -> None:
 
 
 def conversation_start(*, user: User, mode: str = Mode.CHAT, title: str = "", metadata: dict[str, Any]) -> Conversation:
-    return Conversation.objects.create(user=user, mode=mode, title=title[:200], metadata=metadata)
+    conversation = Conversation.objects.create(user=user, mode=mode, title=title[:200], metadata=metadata)
+    transaction.on_commit(lambda: count_conversation(mode=str(mode), status="started"))
+    return conversation
 
 
 def message_append_user(
@@ -95,6 +98,7 @@ def conversation_end(*, conversation: Conversation) -> Conversation:
 
 
 def _announce_end(conversation: Conversation) -> None:
+    count_conversation(mode=conversation.mode, status="ended")
     practice_ended.send(sender=Conversation, user=conversation.user, session_id=conversation.id, mode=conversation.mode)
 
 

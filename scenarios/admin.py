@@ -51,10 +51,13 @@ class TrainerOnlyMixin:
 
 
 class _PointInlineForm(ModelForm):
+    class Media:
+        css = {"all": ("scenarios/admin.css",)}
+
     class Meta:
         fields = ("order", "text")
         widgets = {
-            "order": forms.NumberInput(attrs={"style": "width: 4em"}),
+            "order": forms.NumberInput(attrs={"class": "point-order"}),
             "text": forms.TextInput(attrs={"size": 90}),
         }
 

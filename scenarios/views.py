@@ -18,6 +18,7 @@ from scenarios import play, selectors, services
 from scenarios.forms import CatalogFilterForm, ConsentForm
 from scenarios.models import Scenario
 from workplace_roleplay.llm import LLMError
+from workplace_roleplay.ratelimits import SCENARIO_START, rate_limit
 
 
 @require_GET
@@ -50,6 +51,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@rate_limit(SCENARIO_START)
 def start(request: HttpRequest, pk: int) -> HttpResponse:
     """Start button: the consent gate for sensitive scenarios, then the play hand-off."""
     scenario = selectors.scenario_get_for_learner(user=request.user, scenario_id=pk)
@@ -88,6 +90,7 @@ def hint(request: HttpRequest, conversation_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@rate_limit(SCENARIO_START)
 def consent(request: HttpRequest, pk: int) -> HttpResponse:
     """Explains a sensitive scenario and records the learner's consent before play."""
     scenario = selectors.scenario_get_for_learner(user=request.user, scenario_id=pk)

@@ -18,7 +18,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """DRF's handler, with field errors kept as they are and other errors under ``detail``."""
     response = drf_exception_handler(exc, context)
     if response is not None and response.status_code == status.HTTP_429_TOO_MANY_REQUESTS:
-        response.data = {"detail": "Too many requests. Please wait and try again."}
+        response.data = {"detail": gettext("Too many requests. Please wait and try again.")}
     return response
 
 

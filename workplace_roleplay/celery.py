@@ -9,3 +9,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workplace_roleplay.settings.bas
 app = Celery("workplace_roleplay")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+import workplace_roleplay.celery_signals  # noqa: E402,F401 - log context and metrics for every task

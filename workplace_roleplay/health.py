@@ -1,17 +1,35 @@
-"""``/healthz``: is the database reachable, is Redis reachable (when configured)."""
+"""Probes: ``/healthz`` (liveness), ``/readyz`` (readiness) and ``/metrics``.
+
+- ``/healthz``: the database and Redis (when configured) answer. 200 ``{"status": "ok", ...}`` or 503.
+- ``/readyz``: every migration is applied and the cache answers a write and a read, so this
+  process can serve traffic. 200 or 503 with the failing check named.
+
+``ProbeMiddleware`` answers these paths before host validation and the HTTPS redirect: load
+balancers, Kubernetes probes and Prometheus call a pod by its address over plain HTTP.
+"""
+
+import os
+from collections.abc import Callable
 
 from django.conf import settings
-from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.migrations.executor import MigrationExecutor
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
+
+from workplace_roleplay.metrics import metrics_view
+
+OK, DOWN = "ok", "down"
+_migrations_applied = False
 
 
 def _database_status() -> str:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        return "ok"
+        return OK
     except Exception:  # noqa: BLE001 - any failure means "down"
-        return "down"
+        return DOWN
 
 
 def _redis_status() -> str:
@@ -22,12 +40,62 @@ def _redis_status() -> str:
     try:
         client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
         client.ping()
-        return "ok"
+        return OK
     except Exception:  # noqa: BLE001
-        return "down"
+        return DOWN
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _database_status(), "redis": _redis_status()}
-    healthy = all(value in ("ok", "not configured") for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "degraded", **checks}, status=200 if healthy else 503)
+    healthy = all(value in (OK, "not configured") for value in checks.values())
+    return JsonResponse({"status": OK if healthy else "degraded", **checks}, status=200 if healthy else 503)
+
+
+def _migrations_status() -> str:
+    """Once every migration is applied in this process, it stays so (no need to ask again)."""
+    global _migrations_applied
+    if _migrations_applied:
+        return OK
+    try:
+        executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except Exception:  # noqa: BLE001 - database down or unreadable
+        return DOWN
+    _migrations_applied = not pending
+    return OK if _migrations_applied else "pending"
+
+
+def _cache_status() -> str:
+    key = f"readyz:{os.getpid()}"
+    try:
+        cache.set(key, "1", 10)
+        return OK if cache.get(key) == "1" else DOWN
+    except Exception:  # noqa: BLE001
+        return DOWN
+
+
+def readyz(request: HttpRequest) -> JsonResponse:
+    checks = {"migrations": _migrations_status(), "cache": _cache_status()}
+    ready = all(value == OK for value in checks.values())
+    return JsonResponse({"status": "ready" if ready else "not ready", **checks}, status=200 if ready else 503)
+
+
+PROBES: dict[str, Callable[[HttpRequest], HttpResponse]] = {
+    "/healthz": healthz,
+    "/readyz": readyz,
+    "/metrics": metrics_view,
+}
+
+
+class ProbeMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        probe = PROBES.get(request.path_info)
+        if probe is None or request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        try:
+            return probe(request)
+        except Http404:
+            return HttpResponseNotFound(b"Not found", content_type="text/plain")

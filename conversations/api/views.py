@@ -16,6 +16,7 @@ from conversations.api.sse import EventStreamRenderer, reply_stream_response
 from conversations.judging import NoLearnerLinesError, feedback_generate
 from conversations.models import Conversation, Mode
 from conversations.streaming import generate_reply, message_payload
+from workplace_roleplay import ratelimits
 from workplace_roleplay.llm import LLMError
 from workplace_roleplay.llm.prompts import UserTextError
 
@@ -96,6 +97,7 @@ class ChatStartView(APIView):
 
 class ChatMessageView(APIView):
     renderer_classes = [JSONRenderer, EventStreamRenderer]
+    rate_limits = (ratelimits.CHAT_MESSAGE,)
 
     @extend_schema(
         request=s.ChatMessageSerializer,

@@ -19,6 +19,7 @@ from conversations.selectors import conversation_get
 from conversations.streaming import message_payload
 from scenarios import selectors, services
 from scenarios.play import ConsentRequiredError, scenario_play_start
+from workplace_roleplay import ratelimits
 from workplace_roleplay.llm import LLMError
 
 
@@ -52,6 +53,8 @@ class ScenarioConsentView(APIView):
 
 
 class ScenarioStartView(APIView):
+    rate_limits = (ratelimits.SCENARIO_START,)
+
     @extend_schema(
         request=ScenarioRefSerializer,
         responses={201: cs.ChatStartResponseSerializer},
@@ -70,6 +73,7 @@ class ScenarioStartView(APIView):
 
 class ScenarioMessageView(APIView):
     renderer_classes = [JSONRenderer, EventStreamRenderer]
+    rate_limits = (ratelimits.CHAT_MESSAGE,)
 
     @extend_schema(
         request=cs.ChatMessageSerializer,

@@ -6,7 +6,7 @@ import enum
 from dataclasses import asdict, dataclass
 from typing import Any, Generic, TypeVar
 
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
 T = TypeVar("T")
 
@@ -52,6 +52,11 @@ class CallStats:
 class JsonResult(Generic[T]):
     value: T
     stats: CallStats
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a message for translation without touching settings: the settings import this package."""
+    return message
 
 
 # kind -> (can a retry help?, message a user may see)

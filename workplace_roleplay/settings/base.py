@@ -52,7 +52,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "workplace_roleplay.request_id.RequestIdMiddleware",
+    "workplace_roleplay.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "workplace_roleplay.security.ContentSecurityPolicyMiddleware",
+    "workplace_roleplay.security.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -63,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "workplace_roleplay.ratelimits.RateLimitMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -128,6 +133,17 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
 RATELIMIT_USE_CACHE = "default"
+RATELIMIT_FAIL_OPEN = True
+# Named rate limits (workplace_roleplay/ratelimits.py), per signed-in user or per client address.
+# Each is one rate or a comma-separated list, e.g. RATE_LIMIT_DEFAULT="200/h,50/m".
+RATE_LIMITS = {
+    "default": env.list("RATE_LIMIT_DEFAULT", default=["200/h", "50/m"]),
+    "chat_message": env.list("RATE_LIMIT_CHAT_MESSAGE", default=["30/m"]),
+    "scenario_start": env.list("RATE_LIMIT_SCENARIO_START", default=["10/m"]),
+    "watch_start": env.list("RATE_LIMIT_WATCH_START", default=["5/m"]),
+    "analytics": env.list("RATE_LIMIT_ANALYTICS", default=["100/h"]),
+}
+RATE_LIMIT_EXEMPT_PATHS = ["/api/", "/static/", "/media/", "/healthz", "/readyz", "/metrics"]
 
 # --- Accounts ----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -151,7 +167,7 @@ TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER", default="")
 # --- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "workplace_roleplay.request_id.LoggedJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -159,6 +175,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "workplace_roleplay.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["workplace_roleplay.ratelimits.RateLimitThrottle"],
     "DEFAULT_PARSER_CLASSES": ["workplace_roleplay.api.SizeLimitedJSONParser"],
 }
 from datetime import timedelta  # noqa: E402
@@ -183,6 +200,39 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+# Any request body (uploads included) above this is refused with 413 before it is parsed.
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=2 * 1024 * 1024)
+
+# --- Security headers (production.py adds HTTPS-only settings) ------------------------------
+from csp.constants import NONE, SELF  # noqa: E402
+
+# No inline scripts or styles anywhere; the socket's ws:/wss: address is added per request.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # pages send the token from the template (hx-headers), never read the cookie
+
+# --- Metrics (/metrics: Prometheus) -------------------------------------------------------
+# Readable with "Authorization: Bearer <METRICS_TOKEN>" or from these addresses/networks only.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+# A Celery worker serves its own metrics on this port when set (cluster-internal).
+CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
 
 # --- Internationalisation ------------------------------------------------------------------
 LANGUAGE_CODE = "ja"

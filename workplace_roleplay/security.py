@@ -1,0 +1,50 @@
+"""HTTP hardening that Django's settings alone do not give.
+
+- ``ContentSecurityPolicyMiddleware``: django-csp's policy (``CONTENT_SECURITY_POLICY``: no inline
+  scripts or styles) with the site's own ``ws://``/``wss://`` address added to ``connect-src``,
+  so the chat socket works in every browser.
+- ``RequestBodyLimitMiddleware``: a request announcing a body over ``MAX_REQUEST_BODY_BYTES`` is
+  refused with 413 before anything reads it (uploads included, which Django would spool to disk).
+"""
+
+from collections.abc import Callable
+
+from csp.middleware import CSPMiddleware, PolicyParts
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.utils.translation import gettext
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    def get_policy_parts(
+        self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
+    ) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        try:
+            host = request.get_host()
+        except DisallowedHost:
+            return parts
+        sockets = {"connect-src": [f"ws://{host}", f"wss://{host}"]}
+        parts.update = {**sockets, **(parts.update or {})}
+        return parts
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+class RequestBodyLimitMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _declared_length(request) > settings.MAX_REQUEST_BODY_BYTES:
+            message = gettext("The request body is too large.")
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=413, json_dumps_params={"ensure_ascii": False})
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
