@@ -1,6 +1,13 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WatchConfig(AppConfig):
     name = "watch"
     default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = _("Watch mode")
+
+    def ready(self) -> None:
+        from watch.practice import register_analytics_source
+
+        register_analytics_source()

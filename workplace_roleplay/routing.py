@@ -5,9 +5,10 @@ from channels.routing import URLRouter
 
 from accounts.ws_auth import JWTAuthMiddleware
 from conversations.routing import websocket_urlpatterns as conversation_routes
+from watch.routing import websocket_urlpatterns as watch_routes
 from workplace_roleplay.ws_security import OriginOrBearerValidator
 
-websocket_urlpatterns: list = [*conversation_routes]
+websocket_urlpatterns: list = [*conversation_routes, *watch_routes]
 
 websocket_application = OriginOrBearerValidator(
     AuthMiddlewareStack(JWTAuthMiddleware(URLRouter(websocket_urlpatterns)))

@@ -1,0 +1,130 @@
+"""The watch socket: ``/ws/watch/<session_id>`` (``?share=<token>`` for viewers, ``?format=html`` for pages).
+
+Browsers authenticate with the session cookie, the mobile app with ``Authorization: Bearer``.
+The share token only says which session a signed-in viewer was invited to; it authenticates
+no one. On connect the socket receives the session as it is now (``watch.snapshot`` with its
+sequence number), then every later event: ``watch.ai.message`` (a turn starts, chunks, a turn
+ends), ``watch.learner.message``, ``watch.state``, ``watch.commentary``, ``watch.user.join`` /
+``watch.user.leave`` (with the viewer count). Events come from ``watch.broadcast``, never from
+the channel layer. The owner sends the controls: ``watch.pause``, ``watch.resume``,
+``watch.pace`` (``pace``), ``watch.stop``, ``watch.step_in`` (``seat``), ``watch.message``
+(``text``, ``client_id``) and ``watch.halt`` (stop the reply being written).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.http import Http404
+from django.utils import translation
+
+from watch import broadcast, selectors, services
+from watch.models import WatchSession
+from watch.rendering import render_frame_html
+from workplace_roleplay.llm.prompts import UserTextError
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_NOT_FOUND = 4404
+NO_CHANNEL_LAYER = "watch-direct"  # an alias with no layer: this consumer needs none
+
+
+def _command(kind: str, content: dict[str, Any]) -> Callable[[WatchSession], Any] | None:
+    commands: dict[str, Callable[[WatchSession], Any]] = {
+        "watch.pause": lambda s: services.watch_pause(session=s),
+        "watch.resume": lambda s: services.watch_resume(session=s),
+        "watch.stop": lambda s: services.watch_stop(session=s),
+        "watch.halt": lambda s: services.watch_halt(session=s),
+        "watch.pace": lambda s: services.watch_set_pace(session=s, pace=str(content.get("pace", ""))),
+        "watch.step_in": lambda s: services.watch_step_in(session=s, seat=_seat(content.get("seat"))),
+        "watch.message": lambda s: services.watch_say(
+            session=s, text=content.get("text"), client_id=str(content.get("client_id") or "")[:64] or None
+        ),
+    }
+    return commands.get(kind)
+
+
+def _seat(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+class WatchConsumer(AsyncJsonWebsocketConsumer):
+    channel_layer_alias = NO_CHANNEL_LAYER
+    subscription: broadcast.Subscription | None = None
+    access: selectors.Access
+    html: bool = False
+    language: str = "ja"
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        try:
+            self.access = await database_sync_to_async(selectors.watch_get)(
+                user=user,
+                session_id=self.scope["url_route"]["kwargs"]["session_id"],
+                share_token=query.get("share", [""])[0],
+            )
+        except Http404:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        self.html = query.get("format", [""])[0] == "html"
+        self.language = user.language if user.language in ("ja", "en") else "ja"
+        await self.accept()
+        await database_sync_to_async(services.watch_recover)(session=self.access.session)
+        session_id = str(self.access.session.id)
+        self.subscription = await broadcast.subscribe(session_id, self, owner=self.access.owner, name=user.name)
+        await self.deliver(self.subscription.snapshot)
+
+    async def disconnect(self, code: int) -> None:
+        if self.subscription is not None:
+            subscription, self.subscription = self.subscription, None
+            await broadcast.unsubscribe(subscription)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict):
+            await self._error("bad_request", "Send a JSON object.")
+            return
+        kind = str(content.get("type", ""))[:40]
+        command = _command(kind, content)
+        if command is None:
+            await self._error("bad_request", f"Unknown message type: {kind}")
+        elif not self.access.owner:
+            await self._error("forbidden", "Only the owner can control this session.")
+        else:
+            await self._run(command)
+
+    async def _run(self, command: Callable[[WatchSession], Any]) -> None:
+        def run() -> None:
+            session = WatchSession.objects.get(pk=self.access.session.pk)
+            with translation.override(self.language):
+                command(session)
+
+        try:
+            await database_sync_to_async(run)()
+        except (services.WatchStateError, services.WatchInputError, UserTextError) as error:
+            await self._error("invalid", str(error.message))
+
+    async def _error(self, code: str, message: str) -> None:
+        await self.deliver(broadcast.Frame({"type": "watch.error", "code": code, "message": message}))
+
+    async def deliver(self, frame: broadcast.Frame) -> None:
+        """One frame to this socket: HTML fragments for the page, JSON for the app."""
+        if not self.html:
+            await self.send(text_data=frame.json())
+            return
+        owner = self.access.owner
+        text = frame.encoded(("html", owner, self.language), lambda f: render_frame_html(f, owner, self.language))
+        if text:
+            await self.send(text_data=text)
+
+    async def revoke(self) -> None:
+        await self.close(code=CLOSE_NOT_FOUND)

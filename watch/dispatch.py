@@ -1,0 +1,70 @@
+"""Where a session's runner runs: a Celery worker, or a background event loop in this process.
+
+In the full deployment shape (``REDIS_URL`` set, Celery not eager) the runner is a Celery task on
+the worker. Otherwise (the embedded default, and tests) it runs on one event loop in a daemon
+thread of this process, independent of any request or socket. Either way the runner's lease in
+the bus makes a second dispatch of the same session a no-op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import threading
+from collections.abc import Coroutine
+from concurrent.futures import Future
+from typing import Any
+
+import structlog
+from asgiref.sync import ThreadSensitiveContext
+from django.conf import settings
+
+log = structlog.get_logger(__name__)
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_lock = threading.Lock()
+
+
+def uses_celery() -> bool:
+    return bool(settings.REDIS_URL) and not settings.CELERY_TASK_ALWAYS_EAGER
+
+
+def background_loop() -> asyncio.AbstractEventLoop:
+    """The process's runner loop (started on first use)."""
+    global _loop
+    with _loop_lock:
+        if _loop is None or _loop.is_closed():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="watch-runner", daemon=True).start()
+            _loop = loop
+        return _loop
+
+
+async def _isolated(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """The runner gets a database thread of its own, not one shared with requests."""
+    async with ThreadSensitiveContext():
+        return await coroutine
+
+
+def submit(coroutine: Coroutine[Any, Any, Any]) -> Future[Any]:
+    """Run ``coroutine`` on the runner loop, in a fresh context (nothing inherited from the caller)."""
+    loop = background_loop()
+    future = contextvars.Context().run(asyncio.run_coroutine_threadsafe, _isolated(coroutine), loop)
+    future.add_done_callback(_log_failure)
+    return future
+
+
+def _log_failure(future: Future[Any]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("watch_runner_failed", error=repr(future.exception()))
+
+
+def dispatch(session_id: str) -> Future[Any] | None:
+    """Run the session's pending work (a turn loop, a reply, the wrap-up) somewhere."""
+    if uses_celery():
+        from watch.tasks import watch_drive
+
+        watch_drive.delay(session_id)
+        return None
+    from watch.runner import drive
+
+    return submit(drive(session_id))

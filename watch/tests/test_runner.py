@@ -1,0 +1,113 @@
+import asyncio
+from typing import Any
+
+import pytest
+
+from conversations.models import Status
+from watch import services
+from watch.bus import get_bus
+from watch.models import State, WatchMessage, WatchSession
+from watch.runner import drive
+from watch.tests.conftest import COMMENTARY, db, wait_for
+from watch.tests.factories import WatchMessageFactory, WatchSessionFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _turns(session: WatchSession) -> list[tuple[int, str, str]]:
+    return list(
+        WatchMessage.objects.filter(session=session).order_by("seq").values_list("persona", "content", "status")
+    )
+
+
+async def test_it_alternates_the_personas_and_stops_at_the_turn_limit(fake_llm: Any, settings: Any) -> None:
+    for line in ["A1", "B1", "A2", "B2"]:
+        fake_llm.reply(tokens=[line[0], line[1]])
+    fake_llm.reply_json(COMMENTARY)
+    session = await db(WatchSessionFactory)()
+
+    await drive(str(session.id))
+
+    assert await db(_turns)(session) == [
+        (0, "A1", "complete"),
+        (1, "B1", "complete"),
+        (0, "A2", "complete"),
+        (1, "B2", "complete"),
+    ]
+    await db(session.refresh_from_db)()
+    assert session.state == State.FINISHED and session.ended_at is not None
+    assert session.metadata["end_reason"] == "max_turns"
+    assert session.commentary["first"]["did_well"][0]["axis"] == "empathy"
+    opening, reply, third = (request["messages"] for request in fake_llm.requests[:3])
+    assert "同僚" in opening[0]["content"] and "先輩" in reply[0]["content"]
+    assert reply[-1] == {"role": "user", "content": "A1"}
+    assert third[-2:] == [{"role": "assistant", "content": "A1"}, {"role": "user", "content": "B1"}]
+
+
+async def test_it_gives_each_persona_its_own_model(fake_llm: Any, settings: Any) -> None:
+    fake_llm.add_fallback()
+    settings.WATCH_MAX_TURNS = 2
+    settings.WATCH_PERSONA_MODELS = [f"openai_compatible/{fake_llm.PRIMARY}", f"ollama/{fake_llm.SECONDARY}"]
+    fake_llm.reply(tokens=["一"], model=fake_llm.PRIMARY)
+    fake_llm.reply(tokens=["二"], model=fake_llm.SECONDARY)
+    user = await db(_user)()
+    session = await db(services.watch_start)(user=user, theme="report", personas=["newcomer", "senior"])
+    await wait_for(lambda: db(_ended)(session))
+    assert [r["model"] for r in fake_llm.requests[:2]] == [fake_llm.PRIMARY, fake_llm.SECONDARY]
+    rows = await db(list)(
+        WatchMessage.objects.filter(session=session).order_by("seq").values_list("content", flat=True)
+    )
+    assert rows == ["一", "二"]
+
+
+def _user() -> Any:
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory()
+
+
+def _ended(session: WatchSession) -> bool:
+    session.refresh_from_db()
+    return session.is_ended and bool(session.metadata.get("finalized"))
+
+
+async def test_it_stops_within_one_chunk(fake_llm: Any) -> None:
+    fake_llm.reply(tokens=[f"t{i} " for i in range(200)], delay=0.05)
+    fake_llm.reply_json(COMMENTARY)
+    session = await db(WatchSessionFactory)()
+    runner = asyncio.create_task(drive(str(session.id)))
+    await wait_for(lambda: WatchMessage.objects.filter(session=session, status=Status.STREAMING).exists())
+    await asyncio.sleep(0.3)
+    published = await _published_text(str(session.id))
+    await db(services.watch_stop)(session=session)
+    await asyncio.wait_for(runner, 10)
+    row = await db(WatchMessage.objects.get)(session=session)
+    assert row.status == Status.INTERRUPTED
+    assert row.content.startswith(published) and len(published.split()) >= 2
+    assert len(row.content.split()) <= len(published.split()) + 1
+    assert len(fake_llm.requests) == 2  # the turn and the commentary; no further turn
+
+
+async def _published_text(session_id: str) -> str:
+    entries = await get_bus().range_after(session_id, 0)
+    return "".join(e.event.get("text", "") for e in entries if e.event.get("kind") == "token")
+
+
+async def test_it_keeps_a_turn_left_streaming_by_a_dead_runner_as_interrupted(fake_llm: Any, settings: Any) -> None:
+    settings.WATCH_MAX_TURNS = 2
+    session = await db(WatchSessionFactory)()
+    await db(WatchMessageFactory)(session=session, persona=0, content="途中まで", status=Status.STREAMING, seq=1)
+    fake_llm.reply(tokens=["続き"])
+    fake_llm.reply_json(COMMENTARY)
+    await drive(str(session.id))
+    assert await db(_turns)(session) == [(0, "途中まで", "interrupted"), (1, "続き", "complete")]
+
+
+async def test_it_pauses_itself_when_the_model_keeps_failing(fake_llm: Any) -> None:
+    fake_llm.fail(status=500)
+    session = await db(WatchSessionFactory)()
+    await drive(str(session.id))
+    await db(session.refresh_from_db)()
+    assert session.state == State.PAUSED
+    assert session.metadata["notice"]
+    assert [row[2] for row in await db(_turns)(session)] == ["failed", "failed"]

@@ -1,0 +1,89 @@
+"""A finished session's transcript as files (Markdown and JSON) in Django's default storage.
+
+The file system under ``MEDIA_ROOT`` by default, an S3-compatible bucket when ``STORAGES`` says
+so. Files are served only through the download view, which checks who may see the session.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from watch import selectors
+from watch.commentary import commentary_view
+from watch.models import Author, WatchSession
+
+FORMATS = {"md": "text/markdown; charset=utf-8", "json": "application/json; charset=utf-8"}
+
+
+def transcript_name(session: WatchSession, fmt: str) -> str:
+    return f"watch/transcripts/{session.id}.{fmt}"
+
+
+def transcript_data(session: WatchSession) -> dict[str, Any]:
+    return {
+        "session": {
+            "id": str(session.id),
+            "title": session.title,
+            "theme": session.theme,
+            "language": session.language,
+            "personas": [
+                {"seat": seat, "label": session.persona_label(seat), "model": session.persona(seat).get("model", "")}
+                for seat in range(len(session.ai_personas))
+            ],
+            "state": session.state,
+            "stepped_in_seat": session.seat,
+            "started_at": session.started_at.isoformat(),
+            "ended_at": session.ended_at.isoformat() if session.ended_at else None,
+        },
+        "messages": selectors.transcript_lines(session=session),
+        "commentary": session.commentary,
+    }
+
+
+def _speaker(line: dict[str, Any], session: WatchSession) -> str:
+    you = " (あなた)" if session.language == "ja" else " (you)"
+    return line["speaker"] + (you if line["author"] == Author.LEARNER else "")
+
+
+def transcript_markdown(session: WatchSession) -> str:
+    data = transcript_data(session)
+    personas = " / ".join(p["label"] for p in data["session"]["personas"])
+    lines = [f"# {session.title}", "", f"- {personas}", f"- {data['session']['started_at']}", ""]
+    for line in data["messages"]:
+        note = " *(interrupted)*" if line["status"] == "interrupted" else ""
+        text = line["content"].replace("\n", "  \n")
+        lines.append(f"**{_speaker(line, session)}**: {text}{note}")
+        lines.append("")
+    view = commentary_view(session.commentary, [p["label"] for p in data["session"]["personas"]], session.language)
+    if view["commentary_sections"]:
+        lines += ["## Commentary", "", view["overview"], ""]
+        for heading, summary, notes in view["commentary_sections"]:
+            lines += [f"### {heading}", "", summary, ""]
+            lines += [f"- **{axis}**: {comment}" + (f" 「{quote}」" if quote else "") for axis, comment, quote in notes]
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def transcript_write(session: WatchSession) -> None:
+    """(Re)write both files of the session."""
+    contents = {
+        "md": transcript_markdown(session),
+        "json": json.dumps(transcript_data(session), ensure_ascii=False, indent=2),
+    }
+    for fmt, text in contents.items():
+        name = transcript_name(session, fmt)
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        default_storage.save(name, ContentFile(text.encode("utf-8")))
+
+
+def transcript_read(session: WatchSession, fmt: str) -> bytes:
+    name = transcript_name(session, fmt)
+    if not default_storage.exists(name):
+        transcript_write(session)
+    with default_storage.open(name, "rb") as handle:
+        return bytes(handle.read())
