@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from workplace_roleplay.health import healthz, readyz
 from workplace_roleplay.metrics import metrics_view
+from workplace_roleplay.security import allow_inline_styles
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
@@ -15,7 +16,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("watch.api.urls")),
     path("", include("analytics.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("docs/", allow_inline_styles(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="api-docs"),
 ]
 
 urlpatterns = [
