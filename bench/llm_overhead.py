@@ -8,13 +8,15 @@ written (``time.monotonic()``, shared by both processes). For every stream:
     added per token      = token yielded - chunk written   (tokens 2..n)
 
 Scenarios, each for 1 and for 200 concurrent streams (every client starts a new stream as soon as
-its previous one ends; each client's first stream warms its connection and is not counted):
+its previous one ends; each client's first stream warms its connection and is not counted). The
+floor and the gateway run in alternating rounds, so noise from other work on the machine falls on
+both alike:
 
 - ``floor``: a bare aiohttp client with the same SSE parsing, no gateway (what any client pays)
 - ``gateway``: ``workplace_roleplay.llm.stream_reply`` (Router pick, lean stream, stats, metrics, log)
 - ``litellm-stock`` (reference, ``--stock``): litellm's Router streaming an ``openai/`` deployment
 
-Run: ``.venv/bin/python bench/llm_overhead.py`` (about 90 s; ``--seconds`` per scenario).
+Run: ``.venv/bin/python bench/llm_overhead.py`` (about 65 s; 95 s more with ``--stock``).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workplace_roleplay.settings.bas
 os.environ.setdefault("LOG_LEVEL", "INFO")
 
 TOKENS, PACE = 30, 0.033
+LEVELS = (1, 200)
 
 
 @dataclass
@@ -109,6 +112,9 @@ async def gateway_stream(tag: str) -> Sample:
     return sample
 
 
+_SESSIONS: list[Any] = []
+
+
 def floor_client(base_url: str) -> Runner:
     import aiohttp
 
@@ -117,6 +123,7 @@ def floor_client(base_url: str) -> Runner:
     async def run(tag: str) -> Sample:
         if "session" not in state:
             state["session"] = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1000))
+            _SESSIONS.append(state["session"])
         body = {"model": "m", "stream": True, "messages": messages(tag)}
         sample = Sample(tag, time.monotonic())
         async with state["session"].post(f"{base_url}/v1/chat/completions", json=body) as response:
@@ -159,11 +166,11 @@ def stock_client(base_url: str) -> Runner:
 
 
 # --- running and measuring --------------------------------------------------------------------
-async def client(run: Runner, scenario: Scenario, number: int, until: float) -> None:
+async def client(run: Runner, scenario: Scenario, number: int, until: float, warm: bool) -> None:
     count = 0
     while time.monotonic() < until:
-        sample = await run(f"{scenario.name}-{scenario.concurrency}-{number}-{count}")
-        if count:  # the first stream of each client opens its connection
+        sample = await run(f"{scenario.name}-{scenario.concurrency}-{number}-{len(scenario.samples)}-{count}")
+        if count or warm:  # a client's first stream opens its connection
             scenario.samples.append(sample)
         count += 1
 
@@ -174,16 +181,17 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def run_scenario(run: Runner, scenario: Scenario, seconds: float, server_pid: int) -> None:
+async def run_scenario(run: Runner, scenario: Scenario, seconds: float, server_pid: int, warm: bool) -> None:
     until = time.monotonic() + seconds
     cpu, wall, server_cpu = time.process_time(), time.monotonic(), process_cpu(server_pid)
     tasks = []
     for number in range(scenario.concurrency):
-        tasks.append(asyncio.create_task(client(run, scenario, number, until)))
+        tasks.append(asyncio.create_task(client(run, scenario, number, until, warm)))
         await asyncio.sleep(1.0 / scenario.concurrency)  # spread the starts over one stream's length
     await asyncio.gather(*tasks)
-    scenario.cpu, scenario.wall = time.process_time() - cpu, time.monotonic() - wall
-    scenario.server_cpu = process_cpu(server_pid) - server_cpu
+    scenario.cpu += time.process_time() - cpu
+    scenario.wall += time.monotonic() - wall
+    scenario.server_cpu += process_cpu(server_pid) - server_cpu
 
 
 def timings(base_url: str) -> dict[str, dict[str, Any]]:
@@ -218,37 +226,42 @@ def report(scenario: Scenario, server: dict[str, dict[str, Any]]) -> str:
     )
 
 
-async def main(seconds: float, stock: bool, port: int, server_pid: int) -> None:
+async def main(seconds: float, rounds: int, stock: bool, port: int, server_pid: int) -> None:
     base_url = f"http://127.0.0.1:{port}"
     setup_django(base_url)
-    plan: list[tuple[str, Runner, tuple[int, ...]]] = [
-        ("floor", floor_client(base_url), (1, 200)),
-        ("gateway", gateway_stream, (1, 200)),
-    ]
+    plan: list[tuple[str, Runner]] = [("floor", floor_client(base_url)), ("gateway", gateway_stream)]
+    scenarios = {(name, level): Scenario(name, level) for name, _ in plan for level in LEVELS}
+    for name, run in plan:
+        await run(f"warm-up-{name}")
+    for level in LEVELS:
+        for round_number in range(rounds):
+            for name, run in plan:
+                scenario = scenarios[(name, level)]
+                await run_scenario(run, scenario, seconds / rounds, server_pid, warm=round_number > 0)
     if stock:
-        plan.append(("litellm-stock", stock_client(base_url), (1, 200)))
-    scenarios = []
-    for name, run, levels in plan:
-        await run("warm-up")
-        for concurrency in levels:
-            scenario = Scenario(name, concurrency)
-            await run_scenario(run, scenario, seconds, server_pid)
-            scenarios.append(scenario)
+        run = stock_client(base_url)
+        await run("warm-up-stock")
+        for level in LEVELS:
+            scenarios[("litellm-stock", level)] = Scenario("litellm-stock", level)
+            await run_scenario(run, scenarios[("litellm-stock", level)], seconds, server_pid, warm=False)
+    for session in _SESSIONS:
+        await session.close()
     server = timings(base_url)
     print(f"{TOKENS} tokens per stream, one every {PACE * 1000:.0f} ms; {os.cpu_count()} CPUs")
-    for scenario in scenarios:
+    for scenario in sorted(scenarios.values(), key=lambda item: (item.concurrency, item.name)):
         print(report(scenario, server))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=15.0, help="length of each scenario")
+    parser.add_argument("--seconds", type=float, default=15.0, help="time per scenario and level")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating floor/gateway rounds")
     parser.add_argument("--stock", action="store_true", help="also measure litellm's stock stream path")
     parser.add_argument("--port", type=int, default=8097)
     arguments = parser.parse_args()
     fake = start_server(arguments.port)
     try:
-        asyncio.run(main(arguments.seconds, arguments.stock, arguments.port, fake.pid))
+        asyncio.run(main(arguments.seconds, arguments.rounds, arguments.stock, arguments.port, fake.pid))
     finally:
         fake.terminate()
         fake.wait()

@@ -1,8 +1,9 @@
 """The gateway's public calls: ``stream_reply``, ``complete_json``, ``demo_mode``, ``model_label``.
 
 A stream's first attempt takes the fast path when the Router's pick for the purpose is an
-OpenAI-compatible server: ``Router.select`` picks the deployment (honouring cool-downs) and the
-lean transport streams it, with no Router or litellm work per call or per chunk. If that attempt
+OpenAI-compatible server: ``Router.select`` picks the deployment (honouring cool-downs; the pick is
+kept until a failure, see ``GatewayState.pick``) and the lean transport streams it, with no Router
+or litellm work per call or per chunk. If that attempt
 fails before the first token, the failure is counted against the deployment in the Router (so its
 cool-down rules apply) and the call goes to ``Router.acompletion``, whose retries and fallbacks
 take it from there. Gemini, the demo partner and every JSON call always go through the Router.
