@@ -8,7 +8,7 @@ from typing import Any
 from analytics.schemas import StrengthReport
 from analytics.sources import PracticeSession
 from conversations.feedback import AXIS_NAMES
-from workplace_roleplay.llm import CallStats, Purpose, complete_json
+from workplace_roleplay.llm import CallStats, Purpose
 from workplace_roleplay.llm.prompts import judge_messages
 
 TASK_JA = (
@@ -35,6 +35,8 @@ def strength_messages(session: PracticeSession) -> list[dict[str, str]]:
 
 async def judge_strengths(session: PracticeSession) -> tuple[StrengthReport, CallStats]:
     """The validated answer; raises ``LLMError`` when the judge fails or answers nonsense."""
+    from workplace_roleplay.llm import complete_json  # loads the model client on first use only
+
     result = await complete_json(
         strength_messages(session), schema=StrengthReport, purpose=Purpose.JUDGE, mode="analysis"
     )

@@ -1,11 +1,11 @@
 """Weekly and monthly reports for every active user, computed from stored data only.
 
-The job aggregates the period's figures for all users in one query, then walks the active users
-in chunks: per chunk one query for practised scenarios and one for reports already e-mailed,
-then it renders each report (template), stores it with ``default_storage``, upserts the chunk's
-``Report`` rows in one statement and sends the chunk's e-mails over one connection. No model
-call, no query per user. Running it again for the same period replaces the reports (same rows,
-same files) and does not e-mail anyone twice.
+The job walks the active users in chunks (one streamed query). Per chunk it aggregates the
+period's figures of all the chunk's users in one query, reads their practised scenarios and the
+reports already e-mailed in one query each, renders each report (template), stores it with
+``default_storage``, upserts the chunk's ``Report`` rows in one statement and sends the chunk's
+e-mails over the job's one connection. No model call, no query per user. Running it again for
+the same period replaces the reports (same rows, same files) and e-mails nobody twice.
 """
 
 from __future__ import annotations
@@ -24,15 +24,16 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from accounts.models import User
 from analytics.models import Report, ReportKind, StrengthAnalysis
-from analytics.periods import local_date, report_windows
+from analytics.periods import Window, local_date, report_windows
 from analytics.selectors import Figures, figures_by_user, period_summary
 from analytics.suggestions import suggestions_by_axis
 from conversations.feedback import AXIS_NAMES, axis_label
 
-CHUNK_SIZE = 1000
+CHUNK_SIZE = 500
 Row = TypeVar("Row")
 LANGUAGES = ("ja", "en")
 
@@ -52,7 +53,8 @@ class ReportJob:
     kind: str
     start: date
     end: date  # exclusive
-    figures: dict[Any, Figures]
+    window: Window
+    previous: Window
     tables: dict[str, dict[str, list[dict[str, Any]]]]  # language -> axis -> suggested scenarios
     site_url: str
 
@@ -77,7 +79,8 @@ def prepare_job(*, kind: str, today: date | None = None) -> ReportJob:
         kind=kind,
         start=local_date(window.start),
         end=local_date(window.end),
-        figures=figures_by_user(window=window, previous=previous),
+        window=window,
+        previous=previous,
         tables=_tables(),
         site_url=getattr(settings, "SITE_URL", "").rstrip("/"),
     )
@@ -117,6 +120,7 @@ def _practised(user_ids: list[Any]) -> dict[Any, set[int]]:
 
 def _run_chunk(job: ReportJob, users: Sequence[Mapping[str, Any]], mail: BaseEmailBackend, result: RunResult) -> None:
     ids = [user["id"] for user in users]
+    figures = figures_by_user(window=job.window, previous=job.previous, user_ids=ids)
     practised = _practised(ids)
     emailed = set(
         Report.objects.filter(
@@ -125,7 +129,8 @@ def _run_chunk(job: ReportJob, users: Sequence[Mapping[str, Any]], mail: BaseEma
     )
     reports, messages = [], []
     for user in users:
-        report, message = _build(job, user, practised.get(user["id"], set()), send=user["id"] not in emailed)
+        figure = figures.get(user["id"], Figures())
+        report, message = _build(job, user, figure, practised.get(user["id"], set()), send=user["id"] not in emailed)
         reports.append(report)
         if message is not None:
             messages.append((user["id"], message))
@@ -148,8 +153,7 @@ def _language(user: Mapping[str, Any]) -> str:
     return language if language in LANGUAGES else "ja"
 
 
-def report_data(job: ReportJob, user_id: Any, language: str, practised: set[int]) -> dict[str, Any]:
-    figures = job.figures.get(user_id, Figures())
+def report_data(job: ReportJob, figures: Figures, language: str, practised: set[int]) -> dict[str, Any]:
     summary = period_summary(figures, table=job.tables[language], practised=practised)
     return {
         "kind": job.kind,
@@ -191,10 +195,12 @@ def report_context(
     }
 
 
-def _build(job: ReportJob, user: Mapping[str, Any], practised: set[int], *, send: bool) -> tuple[Report, Any]:
+def _build(
+    job: ReportJob, user: Mapping[str, Any], figures: Figures, practised: set[int], *, send: bool
+) -> tuple[Report, Any]:
     language = _language(user)
     with translation.override(language):
-        data = report_data(job, user["id"], language, practised)
+        data = report_data(job, figures, language, practised)
         context = report_context(
             job.kind, job.start, job.end, data, user["display_name"] or user["username"], job.site_url
         )
@@ -216,7 +222,8 @@ def _store(user_id: Any, job: ReportJob, html: str) -> str:
 
 
 def _message(user: Mapping[str, Any], context: dict[str, Any], html: str) -> EmailMultiAlternatives:
-    subject = render_to_string("analytics/email/report_subject.txt", context).strip()
+    period = f"{context['start']:%Y-%m-%d} – {context['last_day']:%Y-%m-%d}"
+    subject = f"{gettext('Workplace Roleplay')}: {context['kind_label']} {period}"
     body = render_to_string("analytics/email/report.txt", context)
     message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [user["email"]])
     message.attach_alternative(html, "text/html")

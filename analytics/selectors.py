@@ -114,7 +114,9 @@ def _figures_from(row: dict[str, Any]) -> Figures:
 
 
 def _both_windows(window: Window, previous: Window) -> QuerySet[StrengthAnalysis]:
-    return StrengthAnalysis.objects.filter(_window_q(window) | _window_q(previous))
+    """Rows of both windows as one range (the aggregates' filters pick each window's rows)."""
+    covering = Window(min(window.start, previous.start), max(window.end, previous.end))
+    return StrengthAnalysis.objects.filter(_window_q(covering))
 
 
 def figures_by_user(

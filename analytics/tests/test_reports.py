@@ -92,9 +92,11 @@ def test_running_the_job_again_replaces_instead_of_duplicating(learners: dict[st
     assert again.as_dict() == {"users": 3, "stored": 3, "emailed": 0}
     assert {r.user_id: (r.pk, r.file, r.data) for r in Report.objects.all()} == first
     assert len(mail.outbox) == 3
-    assert default_storage.listdir(f"analytics/reports/{learners['hanako'].pk}")[1] == files_before == [
-        "monthly-2026-06-01.html"
-    ]
+    assert (
+        default_storage.listdir(f"analytics/reports/{learners['hanako'].pk}")[1]
+        == files_before
+        == ["monthly-2026-06-01.html"]
+    )
 
 
 def test_the_job_makes_no_query_per_user(learners: dict[str, Any]) -> None:

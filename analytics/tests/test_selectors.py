@@ -27,7 +27,10 @@ def at(month: int, day: int, hour: int = 10) -> datetime:
 
 def _analysis(user: Any, when: datetime, seconds: int = 600, status: str = AnalysisStatus.DONE, **axes: int) -> Any:
     return StrengthAnalysisFactory(
-        user=user, session_started_at=when, duration_seconds=seconds, status=status,
+        user=user,
+        session_started_at=when,
+        duration_seconds=seconds,
+        status=status,
         scores=scores(**axes) if status == AnalysisStatus.DONE else {},
     )
 
@@ -82,7 +85,10 @@ def test_the_week_series_puts_each_session_in_its_local_day(learner: Any) -> Non
     assert points["2026-06-10"]["sessions"] == 1 and points["2026-06-10"]["minutes"] == 10
     assert points["2026-06-12"]["scores"]["active_listening"] == 80.0
     assert points["2026-06-14"] == {
-        "start": "2026-06-14", "end": "2026-06-14", "sessions": 1, "minutes": 5,
+        "start": "2026-06-14",
+        "end": "2026-06-14",
+        "sessions": 1,
+        "minutes": 5,
         "scores": dict.fromkeys(points["2026-06-14"]["scores"]),
     }
     assert points["2026-06-11"]["sessions"] == 0
@@ -125,7 +131,10 @@ def test_the_streak_counts_consecutive_days_up_to_today(learner: Any) -> None:
 def test_top_strengths_come_with_the_learners_own_quotes_and_session_links() -> None:
     user = UserFactory()
     StrengthAnalysisFactory(
-        user=user, session_started_at=at(6, 10), session_title="課長への報告", session_url="/chat/a/",
+        user=user,
+        session_started_at=at(6, 10),
+        session_title="課長への報告",
+        session_url="/chat/a/",
         scores=scores(clarity=90, evidence={"clarity": ["結論から申し上げます。"]}),
     )
     StrengthAnalysisFactory(user=user, session_started_at=at(6, 11), scores=scores(clarity=70, empathy=65))
