@@ -231,7 +231,8 @@ class Relay:
         bus, reported = get_bus(), -1
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.presence_dirty.wait(), PRESENCE_HEARTBEAT)
+                async with asyncio.timeout(PRESENCE_HEARTBEAT):
+                    await self.presence_dirty.wait()
             self.presence_dirty.clear()
             changes, self.changes = self.changes, []
             try:

@@ -19,6 +19,7 @@ runs one process: server and runner share it).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import threading
@@ -244,10 +245,9 @@ class MemoryBus:
                 log.waiters.append((asyncio.get_running_loop(), ready))
         if found:
             return found
-        try:
-            await asyncio.wait_for(ready.wait(), block_seconds)
-        except TimeoutError:
-            pass
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(block_seconds):
+                await ready.wait()
         with self._lock:
             log.waiters = [waiter for waiter in log.waiters if waiter[1] is not ready]
             return log.after(after)

@@ -10,7 +10,6 @@ DEFAULTS: dict[str, Any] = {
     "WATCH_PACE_SECONDS": {"slow": 4.0, "normal": 2.0, "fast": 0.5},
     "WATCH_PERSONA_MODELS": [],
     "WATCH_MAX_RUNNING": 2,
-    "WATCH_STARTS_PER_MINUTE": 5,
     # Token chunks are published at most this often per turn (the runner joins what comes in between).
     "WATCH_COALESCE_SECONDS": 0.1,
     # "redis" or "memory"; empty: Redis when settings.REDIS_URL is set.

@@ -21,15 +21,21 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 from django.utils import translation
+from django.utils.translation import ngettext
 
 from watch import broadcast, selectors, services
 from watch.models import WatchSession
 from watch.rendering import render_frame_html
+from workplace_roleplay import ratelimits
 from workplace_roleplay.llm.prompts import UserTextError
+from workplace_roleplay.metrics import ActiveSession, track_active_session
+from workplace_roleplay.request_id import SocketLogContextMixin
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
 NO_CHANNEL_LAYER = "watch-direct"  # an alias with no layer: this consumer needs none
+# Frames count against "default" (a line also against "chat_message"); Stop is never refused.
+FRAME_LIMITS = {"watch.message": (ratelimits.DEFAULT, ratelimits.CHAT_MESSAGE), "watch.stop": (), "watch.halt": ()}
 
 
 def _command(kind: str, content: dict[str, Any]) -> Callable[[WatchSession], Any] | None:
@@ -54,9 +60,10 @@ def _seat(value: Any) -> int:
         return -1
 
 
-class WatchConsumer(AsyncJsonWebsocketConsumer):
+class WatchConsumer(SocketLogContextMixin, AsyncJsonWebsocketConsumer):
     channel_layer_alias = NO_CHANNEL_LAYER
     subscription: broadcast.Subscription | None = None
+    active_session: ActiveSession | None = None
     access: selectors.Access
     html: bool = False
     language: str = "ja"
@@ -79,12 +86,15 @@ class WatchConsumer(AsyncJsonWebsocketConsumer):
         self.html = query.get("format", [""])[0] == "html"
         self.language = user.language if user.language in ("ja", "en") else "ja"
         await self.accept()
+        self.active_session = track_active_session("watch").open()
         await database_sync_to_async(services.watch_recover)(session=self.access.session)
         session_id = str(self.access.session.id)
         self.subscription = await broadcast.subscribe(session_id, self, owner=self.access.owner, name=user.name)
         await self.deliver(self.subscription.snapshot)
 
     async def disconnect(self, code: int) -> None:
+        if self.active_session is not None:
+            self.active_session.close()
         if self.subscription is not None:
             subscription, self.subscription = self.subscription, None
             await broadcast.unsubscribe(subscription)
@@ -94,6 +104,10 @@ class WatchConsumer(AsyncJsonWebsocketConsumer):
             await self._error("bad_request", "Send a JSON object.")
             return
         kind = str(content.get("type", ""))[:40]
+        limits = FRAME_LIMITS.get(kind, (ratelimits.DEFAULT,))
+        if limits and (retry_after := await ratelimits.check(limits, self.scope["user"])):
+            await self._rate_limited(retry_after)
+            return
         command = _command(kind, content)
         if command is None:
             await self._error("bad_request", f"Unknown message type: {kind}")
@@ -113,8 +127,18 @@ class WatchConsumer(AsyncJsonWebsocketConsumer):
         except (services.WatchStateError, services.WatchInputError, UserTextError) as error:
             await self._error("invalid", str(error.message))
 
-    async def _error(self, code: str, message: str) -> None:
-        await self.deliver(broadcast.Frame({"type": "watch.error", "code": code, "message": message}))
+    async def _error(self, code: str, message: str, **extra: Any) -> None:
+        await self.deliver(broadcast.Frame({"type": "watch.error", "code": code, "message": message, **extra}))
+
+    async def _rate_limited(self, retry_after: int) -> None:
+        """The frame is dropped (nothing changes); the socket stays open."""
+        with translation.override(self.language):
+            message = ngettext(
+                "You are going a little fast. Please wait %(seconds)s second and try again.",
+                "You are going a little fast. Please wait %(seconds)s seconds and try again.",
+                retry_after,
+            ) % {"seconds": retry_after}
+        await self._error("rate_limited", message, retry_after=retry_after)
 
     async def deliver(self, frame: broadcast.Frame) -> None:
         """One frame to this socket: HTML fragments for the page, JSON for the app."""

@@ -4,7 +4,6 @@ the bus) and to everyone watching (an event in the session's log) once it is com
 from __future__ import annotations
 
 import secrets
-import time
 from typing import Any
 
 from django.core.cache import cache
@@ -24,6 +23,7 @@ from watch.dispatch import dispatch
 from watch.models import ACTIVE_STATES, Author, Pace, State, WatchMessage, WatchSession
 from watch.transcripts import transcript_write
 from workplace_roleplay.llm.prompts import clean_user_text
+from workplace_roleplay.metrics import count_conversation
 
 
 class WatchInputError(ValueError):
@@ -35,7 +35,7 @@ class WatchInputError(ValueError):
 
 
 class StartLimitError(Exception):
-    """Too many sessions: running at once, or started this minute."""
+    """Too many sessions in progress at once."""
 
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
@@ -89,21 +89,12 @@ def _personas(keys: list[str], models: list[str] | None) -> list[dict[str, Any]]
     return result
 
 
-def _check_start_limits(user: User) -> None:
+def _check_running(user: User) -> None:
+    """At most WATCH_MAX_RUNNING sessions in progress (starts per minute: the "watch_start" rate limit)."""
     running, most = selectors.running_count(user=user), int(conf.get("WATCH_MAX_RUNNING"))
     if running >= most:
         message = _("You already have %(n)s sessions in progress. Stop one before starting another.") % {"n": most}
         raise StartLimitError(message, retry_after=30)
-    now, per_minute = time.time(), int(conf.get("WATCH_STARTS_PER_MINUTE"))
-    key = f"watch:starts:{user.pk}:{int(now // 60)}"
-    cache.add(key, 0, timeout=90)
-    if cache.incr(key) > per_minute:
-        wait = max(int(60 - now % 60), 1)
-        message = _("You can start at most %(n)s sessions a minute. Try again in %(s)s seconds.") % {
-            "n": per_minute,
-            "s": wait,
-        }
-        raise StartLimitError(message, retry_after=wait)
 
 
 def watch_start(
@@ -118,7 +109,7 @@ def watch_start(
     ai_personas = _personas(personas, models)
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()
-        _check_start_limits(user)
+        _check_running(user)
         session = WatchSession.objects.create(
             user=user,
             theme=theme,
@@ -130,6 +121,7 @@ def watch_start(
             metadata={"brief": fields["brief"], "points": fields["points"], "run_seconds": 0.0},
         )
     transaction.on_commit(lambda: _announce(session, run=True))
+    transaction.on_commit(lambda: count_conversation(mode="watch", status="started"))
     return session
 
 
@@ -176,6 +168,7 @@ def _change(session: WatchSession, *, allowed: tuple[str, ...], run: bool = Fals
 
 
 def _announce_end(session: WatchSession) -> None:
+    count_conversation(mode="watch", status="ended")
     if session.seat is not None:
         practice_ended.send(sender=WatchSession, user=session.user, session_id=session.id, mode="watch")
 

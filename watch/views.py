@@ -17,12 +17,15 @@ from watch.forms import WatchStartForm
 from watch.models import WatchSession
 from watch.rendering import live_context
 from watch.transcripts import FORMATS, transcript_read
+from workplace_roleplay import ratelimits
 from workplace_roleplay.llm import LLMError, demo_mode
+from workplace_roleplay.ratelimits import rate_limit
 
 SHARE_SESSION_KEY = "watch_share_tokens"
 
 
 @login_required
+@rate_limit(ratelimits.WATCH_START)
 def home(request: HttpRequest) -> HttpResponse:
     form = WatchStartForm(request.POST or None)
     limited: services.StartLimitError | None = None

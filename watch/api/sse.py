@@ -76,7 +76,8 @@ async def _live(subscriber: QueueSubscriber, sent: int) -> AsyncIterator[Frame |
     """Live frames after ``sent`` (None now and then, to keep the connection open)."""
     while True:
         try:
-            frame = await asyncio.wait_for(subscriber.queue.get(), HEARTBEAT_SECONDS)
+            async with asyncio.timeout(HEARTBEAT_SECONDS):
+                frame = await subscriber.queue.get()
         except TimeoutError:
             yield None
             continue

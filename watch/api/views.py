@@ -25,6 +25,7 @@ from watch.api.sse import event_stream_response, reply_frames, sse_frame, watch_
 from watch.commentary import feedback_generate
 from watch.models import WatchSession
 from watch.transcripts import FORMATS, transcript_read
+from workplace_roleplay import ratelimits
 from workplace_roleplay.llm import LLMError
 from workplace_roleplay.llm.prompts import UserTextError
 
@@ -67,6 +68,8 @@ def _control(request: Request, session_id: str, change: Callable[[WatchSession],
 
 
 class WatchStartView(APIView):
+    rate_limits = (ratelimits.WATCH_START,)
+
     @extend_schema(
         request=s.WatchStartSerializer,
         responses={201: s.WatchDetailSerializer, 429: OpenApiResponse(description="Too many sessions (Retry-After)")},
@@ -203,7 +206,8 @@ async def _wait_reply(session_id: str, learner_seq: int, name: str) -> dict[str,
         return None
 
     try:
-        return await asyncio.wait_for(first_done(), float(settings.LLM.get("TOTAL_TIMEOUT", 90)) + 15)
+        async with asyncio.timeout(float(settings.LLM.get("TOTAL_TIMEOUT", 90)) + 15):
+            return await first_done()
     except TimeoutError:
         return None
 
@@ -216,6 +220,7 @@ async def _line_events(session_id: str, learner: dict[str, Any], name: str) -> A
 
 class WatchMessageView(APIView):
     renderer_classes = [JSONRenderer, EventStreamRenderer]
+    rate_limits = (ratelimits.CHAT_MESSAGE,)
 
     @extend_schema(
         request=s.WatchLineSerializer,

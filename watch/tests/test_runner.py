@@ -78,8 +78,8 @@ async def test_it_stops_within_one_chunk(fake_llm: Any) -> None:
     runner = asyncio.create_task(drive(str(session.id)))
     await wait_for(lambda: WatchMessage.objects.filter(session=session, status=Status.STREAMING).exists())
     await asyncio.sleep(0.3)
+    await db(services.watch_stop)(session=session)  # the runner's control says "stopped" from here on
     published = await _published_text(str(session.id))
-    await db(services.watch_stop)(session=session)
     await asyncio.wait_for(runner, 10)
     row = await db(WatchMessage.objects.get)(session=session)
     assert row.status == Status.INTERRUPTED
@@ -111,3 +111,32 @@ async def test_it_pauses_itself_when_the_model_keeps_failing(fake_llm: Any) -> N
     assert session.state == State.PAUSED
     assert session.metadata["notice"]
     assert [row[2] for row in await db(_turns)(session)] == ["failed", "failed"]
+
+
+async def test_it_ends_the_session_at_the_time_limit(fake_llm: Any, settings: Any) -> None:
+    settings.WATCH_MAX_SECONDS = 0.4
+    fake_llm.reply(tokens=["長い"] * 100, delay=0.02)
+    fake_llm.reply_json(COMMENTARY)
+    session = await db(WatchSessionFactory)()
+    await asyncio.wait_for(drive(str(session.id)), 10)
+    await db(session.refresh_from_db)()
+    assert session.state == State.FINISHED and session.metadata["end_reason"] == "max_seconds"
+    assert await db(_turns)(session) == [
+        (0, await db(lambda: WatchMessage.objects.get(session=session).content)(), "interrupted")
+    ]
+
+
+async def test_it_holds_after_the_turn_in_flight_when_paused_and_goes_on_when_resumed(fake_llm: Any) -> None:
+    for line in ["A1", "B1", "A2", "B2"]:
+        fake_llm.reply(tokens=[line[0], line[1]], delay=0.05)
+    fake_llm.reply_json(COMMENTARY)
+    session = await db(WatchSessionFactory)()
+    runner = asyncio.create_task(drive(str(session.id)))
+    await wait_for(lambda: WatchMessage.objects.filter(session=session).exists())
+    await db(services.watch_pause)(session=session)
+    await asyncio.wait_for(runner, 10)  # the runner gives the session up while it is paused
+    assert await db(_turns)(session) == [(0, "A1", "complete")]
+
+    resumed = await db(services.watch_resume)(session=session)  # dispatches a new runner
+    await wait_for(lambda: WatchSession.objects.get(pk=resumed.pk).metadata.get("finalized"), timeout=10)
+    assert [turn[1] for turn in await db(_turns)(session)] == ["A1", "B1", "A2", "B2"]

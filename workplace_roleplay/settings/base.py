@@ -273,11 +273,10 @@ LLM = llm_settings_from_env(env)
 # --- Watch mode --------------------------------------------------------------------------
 # Limits of one watched session (AI turns and seconds of generation), the pause between turns
 # per pace, and the models the two personas may use (``provider/model``; with two or more, each
-# persona gets one of its own). Starts per user: at most WATCH_MAX_RUNNING at once and
-# WATCH_STARTS_PER_MINUTE per minute.
+# persona gets one of its own). At most WATCH_MAX_RUNNING sessions in progress per user (starts
+# per minute: RATE_LIMITS["watch_start"]).
 WATCH_MAX_TURNS = env.int("WATCH_MAX_TURNS", default=20)
 WATCH_MAX_SECONDS = env.int("WATCH_MAX_SECONDS", default=600)
 WATCH_PACE_SECONDS = {"slow": 4.0, "normal": 2.0, "fast": 0.5}
 WATCH_PERSONA_MODELS = env.list("WATCH_PERSONA_MODELS", default=[])
 WATCH_MAX_RUNNING = env.int("WATCH_MAX_RUNNING", default=2)
-WATCH_STARTS_PER_MINUTE = env.int("WATCH_STARTS_PER_MINUTE", default=5)
