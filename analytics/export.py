@@ -3,10 +3,12 @@
 Two formats:
 
 * ``json`` — one document: ``{"exported_at", "user", "conversations": [... each with its
-  "messages" and "feedback"], "analyses": [...], "reports": [...]}``.
-* ``csv`` — a zip of five UTF-8 CSV files with a header row: ``conversations.csv``,
-  ``messages.csv``, ``feedback.csv``, ``analyses.csv``, ``reports.csv``. JSON-valued columns
-  (metadata, feedback content, scores, top strengths, figures) hold JSON text. A text cell that
+  "messages" and "feedback"], "watch_sessions": [... each with its "messages"], "analyses": [...],
+  "reports": [...]}``.
+* ``csv`` — a zip of UTF-8 CSV files with a header row: ``conversations.csv``, ``messages.csv``,
+  ``feedback.csv``, ``watch_sessions.csv``, ``watch_messages.csv``, ``analyses.csv``,
+  ``reports.csv``. JSON-valued columns (metadata, feedback, scores, top strengths, figures) hold
+  JSON text. A text cell that
   starts with ``= + - @`` gets a leading apostrophe so spreadsheet programs do not run it.
 """
 
@@ -25,6 +27,7 @@ from django.utils import timezone
 from accounts.models import User
 from analytics.models import Report, StrengthAnalysis
 from conversations.models import Conversation, Feedback, Message
+from watch.models import WatchMessage, WatchSession
 
 FORMATS = ("json", "csv")
 CONVERSATION_FIELDS = ("id", "mode", "title", "started_at", "ended_at", "metadata")
@@ -47,6 +50,19 @@ ANALYSIS_FIELDS = (
     "feedback",
     "analyzed_at",
 )
+WATCH_SESSION_FIELDS = (
+    "id",
+    "theme",
+    "title",
+    "scenario_id",
+    "language",
+    "state",
+    "seat",
+    "feedback",
+    "started_at",
+    "ended_at",
+)
+WATCH_MESSAGE_FIELDS = ("id", "session_id", "seq", "persona", "author", "content", "status", "created_at")
 REPORT_FIELDS = ("id", "kind", "period_start", "period_end", "data", "emailed_at", "created_at")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -62,6 +78,12 @@ def _rows(user: User) -> dict[str, list[dict[str, Any]]]:
             .values(*MESSAGE_FIELDS)
         ),
         "feedback": list(Feedback.objects.filter(conversation__user=user).values(*FEEDBACK_FIELDS)),
+        "watch_sessions": list(
+            WatchSession.objects.filter(user=user).order_by("started_at").values(*WATCH_SESSION_FIELDS)
+        ),
+        "watch_messages": list(
+            WatchMessage.objects.filter(session__user=user).order_by("session_id", "seq").values(*WATCH_MESSAGE_FIELDS)
+        ),
         "analyses": list(
             StrengthAnalysis.objects.filter(user=user).order_by("session_started_at").values(*ANALYSIS_FIELDS)
         ),
@@ -79,10 +101,15 @@ def export_document(user: User) -> dict[str, Any]:
         {**row, "messages": messages.get(row["id"], []), "feedback": feedback.get(row["id"])}
         for row in rows["conversations"]
     ]
+    watch_messages: dict[Any, list[dict[str, Any]]] = {}
+    for message in rows["watch_messages"]:
+        watch_messages.setdefault(message["session_id"], []).append(message)
+    watch_sessions = [{**row, "messages": watch_messages.get(row["id"], [])} for row in rows["watch_sessions"]]
     return {
         "exported_at": timezone.now(),
         "user": {"username": user.username, "email": user.email, "display_name": user.display_name},
         "conversations": conversations,
+        "watch_sessions": watch_sessions,
         "analyses": rows["analyses"],
         "reports": rows["reports"],
     }
@@ -117,6 +144,8 @@ def export_csv_zip(user: User) -> bytes:
         "conversations.csv": _csv(CONVERSATION_FIELDS, rows["conversations"]),
         "messages.csv": _csv(MESSAGE_FIELDS, rows["messages"]),
         "feedback.csv": _csv(FEEDBACK_FIELDS, rows["feedback"]),
+        "watch_sessions.csv": _csv(WATCH_SESSION_FIELDS, rows["watch_sessions"]),
+        "watch_messages.csv": _csv(WATCH_MESSAGE_FIELDS, rows["watch_messages"]),
         "analyses.csv": _csv(ANALYSIS_FIELDS, rows["analyses"]),
         "reports.csv": _csv(REPORT_FIELDS, rows["reports"]),
     }

@@ -2,8 +2,9 @@
 
 A ``StrengthAnalysis`` row is the analytics record of one ended practice session in which the
 learner said something. It points at the session through the foreign key of its *source*
-(``analytics.sources``): ``conversation`` for chat, scenario and watch step-in conversations; a
-further source adds its own nullable foreign key and unique constraint. The row keeps a snapshot
+(``analytics.sources``): ``conversation`` for chat and scenario conversations, ``watch_session``
+for stepped-in watch sessions; a further source adds its own nullable foreign key and unique
+constraint. The row keeps a snapshot
 of the session (when, how long, title, link, scenario) so progress, reports and team figures
 are aggregated from this one table whatever the source.
 """
@@ -34,6 +35,14 @@ class StrengthAnalysis(models.Model):
         blank=True,
         related_name="strength_analyses",
         verbose_name=_("conversation"),
+    )
+    watch_session = models.ForeignKey(
+        "watch.WatchSession",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="strength_analyses",
+        verbose_name=_("watch session"),
     )
     mode = models.CharField(_("mode"), max_length=16, blank=True)
     session_title = models.CharField(_("session title"), max_length=200, blank=True)
@@ -75,6 +84,9 @@ class StrengthAnalysis(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["conversation"], condition=Q(conversation__isnull=False), name="analysis_unique_conversation"
+            ),
+            models.UniqueConstraint(
+                fields=["watch_session"], condition=Q(watch_session__isnull=False), name="analysis_unique_watch_session"
             ),
         ]
 

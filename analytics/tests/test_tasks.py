@@ -174,3 +174,41 @@ def test_a_registered_source_feeds_its_own_sessions_to_the_analysis(
     analysis = StrengthAnalysis.objects.get()
     assert analysis.source == "other" and analysis.status == AnalysisStatus.DONE
     assert analysis.scores["empathy"]["score"] == 61
+
+
+def test_with_no_model_configured_the_offline_demo_judge_still_analyses(
+    fake_llm: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    fake_llm.configure(OPENAI_API_BASE="")  # no provider at all: the embedded default's demo partner
+    conversation = conversation_with_lines(lines=(LINE, "ありがとうございます、助かります。"))
+
+    _commit(_end(conversation, django_capture_on_commit_callbacks), django_capture_on_commit_callbacks)
+
+    analysis = StrengthAnalysis.objects.get(conversation=conversation)
+    assert analysis.status == AnalysisStatus.DONE and analysis.metadata["demo"] is True
+    assert all(0 <= value["score"] <= 100 for value in analysis.scores.values())
+    quotes = [quote for value in analysis.scores.values() for quote in value["evidence"]]
+    assert quotes and set(quotes) <= {LINE, "ありがとうございます、助かります。"}
+    assert fake_llm.requests == []
+
+
+def test_a_stepped_in_watch_session_is_analysed_through_its_own_source(
+    fake_llm: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.utils import timezone
+
+    from watch.models import Author, WatchSession
+    from watch.tests.factories import WatchMessageFactory, WatchSessionFactory
+
+    fake_llm.reply_json(judge_answer(default=67, quote="その案、いいですね。"))
+    session = WatchSessionFactory(seat=1, ended_at=timezone.now())
+    WatchMessageFactory(session=session, persona=0, content="新しい企画、どう思う？")
+    WatchMessageFactory(session=session, persona=1, author=Author.LEARNER, content="その案、いいですね。")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        practice_ended.send(sender=WatchSession, user=session.user, session_id=session.id, mode="watch")
+
+    analysis = StrengthAnalysis.objects.get(watch_session=session)
+    assert analysis.source == "watch" and analysis.mode == "watch" and analysis.conversation is None
+    assert analysis.status == AnalysisStatus.DONE
+    assert analysis.scores["empathy"] == {"score": 67, "evidence": ["その案、いいですね。"]}

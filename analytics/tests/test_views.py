@@ -21,6 +21,7 @@ from analytics.tests.factories import (
     scores,
 )
 from conversations.models import Message
+from watch.tests.factories import WatchMessageFactory, WatchSessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -106,11 +107,14 @@ def test_the_journal_lists_every_session_with_its_analysis_status() -> None:
     failed = StrengthAnalysisFactory(user=user, status=AnalysisStatus.FAILED, scores={})
     pending = StrengthAnalysisFactory(user=user, status=AnalysisStatus.PENDING, scores={})
     in_progress = conversation_with_lines(user=user, title="話している途中")
+    watched = WatchSessionFactory(user=user, seat=0, title="見学して参加", ended_at=timezone.now())
+    WatchSessionFactory(user=user, title="見ていただけ")  # never stepped in: not practice
     StrengthAnalysisFactory()  # someone else's
 
     body = _client(user).get("/progress/journal/").content.decode()
 
-    assert body.count('class="card journal-entry"') == 4
+    assert body.count('class="card journal-entry"') == 5
+    assert f"session-watch-{watched.pk}" in body and "見学して参加" in body and "見ていただけ" not in body
     assert f"session-conversation-{done.conversation_id}" in body and "分析済み" in body
     assert f"/progress/journal/conversation/{failed.conversation_id}/analyse/" in body and "再試行" in body
     assert f'hx-get="/progress/journal/conversation/{pending.conversation_id}/"' in body
@@ -178,6 +182,8 @@ def test_download_my_data_as_json_and_csv_holds_only_my_data() -> None:
     Message.objects.create(conversation=mine.conversation, role="user", content="私の発言")
     theirs = StrengthAnalysisFactory()
     Message.objects.create(conversation=theirs.conversation, role="user", content="他人の発言")
+    my_watch = WatchMessageFactory(session__user=mine.user, content="見学で話した言葉").session
+    WatchMessageFactory(content="他人の見学")
     client = _client(mine.user)
 
     document = json.loads(client.get("/progress/export/", {"format": "json"}).content)
@@ -186,15 +192,21 @@ def test_download_my_data_as_json_and_csv_holds_only_my_data() -> None:
     assert [c["id"] for c in document["conversations"]] == [str(mine.conversation_id)]
     assert document["conversations"][0]["messages"][0]["content"] == "私の発言"
     assert [a["id"] for a in document["analyses"]] == [mine.pk]
+    assert [w["id"] for w in document["watch_sessions"]] == [str(my_watch.pk)]
+    assert [m["content"] for m in document["watch_sessions"][0]["messages"]] == ["見学で話した言葉"]
     assert sorted(archive.namelist()) == [
         "analyses.csv",
         "conversations.csv",
         "feedback.csv",
         "messages.csv",
         "reports.csv",
+        "watch_messages.csv",
+        "watch_sessions.csv",
     ]
     messages_csv = archive.read("messages.csv").decode("utf-8-sig")
     assert "私の発言" in messages_csv and "他人の発言" not in messages_csv
+    watch_csv = archive.read("watch_messages.csv").decode("utf-8-sig")
+    assert "見学で話した言葉" in watch_csv and "他人の見学" not in watch_csv
 
 
 def test_a_bad_export_format_is_named_on_the_page() -> None:
