@@ -195,6 +195,7 @@ def run_job(trace: bool) -> dict[str, Any]:
 
     Report.objects.all().delete()
     backend = SerializingBackend()
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Django set up, before the job
     if trace:
         tracemalloc.start()
     started = time.perf_counter()
@@ -206,6 +207,7 @@ def run_job(trace: bool) -> dict[str, Any]:
     return {
         "wall_s": round(wall, 2),
         "maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "maxrss_before_job_mb": round(baseline, 1),
         "tracemalloc_peak_mb": round(heap_peak / 2**20, 1) if heap_peak else None,
         "result": result.as_dict(),
         "email_mb": round(backend.bytes / 2**20, 1),

@@ -89,6 +89,11 @@ class SuggestedScenarioSerializer(serializers.Serializer):
     url = serializers.CharField()
 
 
+class WeakestAxisSerializer(serializers.Serializer):
+    axis = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+
+
 class ReportSummarySerializer(serializers.Serializer):
     period = serializers.CharField()
     start = serializers.DateField()
@@ -101,7 +106,7 @@ class ReportSummarySerializer(serializers.Serializer):
     previous = serializers.DictField(child=serializers.FloatField(allow_null=True), help_text="The period before")
     deltas = serializers.DictField(child=serializers.FloatField(allow_null=True))
     top_strengths = ScoredAxisSerializer(many=True)
-    weakest = AxisSerializer(allow_null=True)
+    weakest = WeakestAxisSerializer(allow_null=True, help_text="The axis with the most room to grow")
     suggested_scenarios = SuggestedScenarioSerializer(many=True)
 
 

@@ -212,3 +212,17 @@ def test_a_stepped_in_watch_session_is_analysed_through_its_own_source(
     assert analysis.source == "watch" and analysis.mode == "watch" and analysis.conversation is None
     assert analysis.status == AnalysisStatus.DONE
     assert analysis.scores["empathy"] == {"score": 67, "evidence": ["その案、いいですね。"]}
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_session_ended_from_async_code_is_analysed_in_process(fake_llm: Any) -> None:
+    """As the chat socket does it: the end is committed from a thread of the event loop."""
+    from channels.db import database_sync_to_async
+
+    fake_llm.reply_json(judge_answer(default=73, quote=LINE))
+    conversation = await database_sync_to_async(conversation_with_lines)(lines=(LINE,))
+
+    await database_sync_to_async(conversation_services.conversation_end)(conversation=conversation)
+
+    analysis = await database_sync_to_async(StrengthAnalysis.objects.get)(conversation=conversation)
+    assert analysis.status == AnalysisStatus.DONE and analysis.scores["clarity"]["score"] == 73

@@ -141,6 +141,17 @@ def test_retry_asks_the_judge_again_and_shows_the_result(
     assert "分析済み" in row and "hx-trigger" not in row
 
 
+def test_a_journal_page_that_does_not_exist_is_named_and_the_first_shown() -> None:
+    analysis = StrengthAnalysisFactory()
+
+    response = _client(analysis.user).get("/progress/journal/", {"page": "abc"})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "そのページはありません。最初のページを表示しています。" in body
+    assert f"session-conversation-{analysis.conversation_id}" in body
+
+
 def test_nobody_can_retry_or_read_another_learners_session() -> None:
     analysis = StrengthAnalysisFactory(status=AnalysisStatus.FAILED, scores={})
     intruder = _client(UserFactory())
@@ -172,6 +183,7 @@ def test_reports_are_listed_viewable_and_downloadable_by_their_owner_only() -> N
     download = owner.get(f"/progress/reports/{report.pk}/download/")
     assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment;")
     assert b"<!doctype html>" in download.content
+    assert "script-src" not in download["Content-Security-Policy"]  # a static document: no script at all
     stranger = _client(UserFactory())
     assert stranger.get(f"/progress/reports/{report.pk}/").status_code == 404
     assert stranger.get(f"/progress/reports/{report.pk}/download/").status_code == 404
