@@ -32,6 +32,8 @@ ACTIVITY_WEEKS = 8
 EVIDENCE_PER_STRENGTH = 2
 TOP_STRENGTHS = 3
 JOURNAL_PAGE_SIZE = 20
+# A pending analysis untouched for this long may be asked for again (its worker was lost).
+STALE_PENDING = timedelta(minutes=10)
 
 
 def _language() -> str:
@@ -384,6 +386,19 @@ class JournalEntry:
     session: SessionSummary
     status: str  # pending | done | failed | in_progress | not_analysed
     analysis: StrengthAnalysis | None
+
+    @property
+    def stuck(self) -> bool:
+        """Pending for so long that its worker was lost: it may be asked for again."""
+        return self.analysis is not None and self.status == AnalysisStatus.PENDING and is_stale(self.analysis)
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status in (AnalysisStatus.FAILED, "not_analysed") or self.stuck
+
+
+def is_stale(analysis: StrengthAnalysis) -> bool:
+    return analysis.updated_at < timezone.now() - STALE_PENDING
 
 
 def _status(session: SessionSummary, analysis: StrengthAnalysis | None) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from functools import partial
 
 from asgiref.sync import async_to_sync
@@ -16,6 +15,7 @@ from analytics.cache import bump_user_version
 from analytics.judging import judge_strengths, stored_scores, stored_strengths
 from analytics.models import AnalysisStatus, StrengthAnalysis
 from analytics.schemas import StrengthReport
+from analytics.selectors import is_stale
 from analytics.sources import PracticeSession, SessionSource, get_source, session_lookup
 from scenarios.models import Scenario
 from workplace_roleplay.llm import CallStats
@@ -24,8 +24,6 @@ logger = logging.getLogger(__name__)
 
 # Practice time counted for one session at most (a chat left open overnight is not 12 hours of practice).
 MAX_SESSION_SECONDS = 2 * 60 * 60
-# A pending analysis untouched for this long may be asked for again (its worker was lost).
-STALE_PENDING = timedelta(minutes=10)
 
 
 class NothingToAnalyseError(Exception):
@@ -78,7 +76,7 @@ def _analysable(source: SessionSource, session_id: object) -> PracticeSession:
 def _may_ask_again(analysis: StrengthAnalysis) -> bool:
     if analysis.status == AnalysisStatus.FAILED:
         return True
-    return analysis.status == AnalysisStatus.PENDING and analysis.updated_at < timezone.now() - STALE_PENDING
+    return analysis.status == AnalysisStatus.PENDING and is_stale(analysis)
 
 
 def analysis_request(*, kind: str, session_id: object, again: bool = False) -> StrengthAnalysis:

@@ -253,3 +253,21 @@ def test_learners_cannot_see_team_pages() -> None:
 
     assert learner.get("/progress/teams/").status_code == 404
     assert learner.get(f"/progress/teams/{team.pk}/").status_code == 404
+
+
+def test_an_analysis_stuck_pending_can_be_asked_for_again(
+    fake_llm: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    user = UserFactory()
+    conversation = conversation_with_lines(user=user, lines=("了解です。",), ended_at=timezone.now())
+    stuck = StrengthAnalysisFactory(user=user, conversation=conversation, status=AnalysisStatus.PENDING, scores={})
+    StrengthAnalysis.objects.filter(pk=stuck.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    fake_llm.reply_json(judge_answer(default=58, quote="了解です。"))
+    client = _client(user)
+
+    row = client.get(f"/progress/journal/conversation/{conversation.pk}/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/progress/journal/conversation/{conversation.pk}/analyse/")
+
+    assert "再試行" in row and "hx-trigger" not in row
+    assert StrengthAnalysis.objects.get(pk=stuck.pk).status == AnalysisStatus.DONE
