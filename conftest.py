@@ -31,9 +31,32 @@ class LiveServer:
         return self.url
 
 
+def _fresh_thread_executors() -> None:
+    """A forked child has none of its parent's threads: asgiref's executor for thread-sensitive
+    work (made once the parent ran any) would queue the server's database calls forever."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from asgiref.sync import SyncToAsync
+
+    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+
+
+def _forget_content_types(**kwargs: Any) -> None:
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+
+
 def _use_test_database() -> None:
-    """In the server process: use the test database (a forked child already names it)."""
+    """In the server process: use the test database (a forked child already names it).
+
+    The server outlives many tests, and each flush recreates content types (and their ids), so
+    it forgets the ones it cached at every request."""
     from channels.testing.live import set_database_connection
+    from django.core.signals import request_started
+
+    _fresh_thread_executors()
+    request_started.connect(_forget_content_types)
     from django.conf import settings
     from django.db.backends.base.creation import TEST_DATABASE_PREFIX
 
@@ -86,6 +109,14 @@ def _live_asgi_process(django_db_setup: None, django_db_blocker: Any) -> Iterato
         allowed_hosts.disable()
         with django_db_blocker.unblock():
             _wait_for_server_sessions_to_end()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_forked_first(request: pytest.FixtureRequest, _fake_llm_server: Any) -> None:
+    """litellm's native runtime does not survive fork(): when the session has browser tests,
+    the live server is forked before any test has made a model call."""
+    if any(item.get_closest_marker("browser") for item in request.session.items):
+        request.getfixturevalue("_live_asgi_process")
 
 
 @pytest.fixture

@@ -51,3 +51,82 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
         body = {"detail": gettext("Not found.")}
         return JsonResponse(body, status=status.HTTP_404_NOT_FOUND, json_dumps_params={"ensure_ascii": False})
     return defaults.page_not_found(request, exception)
+
+
+# --- The schema documents the errors every endpoint can answer --------------------------------
+
+_ERRORS: dict[str, tuple[str, str]] = {
+    "400": ("FieldErrors", "Invalid input: `{field: [message, ...]}`."),
+    "401": ("ErrorDetail", "Missing, invalid or expired token."),
+    "403": ("ErrorDetail", "Signed in, but not allowed to do this."),
+    "404": ("ErrorDetail", "Not found, or not yours."),
+    "413": ("ErrorDetail", "The request body is too large."),
+    "429": ("ErrorDetail", "Too many requests: wait as many seconds as the `Retry-After` header says."),
+}
+_ERROR_SCHEMAS: dict[str, dict[str, Any]] = {
+    "ErrorDetail": {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]},
+    "FieldErrors": {
+        "type": "object",
+        "additionalProperties": True,
+        "description": "Each invalid field (or `non_field_errors`) with its messages.",
+    },
+}
+
+
+def _requires_login(operation: dict[str, Any]) -> bool:
+    security = operation.get("security")
+    return security is None or (bool(security) and {} not in security)
+
+
+def _error_codes(operation: dict[str, Any]) -> list[str]:
+    codes = ["429"]
+    if _requires_login(operation):
+        codes += ["401", "403"]
+    if operation.get("parameters") or "requestBody" in operation:
+        codes += ["400", "404"]
+    if "requestBody" in operation:
+        codes.append("413")
+    return codes
+
+
+SSE = "text/event-stream"
+_SSE_ERROR = {
+    "type": "object",
+    "properties": {"event": {"type": "string", "enum": ["error"]}, "data": {"type": "string", "description": "The error as JSON."}},
+    "required": ["event", "data"],
+}
+
+
+def _streams(operation: dict[str, Any]) -> bool:
+    """Can it answer ``text/event-stream`` (documented, or chosen with ``?format=sse``)?"""
+    for code, response in operation.get("responses", {}).items():
+        if str(code).startswith("2") and SSE in response.get("content", {}):
+            return True
+    formats = [p for p in operation.get("parameters", []) if p.get("in") == "query" and p.get("name") == "format"]
+    return any("sse" in p.get("schema", {}).get("enum", []) for p in formats)
+
+
+def _error_response(code: str, streams: bool) -> dict[str, Any]:
+    """JSON errors; a streaming endpoint also sends them as one ``error`` event."""
+    component, description = _ERRORS[code]
+    content: dict[str, Any] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}}
+    if streams:
+        content[SSE] = {"schema": _SSE_ERROR}
+    response: dict[str, Any] = {"description": description, "content": content}
+    if code == "429":
+        response["headers"] = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}
+    return response
+
+
+def document_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular hook: add the shared error answers an operation does not document itself."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    for name, schema in _ERROR_SCHEMAS.items():
+        schemas.setdefault(name, schema)
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            streams = _streams(operation)
+            for code in _error_codes(operation):
+                responses.setdefault(code, _error_response(code, streams))
+    return result

@@ -21,11 +21,16 @@ class MessageSerializer(serializers.Serializer):
 
 
 class ConversationSerializer(serializers.ModelSerializer):
-    message_count = serializers.IntegerField(read_only=True, required=False)
+    message_count = serializers.SerializerMethodField()
 
     class Meta:
         model = Conversation
         fields = ["id", "mode", "title", "metadata", "started_at", "ended_at", "message_count"]
+
+    def get_message_count(self, conversation: Conversation) -> int:
+        """Counted by the list query where it can be; otherwise counted here."""
+        counted = getattr(conversation, "message_count", None)
+        return int(counted) if counted is not None else conversation.messages.count()
 
 
 class ConversationDetailSerializer(serializers.Serializer):

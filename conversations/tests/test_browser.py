@@ -43,7 +43,9 @@ def test_it_streams_stops_and_gives_feedback(fake_llm: Any, live_asgi_server: st
     page.click("#send-button")
     page.wait_for_selector(".msg-user >> text=温かいものでも飲みましょう", timeout=10000)
     page.wait_for_selector(".msg-streaming .typing", timeout=10000)
-    page.wait_for_function("document.querySelector('.msg-streaming .msg-body').textContent.length > 0", timeout=10000)
+    page.wait_for_function(
+        "() => document.querySelector('.msg-streaming .msg-body').textContent.startsWith('そうですね')", timeout=10000
+    )
     page.click("#stop-button")
     page.wait_for_selector(".msg-assistant.msg-interrupted", timeout=10000)
     assert page.inner_text(".msg-assistant.msg-interrupted .msg-body").startswith("そうですね")

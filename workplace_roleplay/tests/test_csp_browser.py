@@ -82,7 +82,7 @@ def test_no_page_breaks_the_content_security_policy(browser_page: Any, fake_llm:
     for path in ("/", "/accounts/login/", "/accounts/signup/"):
         _visit(page, path, problems)
 
-    user = UserFactory.create(trainer=True)
+    user = UserFactory.create(trainer=True, is_superuser=True)  # sees every admin page, whatever earlier tests flushed
     page.goto("/accounts/login/")
     page.fill("#id_username", user.username)
     page.fill("#id_password", DEFAULT_PASSWORD)
