@@ -92,7 +92,10 @@ def _error_codes(operation: dict[str, Any]) -> list[str]:
 SSE = "text/event-stream"
 _SSE_ERROR = {
     "type": "object",
-    "properties": {"event": {"type": "string", "enum": ["error"]}, "data": {"type": "string", "description": "The error as JSON."}},
+    "properties": {
+        "event": {"type": "string", "enum": ["error"]},
+        "data": {"type": "string", "description": "The error as JSON."},
+    },
     "required": ["event", "data"],
 }
 
