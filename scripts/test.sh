@@ -25,5 +25,6 @@ export LITELLM_LOCAL_MODEL_COST_MAP=True
 ruff check .
 mypy .
 check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+kubernetes-validate --strict --quiet deploy/k8s/*.yaml  # schemas ship with the package: no network
 DJANGO_SETTINGS_MODULE=workplace_roleplay.settings.test python manage.py makemigrations --check --dry-run >/dev/null
 pytest "$@"
