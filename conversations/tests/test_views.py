@@ -97,9 +97,21 @@ def test_it_requires_login() -> None:
 def test_it_drops_point_scores_nobody_asked_for_in_chat(fake_llm: Any) -> None:
     conversation = ConversationFactory()
     MessageFactory(conversation=conversation, content="よろしくお願いします")
-    scores = dict.fromkeys(["empathy", "clarity", "active_listening", "adaptability", "positivity", "professionalism"], 50)
-    fake_llm.reply_json({"summary": "s", "went_well": [], "to_improve": [], "better_phrasings": [], "scores": scores,
-                         "point_scores": [{"point": "empathy", "score": 50, "comment": "invented"}]})
-    page = _client(conversation.user).post(f"/chat/{conversation.id}/feedback/", HTTP_HX_REQUEST="true").content.decode()
+    scores = dict.fromkeys(
+        ["empathy", "clarity", "active_listening", "adaptability", "positivity", "professionalism"], 50
+    )
+    fake_llm.reply_json(
+        {
+            "summary": "s",
+            "went_well": [],
+            "to_improve": [],
+            "better_phrasings": [],
+            "scores": scores,
+            "point_scores": [{"point": "empathy", "score": 50, "comment": "invented"}],
+        }
+    )
+    page = (
+        _client(conversation.user).post(f"/chat/{conversation.id}/feedback/", HTTP_HX_REQUEST="true").content.decode()
+    )
     assert "invented" not in page
     assert 'id="composer" hx-swap-oob="delete"' in page
