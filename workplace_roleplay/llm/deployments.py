@@ -16,7 +16,7 @@ from litellm.router_api import ChangeSet
 from litellm.types.router import AllowedFailsPolicy, Deployment, RetryPolicy
 
 from workplace_roleplay.llm.base import LLMError, Purpose
-from workplace_roleplay.llm.config import PROVIDERS, parse_model_overrides
+from workplace_roleplay.llm.config import parse_model_overrides
 from workplace_roleplay.llm.providers import DEMO_MODEL, GATEWAY_PROVIDER, LEAN_PROVIDERS, register
 
 OPENAI_BASE = "https://api.openai.com/v1"
@@ -228,4 +228,4 @@ def quiet_litellm_router_logs() -> None:
     logging.getLogger("LiteLLM Router").setLevel(logging.CRITICAL)
 
 
-__all__ = ["PROVIDERS", "GatewayState", "Route", "current", "reset_gateway"]
+__all__ = ["GatewayState", "Route", "current", "reset_gateway"]
