@@ -21,6 +21,8 @@ from analytics.forms import PERIOD_LABELS, ExportForm, PageForm, PeriodForm
 from analytics.models import Report
 from analytics.reports import report_context
 from analytics.sources import get_source
+from workplace_roleplay import ratelimits
+from workplace_roleplay.ratelimits import rate_limit
 
 RECENT_REPORTS = 5
 
@@ -53,6 +55,7 @@ def _chart_data(overview: dict[str, Any]) -> dict[str, Any]:
 
 
 @login_required
+@rate_limit(ratelimits.ANALYTICS, methods=("GET",))
 @require_GET
 def progress(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -76,6 +79,7 @@ def progress(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@rate_limit(ratelimits.ANALYTICS, methods=("GET",))
 @require_GET
 def journal(request: HttpRequest) -> HttpResponse:
     form = PageForm(request.GET)
@@ -104,6 +108,7 @@ def journal_row(request: HttpRequest, kind: str, session_id: str) -> HttpRespons
 
 
 @login_required
+@rate_limit(ratelimits.ANALYTICS)
 @require_POST
 def journal_analyse(request: HttpRequest, kind: str, session_id: str) -> HttpResponse:
     """Retry (or start) the analysis of one of the learner's own sessions."""
@@ -124,6 +129,7 @@ def journal_analyse(request: HttpRequest, kind: str, session_id: str) -> HttpRes
 
 
 @login_required
+@rate_limit(ratelimits.ANALYTICS, methods=("GET",))
 @require_GET
 def reports(request: HttpRequest) -> HttpResponse:
     return render(request, "analytics/reports.html", {"reports": selectors.reports_for_user(user=_user(request))})
@@ -134,6 +140,7 @@ def _report_context(report: Report, user: User) -> dict[str, Any]:
 
 
 @login_required
+@rate_limit(ratelimits.ANALYTICS, methods=("GET",))
 @require_GET
 def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     user = _user(request)
@@ -142,6 +149,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
 
 
 @login_required
+@rate_limit(ratelimits.ANALYTICS, methods=("GET",))
 @require_GET
 def report_download(request: HttpRequest, report_id: int) -> HttpResponse:
     """The stored report page as a file (rendered again from its figures if the file is gone)."""
@@ -159,6 +167,7 @@ def report_download(request: HttpRequest, report_id: int) -> HttpResponse:
 
 
 @login_required
+@rate_limit(ratelimits.ANALYTICS, methods=("GET",))
 @require_GET
 def export(request: HttpRequest) -> HttpResponse:
     form = ExportForm(request.GET)
@@ -172,6 +181,7 @@ def export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@rate_limit(ratelimits.ANALYTICS, methods=("GET",))
 @require_GET
 def teams(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -182,6 +192,7 @@ def teams(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@rate_limit(ratelimits.ANALYTICS, methods=("GET",))
 @require_GET
 def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
     team = selectors.team_get_for_trainer(user=_user(request), team_id=team_id)

@@ -29,6 +29,7 @@ from analytics.api.serializers import (
 )
 from analytics.cache import PROGRESS_TTL, REPORT_TTL, STRENGTHS_TTL, cached
 from analytics.export import export_file
+from workplace_roleplay import ratelimits
 
 FIELD_ERRORS = OpenApiResponse(description="Invalid query parameter: `{field: [message, ...]}`.")
 NOT_FOUND = OpenApiResponse(description="Not found (or not yours).")
@@ -47,6 +48,8 @@ def _query(serializer_class: type, request: Request) -> dict[str, Any]:
 
 
 class StrengthsView(APIView):
+    rate_limits = (ratelimits.ANALYTICS,)
+
     @extend_schema(
         tags=["analytics"],
         summary="My latest strength analysis and each axis' history",
@@ -60,6 +63,8 @@ class StrengthsView(APIView):
 
 
 class ProgressView(APIView):
+    rate_limits = (ratelimits.ANALYTICS,)
+
     @extend_schema(
         tags=["analytics"],
         summary="My progress over a period: sessions, minutes, axis averages",
@@ -75,6 +80,8 @@ class ProgressView(APIView):
 
 
 class ReportView(APIView):
+    rate_limits = (ratelimits.ANALYTICS,)
+
     @extend_schema(
         tags=["analytics"],
         summary="A summary of a period: sessions, minutes, axis changes, suggestions",
@@ -97,6 +104,7 @@ class IgnoreFormatNegotiation(DefaultContentNegotiation):
 
 
 class ExportView(APIView):
+    rate_limits = (ratelimits.ANALYTICS,)
     content_negotiation_class = IgnoreFormatNegotiation
 
     @extend_schema(
@@ -119,6 +127,8 @@ class ExportView(APIView):
 
 
 class TeamListView(APIView):
+    rate_limits = (ratelimits.ANALYTICS,)
+
     @extend_schema(
         tags=["analytics"],
         summary="Aggregates of the teams I train (trainers only)",
@@ -132,6 +142,8 @@ class TeamListView(APIView):
 
 
 class TeamDetailView(APIView):
+    rate_limits = (ratelimits.ANALYTICS,)
+
     @extend_schema(
         tags=["analytics"],
         summary="Aggregates of one team I train",
