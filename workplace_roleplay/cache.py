@@ -1,0 +1,71 @@
+"""The Redis cache, kept out of the way when Redis is briefly unreachable.
+
+Everything the product caches can be rebuilt from PostgreSQL (prompt history, catalog lists,
+analytics figures), so while Redis restarts a read is a miss and a write is skipped: pages,
+the API and sockets keep serving instead of failing. Each skipped call is logged once per
+error as a warning. Counters (``incr``, used by rate limits) still raise, and the rate
+limiter lets requests through when they do.
+"""
+
+from typing import Any
+
+import structlog
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+log = structlog.get_logger(__name__)
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+class ResilientRedisCache(RedisCache):
+    def _skip(self, operation: str, error: Exception) -> None:
+        log.warning("cache_unreachable", operation=operation, error=type(error).__name__)
+
+    def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
+        try:
+            return super().get(key, default, version)
+        except UNREACHABLE as error:
+            self._skip("get", error)
+            return default
+
+    def get_many(self, keys: Any, version: int | None = None) -> dict[Any, Any]:
+        try:
+            return super().get_many(keys, version)
+        except UNREACHABLE as error:
+            self._skip("get_many", error)
+            return {}
+
+    def set(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> None:
+        try:
+            super().set(key, value, timeout, version)
+        except UNREACHABLE as error:
+            self._skip("set", error)
+
+    def set_many(self, data: dict[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> list[Any]:
+        try:
+            return super().set_many(data, timeout, version)
+        except UNREACHABLE as error:
+            self._skip("set_many", error)
+            return list(data)
+
+    def add(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        try:
+            return super().add(key, value, timeout, version)
+        except UNREACHABLE as error:
+            self._skip("add", error)
+            return False
+
+    def delete(self, key: Any, version: int | None = None) -> bool:
+        try:
+            return super().delete(key, version)
+        except UNREACHABLE as error:
+            self._skip("delete", error)
+            return False
+
+    def delete_many(self, keys: Any, version: int | None = None) -> None:
+        try:
+            super().delete_many(keys, version)
+        except UNREACHABLE as error:
+            self._skip("delete_many", error)
