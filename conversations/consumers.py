@@ -33,6 +33,9 @@ FRAME_LIMITS = {"chat.message": (ratelimits.DEFAULT, ratelimits.CHAT_MESSAGE), "
 
 
 class ConversationConsumer(SocketLogContextMixin, AsyncJsonWebsocketConsumer):
+    # A chat socket talks only to its own client: it joins no channel layer, so a Redis restart
+    # never disturbs an open chat.
+    channel_layer_alias = "chat-sockets-use-no-channel-layer"
     conversation: Conversation
     html: bool = False
     task: asyncio.Task[Any] | None = None

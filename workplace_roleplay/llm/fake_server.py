@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import random
 import sys
 import threading
 import time
@@ -106,6 +107,11 @@ class FakeLLMServer:
         self.requests: list[dict[str, Any]] = []
         self.timings: list[dict[str, Any]] = []
         self.record_timings = False
+        # For load runs: a share of requests fails with HTTP 500, and structured requests with no
+        # script of their own get schema-valid JSON (the offline demo partner's answer).
+        self.fail_rate = 0.0
+        self.answer_structured = False
+        self._random = random.Random(7)  # noqa: S311 - a reproducible share of failures, not security
         self.default = Script("reply")
         self._scripts: dict[str | None, deque[Script]] = {}
         self._spent: set[str | None] = set()  # queues whose last script has answered a request
@@ -247,7 +253,14 @@ class FakeLLMServer:
     async def _answer(self, body: dict[str, Any], writer: asyncio.StreamWriter) -> bool:
         received = time.monotonic()
         model = str(body.get("model", ""))
+        if self.fail_rate and self._random.random() < self.fail_rate:
+            await _send_json(writer, 500, {"error": {"message": "fake failure 500", "type": "server_error"}})
+            return True
         script = self._take(model)
+        if script is self.default and self.answer_structured and body.get("response_format"):
+            from workplace_roleplay.llm.demo import json_answer
+
+            script = Script("reply", _json_tokens(json_answer(body.get("messages"), body["response_format"])))
         if script.kind == "hang":
             await asyncio.sleep(_FOREVER)
             return False
@@ -437,9 +450,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8089)
     parser.add_argument("--tokens", type=int, default=30, help="tokens per streamed reply")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds before each token")
+    parser.add_argument("--fail-rate", type=float, default=0.0, help="share of requests answered with HTTP 500")
+    parser.add_argument("--structured", action="store_true", help="answer JSON requests with schema-valid JSON")
     args = parser.parse_args()
     server = FakeLLMServer(port=args.port)
     server.record_timings = True
+    server.fail_rate, server.answer_structured = args.fail_rate, args.structured
     server.default = Script("reply", [f"語{i} " for i in range(args.tokens)], args.delay)
 
     async def serve() -> None:
