@@ -88,10 +88,17 @@ def _chains(llm: dict[str, Any]) -> dict[Purpose, tuple[Route, ...]]:
     return chains
 
 
-def _policies(llm: dict[str, Any]) -> dict[str, Any]:
-    """A hang or a rate limit moves on to the next provider at once; a server error is retried."""
+NEVER_COOL_DOWN = 1_000_000
+
+
+def _policies(llm: dict[str, Any], *, has_fallbacks: bool) -> dict[str, Any]:
+    """A hang or a rate limit moves on to the next provider at once; a server error is retried.
+
+    Cool-downs only make sense with somewhere else to go: with a single provider configured, a
+    cooled-down provider would turn a few failed calls into thirty seconds of failing them all.
+    """
     retries = int(llm.get("NUM_RETRIES", 1))
-    allowed = int(llm.get("ALLOWED_FAILS", 1))
+    allowed = int(llm.get("ALLOWED_FAILS", 1)) if has_fallbacks else NEVER_COOL_DOWN
     return {
         "num_retries": retries,
         "allowed_fails": allowed,
@@ -109,8 +116,8 @@ def _policies(llm: dict[str, Any]) -> dict[str, Any]:
             DefaultRetries=retries,
         ),
         "allowed_fails_policy": AllowedFailsPolicy(
-            TimeoutErrorAllowedFails=0,
-            RateLimitErrorAllowedFails=0,
+            TimeoutErrorAllowedFails=0 if has_fallbacks else NEVER_COOL_DOWN,
+            RateLimitErrorAllowedFails=0 if has_fallbacks else NEVER_COOL_DOWN,
             InternalServerErrorAllowedFails=allowed,
             ServiceUnavailableErrorAllowedFails=allowed,
             BadGatewayErrorAllowedFails=allowed,
@@ -139,7 +146,7 @@ class GatewayState:
             model_list=[route.deployment() for route in routes],
             fallbacks=fallbacks,
             timeout=float(llm.get("TOTAL_TIMEOUT", 90.0)),
-            **_policies(llm),
+            **_policies(llm, has_fallbacks=bool(fallbacks)),
         )
 
     async def pick(self, group: str) -> str | None:

@@ -95,6 +95,17 @@ async def test_the_router_retries_a_server_error_once(fake_llm: FakeLLM) -> None
     assert len(fake_llm.requests) == 2
 
 
+def test_a_single_provider_is_never_cooled_down(fake_llm: FakeLLM) -> None:
+    from workplace_roleplay.llm.deployments import NEVER_COOL_DOWN, current
+
+    policy = current().router.allowed_fails_policy
+    assert policy.InternalServerErrorAllowedFails == NEVER_COOL_DOWN
+    assert policy.RateLimitErrorAllowedFails == NEVER_COOL_DOWN
+    fake_llm.add_fallback()
+    policy = current().router.allowed_fails_policy
+    assert policy.InternalServerErrorAllowedFails == 1 and policy.RateLimitErrorAllowedFails == 0
+
+
 async def test_a_failure_with_nowhere_to_fall_back_is_one_clear_error(fake_llm: FakeLLM) -> None:
     fake_llm.fail(503)
     stream = stream_reply(_chat(), purpose="chat_partner", mode="chat")
