@@ -38,6 +38,9 @@ JOIN, LEAVE = "watch.user.join", "watch.user.leave"
 PRESENCE_INTERVAL = 0.25  # at most this often a viewer-count frame
 PRESENCE_HEARTBEAT = 1.0  # the count of other processes is looked at this often
 READ_BLOCK_SECONDS = 1.0
+# Sockets handed a frame before the server gets a turn to write them out: the first viewers'
+# frames leave while the rest are still being queued.
+FAN_OUT_SLICE = 50
 log = structlog.get_logger(__name__)
 
 
@@ -86,17 +89,29 @@ def _is_token(event: dict[str, Any]) -> bool:
     return event.get("type") == AI_MESSAGE and event.get("kind") == "token"
 
 
+def _is_done_of(event: dict[str, Any], token: dict[str, Any]) -> bool:
+    message = event.get("message") or {}
+    return (
+        event.get("type") == AI_MESSAGE and event.get("kind") == "done" and message.get("id") == token.get("message_id")
+    )
+
+
 def frames_from(entries: list[Entry]) -> list[Frame]:
-    """One frame per event, except that consecutive chunks of one turn become one frame
-    (``first_seq``..``seq``; ``ts`` of the first, the oldest)."""
+    """One frame per event, except that events read together are joined (``first_seq``..``seq``,
+    ``ts`` of the oldest): consecutive chunks of one turn become one chunk, and chunks followed
+    by the end of their turn become that end (which carries the whole text)."""
     frames: list[Frame] = []
     for entry in entries:
         last = frames[-1] if frames else None
         event = entry.event
-        if last is not None and _is_token(event) and _is_token(last.data):
-            if last.data.get("message_id") == event.get("message_id"):
+        if last is not None and _is_token(last.data):
+            if _is_token(event) and last.data.get("message_id") == event.get("message_id"):
                 last.data["text"] += event.get("text", "")
                 last.data["seq"] = last.seq = entry.seq
+                continue
+            if _is_done_of(event, last.data):
+                joined = {**event, "seq": entry.seq, "first_seq": last.data["first_seq"], "ts": last.data["ts"]}
+                frames[-1] = Frame(joined, seq=entry.seq)
                 continue
         frames.append(Frame({**event, "seq": entry.seq, "first_seq": entry.seq}, seq=entry.seq))
     return frames
@@ -209,7 +224,9 @@ class Relay:
                 await self.fan_out(frame)
 
     async def fan_out(self, frame: Frame) -> None:
-        for subscription in list(self.subs):
+        for index, subscription in enumerate(list(self.subs)):
+            if index and index % FAN_OUT_SLICE == 0:
+                await asyncio.sleep(0)  # let the server write what is queued so far
             if frame.seq is not None and frame.seq <= subscription.since:
                 continue
             try:
@@ -236,8 +253,11 @@ class Relay:
             self.presence_dirty.clear()
             changes, self.changes = self.changes, []
             try:
-                await bus.set_viewers(self.session_id, self.hub.process, len(self.subs))
+                here = len(self.subs)
+                await bus.set_viewers(self.session_id, self.hub.process, here)
                 total = await bus.viewers(self.session_id)
+                if len(self.subs) != here:  # someone came or went meanwhile: count again
+                    self.presence_dirty.set()
             except Exception as error:  # noqa: BLE001 - counted again on the next beat
                 log.warning("watch_presence_failed", session=self.session_id, error=type(error).__name__)
                 continue

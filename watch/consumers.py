@@ -53,6 +53,13 @@ def _command(kind: str, content: dict[str, Any]) -> Callable[[WatchSession], Any
     return commands.get(kind)
 
 
+def _open(user: Any, session_id: str, share_token: str) -> selectors.Access:
+    """Who may watch (404 otherwise); a session with work but no runner gets one."""
+    access = selectors.watch_get(user=user, session_id=session_id, share_token=share_token)
+    services.watch_recover(session=access.session)
+    return access
+
+
 def _seat(value: Any) -> int:
     try:
         return int(value)
@@ -74,12 +81,9 @@ class WatchConsumer(SocketLogContextMixin, AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         query = parse_qs(self.scope.get("query_string", b"").decode())
+        session_id = self.scope["url_route"]["kwargs"]["session_id"]
         try:
-            self.access = await database_sync_to_async(selectors.watch_get)(
-                user=user,
-                session_id=self.scope["url_route"]["kwargs"]["session_id"],
-                share_token=query.get("share", [""])[0],
-            )
+            self.access = await database_sync_to_async(_open)(user, session_id, query.get("share", [""])[0])
         except Http404:
             await self.close(code=CLOSE_NOT_FOUND)
             return
@@ -87,7 +91,6 @@ class WatchConsumer(SocketLogContextMixin, AsyncJsonWebsocketConsumer):
         self.language = user.language if user.language in ("ja", "en") else "ja"
         await self.accept()
         self.active_session = track_active_session("watch").open()
-        await database_sync_to_async(services.watch_recover)(session=self.access.session)
         session_id = str(self.access.session.id)
         self.subscription = await broadcast.subscribe(session_id, self, owner=self.access.owner, name=user.name)
         await self.deliver(self.subscription.snapshot)
@@ -141,14 +144,15 @@ class WatchConsumer(SocketLogContextMixin, AsyncJsonWebsocketConsumer):
         await self._error("rate_limited", message, retry_after=retry_after)
 
     async def deliver(self, frame: broadcast.Frame) -> None:
-        """One frame to this socket: HTML fragments for the page, JSON for the app."""
-        if not self.html:
-            await self.send(text_data=frame.json())
-            return
-        owner = self.access.owner
-        text = frame.encoded(("html", owner, self.language), lambda f: render_frame_html(f, owner, self.language))
+        """One frame to this socket: HTML fragments for the page, JSON for the app (encoded once
+        per frame for every viewer, and handed straight to the server's send)."""
+        if self.html:
+            owner = self.access.owner
+            text = frame.encoded(("html", owner, self.language), lambda f: render_frame_html(f, owner, self.language))
+        else:
+            text = frame.json()
         if text:
-            await self.send(text_data=text)
+            await self.base_send({"type": "websocket.send", "text": text})
 
     async def revoke(self) -> None:
         await self.close(code=CLOSE_NOT_FOUND)

@@ -12,7 +12,7 @@ import asyncio
 import contextvars
 import threading
 from collections.abc import Coroutine
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from typing import Any
 
 import structlog
@@ -45,12 +45,23 @@ async def _isolated(coroutine: Coroutine[Any, Any, Any]) -> Any:
         return await coroutine
 
 
+_running: set[Future[Any]] = set()
+
+
 def submit(coroutine: Coroutine[Any, Any, Any]) -> Future[Any]:
     """Run ``coroutine`` on the runner loop, in a fresh context (nothing inherited from the caller)."""
     loop = background_loop()
     future = contextvars.Context().run(asyncio.run_coroutine_threadsafe, _isolated(coroutine), loop)
+    _running.add(future)
+    future.add_done_callback(_running.discard)
     future.add_done_callback(_log_failure)
     return future
+
+
+def wait_idle(timeout: float) -> bool:
+    """Wait until the runners of this process are done (tests, shutdown); False on timeout."""
+    done, pending = wait(list(_running), timeout=timeout)
+    return not pending
 
 
 def _log_failure(future: Future[Any]) -> None:

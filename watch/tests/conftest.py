@@ -9,6 +9,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from conversations.feedback import AXIS_NAMES
+from watch import dispatch
 
 COMMENTARY = {
     "overview": "二人とも相手の話をよく聞いていました。",
@@ -33,6 +34,7 @@ def _short_sessions(settings: Any, tmp_path: Any) -> Iterator[None]:
     settings.WATCH_PERSONA_MODELS = []
     settings.MEDIA_ROOT = str(tmp_path / "media")
     yield
+    assert dispatch.wait_idle(15), "a session runner was still running after the test"
 
 
 async def wait_for(check: Callable[[], Awaitable[bool]] | Callable[[], bool], timeout: float = 10.0) -> None:

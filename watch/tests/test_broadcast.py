@@ -9,7 +9,7 @@ from accounts.tests.factories import UserFactory
 from watch import services
 from watch.broadcast import frames_from
 from watch.bus import Entry, MemoryBus, RedisBus, get_bus
-from watch.dispatch import dispatch
+from watch.models import State
 from watch.tests.conftest import db
 from watch.tests.factories import WatchSessionFactory
 from watch.tests.helpers import connect, receive_until, replay, script_turns, without_presence
@@ -19,11 +19,14 @@ def _token(seq: int, message: str, text: str) -> Entry:
     return Entry(seq, {"type": "watch.ai.message", "kind": "token", "message_id": message, "text": text, "ts": seq})
 
 
+def _done(seq: int, message: str) -> Entry:
+    return Entry(seq, {"type": "watch.ai.message", "kind": "done", "message": {"id": message}, "ts": seq})
+
+
 def test_it_joins_the_chunks_of_one_turn_read_together_into_one_frame() -> None:
-    done = Entry(3, {"type": "watch.ai.message", "kind": "done", "message": {"id": "a"}})
-    frames = frames_from(
-        [_token(1, "a", "こん"), _token(2, "a", "にちは"), done, _token(4, "b", "は"), _token(5, "c", "い")]
-    )
+    state = Entry(3, {"type": "watch.state", "session": {}, "ts": 3})
+    entries = [_token(1, "a", "こん"), _token(2, "a", "にちは"), state, _token(4, "b", "は"), _token(5, "c", "い")]
+    frames = frames_from(entries)
     assert [(f.data.get("text"), f.data["first_seq"], f.seq) for f in frames] == [
         ("こんにちは", 1, 2),
         (None, 3, 3),
@@ -31,6 +34,16 @@ def test_it_joins_the_chunks_of_one_turn_read_together_into_one_frame() -> None:
         ("い", 5, 5),
     ]
     assert frames[0].data["ts"] == 1  # the oldest chunk's publish time
+
+
+def test_it_lets_the_end_of_a_turn_stand_for_its_last_chunks() -> None:
+    entries = [_token(1, "a", "こん"), _token(2, "a", "にちは"), _done(3, "a"), _token(4, "b", "は"), _done(5, "c")]
+    frames = frames_from(entries)
+    assert [(f.data["kind"], f.data["first_seq"], f.seq, f.data["ts"]) for f in frames] == [
+        ("done", 1, 3, 1),
+        ("token", 4, 4, 4),
+        ("done", 5, 5, 5),
+    ]
 
 
 async def test_the_memory_bus_wakes_a_reader_when_another_thread_publishes() -> None:
@@ -77,17 +90,18 @@ async def test_the_viewer_count_adds_up_the_processes(make_bus: Any) -> None:
 async def test_it_works_the_same_without_redis(fake_llm: Any, settings: Any) -> None:
     settings.WATCH_BUS = "memory"
     script_turns(fake_llm, [["一"], ["二"], ["三"], ["四"]], delay=0.01)
-    session = await db(WatchSessionFactory)()
+    session = await db(WatchSessionFactory)(state=State.PAUSED)
     session = await db(services.watch_share)(session=session, enabled=True)
     owner = await connect(session, await db(lambda: session.user)())
     viewer = await connect(session, await db(UserFactory)(), f"?share={session.share_token}")
     snapshot = await owner.receive_json_from()
     await viewer.receive_json_from()
-    dispatch(str(session.id))
-    owner_raw = await receive_until(owner, "watch.commentary")
+    while (await receive_until(owner, "watch.user.join"))[-1]["viewers"] != 2:
+        pass  # the owner hears of the viewer (the count is summed over server processes)
+    await db(services.watch_resume)(session=session)
+    owner_frames = without_presence(await receive_until(owner, "watch.commentary"))
     viewer_frames = without_presence(await receive_until(viewer, "watch.commentary"))
-    assert without_presence(owner_raw) == viewer_frames
+    assert owner_frames == viewer_frames
     assert [turn[1] for turn in replay(snapshot, viewer_frames)] == ["一", "二", "三", "四"]
-    assert any(f["type"] == "watch.user.join" and f["viewers"] == 2 for f in owner_raw)
     await owner.disconnect()
     await viewer.disconnect()

@@ -7,9 +7,8 @@ from channels.testing import WebsocketCommunicator
 from accounts.tests.factories import UserFactory
 from conversations.models import Status
 from watch import services
-from watch.dispatch import dispatch
 from watch.models import State, WatchMessage, WatchSession
-from watch.tests.conftest import db, wait_for
+from watch.tests.conftest import COMMENTARY, db, wait_for
 from watch.tests.factories import WatchSessionFactory
 from watch.tests.helpers import (
     assert_contiguous,
@@ -27,9 +26,14 @@ LINES = [["お疲れ", "さまです。"], ["おつ", "かれ！"], ["今日は"
 
 
 async def _shared_session() -> Any:
-    session = await db(WatchSessionFactory)()
+    session = await db(WatchSessionFactory)(state=State.PAUSED)
     shared = await db(services.watch_share)(session=session, enabled=True)
     return await db(WatchSession.objects.select_related("user").get)(pk=shared.pk)
+
+
+async def _start(session: Any) -> None:
+    """Resume the paused session: its runner starts (once everyone under test is watching)."""
+    await db(services.watch_resume)(session=session)
 
 
 def _finished(session: Any) -> bool:
@@ -45,7 +49,7 @@ async def test_it_sends_two_viewers_the_same_stream(fake_llm: Any) -> None:
     first, second = await owner.receive_json_from(), await viewer.receive_json_from()
     assert first["type"] == second["type"] == "watch.snapshot"
 
-    dispatch(str(session.id))
+    await _start(session)
     owner_frames = without_presence(await receive_until(owner, "watch.commentary"))
     viewer_frames = without_presence(await receive_until(viewer, "watch.commentary"))
 
@@ -72,7 +76,7 @@ async def test_it_gives_a_late_joiner_the_transcript_then_the_live_stream_withou
     session = await _shared_session()
     owner = await connect(session, session.user)
     await owner.receive_json_from()
-    dispatch(str(session.id))
+    await _start(session)
     seen = await receive_until(owner, "watch.ai.message")  # the first turn starts
     while not any(f.get("kind") == "token" and f["text"].startswith("1-") for f in seen):
         seen.append(await owner.receive_json_from(timeout=10))  # into the second turn
@@ -95,10 +99,10 @@ async def test_it_gives_a_late_joiner_the_transcript_then_the_live_stream_withou
 
 async def test_it_keeps_generating_when_a_viewer_disconnects(fake_llm: Any) -> None:
     script_turns(fake_llm, [[f"{i}" for i in range(10)]] * 4, delay=0.02)
-    session = await db(WatchSessionFactory)()
+    session = await db(WatchSessionFactory)(state=State.PAUSED)
     owner = await connect(session, session.user)
     await owner.receive_json_from()
-    dispatch(str(session.id))
+    await _start(session)
     await receive_until(owner, "watch.ai.message")
     await owner.disconnect()
 
@@ -142,7 +146,7 @@ async def test_it_disconnects_viewers_when_the_link_is_disabled(fake_llm: Any) -
 
 
 async def test_it_takes_controls_from_the_owner_only(fake_llm: Any) -> None:
-    fake_llm.reply(tokens=["ゆっくり"] * 100, delay=0.05)
+    fake_llm.reply_json(COMMENTARY)
     session = await _shared_session()
     owner = await connect(session, session.user)
     viewer = await connect(session, await db(UserFactory)(), f"?share={session.share_token}")
@@ -168,10 +172,10 @@ async def test_it_hands_the_seat_to_the_learner(fake_llm: Any, settings: Any) ->
     fake_llm.reply(tokens=["先に", "話します。"])
     fake_llm.reply(tokens=["それは"] + ["ね"] * 200, delay=0.03)
     fake_llm.reply(tokens=["なるほど", "、", "手伝います"], delay=0.01)
-    session = await db(WatchSessionFactory)()
+    session = await db(WatchSessionFactory)(state=State.PAUSED)
     owner = await connect(session, session.user)
     await owner.receive_json_from()
-    dispatch(str(session.id))
+    await _start(session)
     frames = await receive_until(owner, "watch.ai.message")
     while not (frames[-1].get("kind") == "token" and frames[-1]["persona"] == 1):
         frames.append(await owner.receive_json_from(timeout=10))
@@ -200,11 +204,11 @@ async def test_it_hands_the_seat_to_the_learner(fake_llm: Any, settings: Any) ->
 
 async def test_it_renders_escaped_html_fragments_for_the_page(fake_llm: Any) -> None:
     script_turns(fake_llm, [["<script>alert(1)</script>"], ["ok"], ["ok"], ["ok"]])
-    session = await db(WatchSessionFactory)()
+    session = await db(WatchSessionFactory)(state=State.PAUSED)
     communicator = await connect(session, session.user, "?format=html")
     snapshot = await communicator.receive_from()
     assert 'id="watch-messages"' in snapshot and 'id="stop-button"' in snapshot
-    dispatch(str(session.id))
+    await _start(session)
     fragments: list[str] = []
     while "commentary-report" not in (fragments or [""])[-1]:
         fragments.append(await communicator.receive_from(timeout=10))

@@ -170,8 +170,8 @@ def test_it_resumes_the_stream_after_last_event_id(fake_llm: Any) -> None:
     assert ids[0] > 3 and ids == sorted(ids)
     assert [e["first_seq"] for e in events] == [3 + 1] + [i + 1 for i in ids[:-1]]  # no gap, no duplicate
     assert events[-1]["event"] == "watch.commentary"
-    said = "".join(e["text"] for e in events if e.get("kind") == "token")
-    assert "三四" in said and "五" in said and "六" in said
+    turns = [e["message"]["content"] for e in events if e.get("kind") == "done"]
+    assert turns == ["一二", "三四", "五", "六"]  # the first turn ends after event 3
     assert client.get(f"/api/v1/watch/stream/{session.id}", HTTP_LAST_EVENT_ID="abc").status_code == 400
 
 
