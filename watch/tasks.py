@@ -11,9 +11,17 @@ def _time_limit() -> int:
     return int(conf.get("WATCH_MAX_SECONDS")) + 300
 
 
+async def _drive(session_id: str) -> None:
+    from watch.bus import get_bus
+    from watch.runner import drive
+
+    try:
+        await drive(session_id)
+    finally:
+        await get_bus().close_loop_client()
+
+
 @shared_task(name="watch.drive", soft_time_limit=_time_limit(), time_limit=_time_limit() + 60)
 def watch_drive(session_id: str) -> None:
     """Run one session's pending work (its lease keeps a second delivery from running it twice)."""
-    from watch.runner import drive
-
-    asyncio.run(drive(session_id))
+    asyncio.run(_drive(session_id))

@@ -124,3 +124,17 @@ def test_it_announces_the_end_of_a_stepped_in_session_for_analytics(monkeypatch:
     finally:
         practice_ended.disconnect(listener)
     assert [(h["sender"], h["session_id"], h["mode"]) for h in heard] == [(WatchSession, session.id, "watch")]
+
+
+@pytest.mark.django_db
+def test_it_gives_progress_analytics_the_learners_lines_only() -> None:
+    from analytics.sources import get_source
+
+    source = get_source("watch")
+    assert source is not None and source.sender is WatchSession
+    session = _stepped_in()
+    practice = source.load(str(session.id))
+    assert practice is not None and practice.mode == "watch"
+    assert practice.learner_lines == ["手伝いましょうか", "では資料を見ますね"]
+    assert source.load(str(WatchSessionFactory().id)).learner_lines == []  # watched without stepping in
+    assert [row.id for row in source.list_for_user(session.user)] == [str(session.id)]

@@ -141,3 +141,11 @@ def test_it_lists_my_sessions_only(client: Any) -> None:
     client.force_login(mine.user)
     page = client.get(reverse("watch:home")).content.decode()
     assert "わたしの雑談" in page and "他人の交渉" not in page
+
+
+def test_it_shows_sessions_and_their_turns_in_the_admin(admin_client: Any) -> None:
+    session = WatchSessionFactory(title="管理画面の雑談")
+    WatchMessageFactory(session=session, content="管理者にも見える発言")
+    assert "管理画面の雑談" in admin_client.get("/admin/watch/watchsession/").content.decode()
+    page = admin_client.get(f"/admin/watch/watchsession/{session.id}/change/").content.decode()
+    assert "管理者にも見える発言" in page
