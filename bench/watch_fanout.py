@@ -25,6 +25,7 @@ import contextlib
 import gc
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -113,6 +114,7 @@ def _environment(args: argparse.Namespace, llm_port: int, prefix: str) -> dict[s
         "OPENAI_API_KEY": "",
         "GEMINI_API_KEY": "",
         "LOG_LEVEL": "WARNING",
+        "MEDIA_ROOT": f"/tmp/{prefix}-media",  # transcripts written at the end of each session
         "WATCH_MAX_TURNS": str(args.turns),
         "RATE_LIMIT_DEFAULT": "1000000/m",
         "PYTHONUNBUFFERED": "1",
@@ -347,6 +349,7 @@ def main() -> None:
     finally:
         processes.stop()
         _clean_redis(args.redis, prefix)
+        shutil.rmtree(env["MEDIA_ROOT"], ignore_errors=True)
 
 
 if __name__ == "__main__":
