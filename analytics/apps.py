@@ -13,10 +13,11 @@ class AnalyticsConfig(AppConfig):
         from accounts.selectors import register_history_provider
         from analytics import receivers
         from analytics.models import StrengthAnalysis
-        from analytics.sources import CONVERSATION_SOURCE, register_source
+        from analytics.sources import CONVERSATION_SOURCE, register_source, watch_source
         from conversations.signals import practice_ended
 
         register_source(CONVERSATION_SOURCE)
+        register_source(watch_source())
         practice_ended.connect(receivers.on_practice_ended, dispatch_uid="analytics.practice_ended")
         post_delete.connect(
             receivers.on_analysis_deleted, sender=StrengthAnalysis, dispatch_uid="analytics.analysis_deleted"

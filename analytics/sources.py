@@ -178,3 +178,24 @@ CONVERSATION_SOURCE = SessionSource(
     load=load_conversation,
     list_for_user=conversations_for_journal,
 )
+
+
+def watch_source() -> SessionSource:
+    """Stepped-in watch sessions, described by the watch app."""
+    from watch import practice
+    from watch.models import WatchSession
+
+    def load(session_id: str) -> PracticeSession | None:
+        fields = practice.practice_fields(session_id)
+        return PracticeSession(**fields) if fields is not None else None
+
+    def list_for_user(user: Any) -> list[SessionSummary]:
+        return [SessionSummary(**row) for row in practice.journal_rows(user)]
+
+    return SessionSource(
+        kind=practice.SOURCE_KIND,
+        field=practice.SOURCE_FIELD,
+        sender=WatchSession,
+        load=load,
+        list_for_user=list_for_user,
+    )

@@ -6,8 +6,3 @@ class WatchConfig(AppConfig):
     name = "watch"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = _("Watch mode")
-
-    def ready(self) -> None:
-        from watch.practice import register_analytics_source
-
-        register_analytics_source()

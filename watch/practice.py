@@ -1,17 +1,15 @@
-"""Stepped-in watch sessions as practice sessions for progress analytics.
+"""Stepped-in watch sessions as practice sessions, for the apps that analyse them.
 
-``register_analytics_source`` adds a "watch" session source to ``analytics.sources`` (when the
-analytics app is installed and its ``StrengthAnalysis`` has the ``watch_session`` foreign key
-the source needs). The transcript given to analytics is the one feedback scores: the learner's
-lines after step-in as ``user``, the other persona's as ``assistant``.
+``practice_fields`` and ``journal_rows`` describe sessions in plain data; analytics (a higher
+layer) registers its "watch" source from them. The transcript is the one feedback scores: the
+learner's lines after step-in as ``user``, the other persona's as ``assistant``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from watch import selectors
@@ -56,33 +54,3 @@ def journal_rows(user: Any) -> list[dict[str, Any]]:
         }
         for row in rows
     ]
-
-
-def analytics_ready() -> bool:
-    if not apps.is_installed("analytics"):
-        return False
-    try:
-        apps.get_model("analytics", "StrengthAnalysis")._meta.get_field(SOURCE_FIELD)
-    except (LookupError, FieldDoesNotExist):
-        return False
-    return True
-
-
-def register_analytics_source() -> bool:
-    """Register the "watch" source; False when analytics cannot take it yet."""
-    if not analytics_ready():
-        return False
-    from analytics import sources
-
-    def load(session_id: str) -> Any:
-        fields = practice_fields(session_id)
-        return sources.PracticeSession(**fields) if fields is not None else None
-
-    def list_for_user(user: Any) -> list[Any]:
-        return [sources.SessionSummary(**row) for row in journal_rows(user)]
-
-    source = sources.SessionSource(
-        kind=SOURCE_KIND, field=SOURCE_FIELD, sender=WatchSession, load=load, list_for_user=list_for_user
-    )
-    sources.register_source(source)
-    return True
