@@ -1,8 +1,10 @@
 """A trainer writes a scenario in the admin; a learner finds it, plays two turns and gets feedback."""
 
+import importlib
 from typing import Any
 
 import pytest
+from django.apps import apps
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from scenarios.models import Scenario
@@ -43,6 +45,8 @@ def _author(page: Any) -> None:
 
 def test_a_trainer_authors_and_a_learner_plays_it(fake_llm: Any, live_asgi_server: Any, browser_page: Any) -> None:
     base = live_asgi_server.url
+    # Earlier transactional tests flush the database, and the trainer group's permissions with it.
+    importlib.import_module("scenarios.migrations.0002_trainer_group_permissions").grant(apps, None)
     trainer = UserFactory(trainer=True)
     learner = UserFactory()
     page = browser_page
