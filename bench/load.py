@@ -31,6 +31,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -52,7 +53,7 @@ ENV = {
     "DJANGO_DEBUG": "False",
     "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
     "REDIS_URL": "redis://127.0.0.1:6379/10",
-    "LOG_LEVEL": "ERROR",
+    "LOG_LEVEL": "WARNING",
     "LITELLM_LOCAL_MODEL_COST_MAP": "True",
     "CELERY_TASK_ALWAYS_EAGER": "False",
     "TRUSTED_CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR",
@@ -251,6 +252,18 @@ def analyses() -> dict[str, int]:
     return dict(StrengthAnalysis.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
 
 
+def log_warnings(path: Path) -> dict[str, int]:
+    """Warning and error lines a server process logged, counted by event."""
+    counted: dict[str, int] = defaultdict(int)
+    for line in path.read_text(errors="replace").splitlines():
+        try:
+            record = json.loads(line)
+            counted[f"{record.get('level')}: {str(record.get('event'))[:80]}"] += 1
+        except (json.JSONDecodeError, AttributeError):
+            counted[f"text: {line[:80]}"] += 1
+    return dict(sorted(counted.items(), key=lambda item: -item[1])[:15])
+
+
 def summary(
     stats: Stats, wall: float, cpu: dict[str, float], peak: dict[str, int], lost: int, duplicated: int
 ) -> dict[str, Any]:
@@ -323,12 +336,14 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
     )
     server_env = {**ENV, "OPENAI_API_BASE": f"http://127.0.0.1:{llm_port}/v1"}
+    log_dir = Path(tempfile.mkdtemp(prefix="wr-load-"))
+    logs = {name: (log_dir / f"{name}.log").open("w") for name in ("web", "worker")}
     web = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(web_port), "workplace_roleplay.asgi:application"],
         cwd=ROOT,
         env=server_env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=logs["web"],
     )
     worker = subprocess.Popen(
         [
@@ -348,7 +363,7 @@ def main() -> None:
         cwd=ROOT,
         env=server_env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=logs["worker"],
     )
     events: list[str] = []
     try:
@@ -369,6 +384,8 @@ def main() -> None:
     lost, duplicated = stored_check(stats)
     result = summary(stats, wall, cpu, peak, lost, duplicated)
     result["analyses"] = analyses()
+    result["server_log_warnings"] = {name: log_warnings(log_dir / f"{name}.log") for name in logs}
+    result["server_logs"] = str(log_dir)
     result.update({"users": len(names), "seconds": args.seconds, "llm_fail_rate": args.llm_fail_rate, "events": events})
     print(json.dumps(result, ensure_ascii=False, indent=1), flush=True)
 

@@ -105,7 +105,7 @@ def _environment(args: argparse.Namespace, llm_port: int, prefix: str) -> dict[s
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "workplace_roleplay.settings.base",
         "DJANGO_DEBUG": "false",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{args.database}?conn_max_age=60",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{args.database}",
         "REDIS_URL": args.redis,
         "CACHE_KEY_PREFIX": prefix,
         "CHANNEL_PREFIX": prefix,

@@ -1,6 +1,5 @@
 """Asking the judge model about a conversation: structured feedback, and hints for the next line."""
 
-from asgiref.sync import sync_to_async
 from pydantic import BaseModel, Field
 
 from conversations import services
@@ -8,6 +7,7 @@ from conversations.feedback import FeedbackReport, feedback_task
 from conversations.models import Conversation, Feedback
 from conversations.personas import feedback_brief_for
 from conversations.selectors import conversation_history
+from workplace_roleplay.db import db_call
 from workplace_roleplay.llm import JsonResult, Purpose, complete_json
 from workplace_roleplay.llm.prompts import judge_messages
 
@@ -47,15 +47,15 @@ async def feedback_generate(
 
     The conversation stays ended when the judge fails: asking again retries only the feedback.
     """
-    transcript = await sync_to_async(conversation_history)(conversation_id=conversation.id)
+    transcript = await db_call(conversation_history)(conversation_id=conversation.id)
     if any(turn["role"] == "user" for turn in transcript):
-        await sync_to_async(services.conversation_end)(conversation=conversation)
+        await db_call(services.conversation_end)(conversation=conversation)
     if points is None:
-        points, context = await sync_to_async(feedback_brief_for)(conversation)
+        points, context = await db_call(feedback_brief_for)(conversation)
     result = await feedback_report(
         transcript, language=_language(conversation), mode=conversation.mode, points=points, context=context
     )
-    return await sync_to_async(services.feedback_store)(
+    return await db_call(services.feedback_store)(
         conversation=conversation, report=result.value, metadata=result.stats.as_metadata()
     )
 
@@ -67,9 +67,9 @@ async def hint_generate(conversation: Conversation, *, context: str = "") -> Hin
         if language == "ja"
         else "Briefly suggest a direction for the learner's next line without spoiling the role-play."
     )
-    transcript = await sync_to_async(conversation_history)(conversation_id=conversation.id)
+    transcript = await db_call(conversation_history)(conversation_id=conversation.id)
     if not context:
-        _, context = await sync_to_async(feedback_brief_for)(conversation)
+        _, context = await db_call(feedback_brief_for)(conversation)
     prompt = judge_messages(task, transcript, context=context, language=language)
     result = await complete_json(prompt, schema=Hint, purpose=Purpose.JUDGE, mode=conversation.mode)
     return result.value

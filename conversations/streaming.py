@@ -13,12 +13,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import structlog
-from asgiref.sync import sync_to_async
 
 from conversations import services
 from conversations.models import Conversation, Message, Status
 from conversations.personas import PURPOSE_BY_MODE, persona_for
 from conversations.selectors import conversation_history
+from workplace_roleplay.db import db_call
 from workplace_roleplay.llm import LLMError, Purpose, ReplyStream, stream_reply
 from workplace_roleplay.llm.prompts import opening_messages, partner_messages
 
@@ -52,7 +52,7 @@ async def _safe_emit(emit: Emit, event: dict[str, Any]) -> None:
         log.info("emit_failed", event_type=event.get("type"), error=type(error).__name__)
 
 
-@sync_to_async
+@db_call
 def _prompt_for(conversation: Conversation) -> list[dict[str, str]]:
     persona = persona_for(conversation)
     history = conversation_history(conversation_id=conversation.id)
@@ -101,12 +101,12 @@ class ConversationReplyStore:
         self.message: Message | None = None
 
     async def begin(self) -> str:
-        self.message = await sync_to_async(services.reply_begin)(conversation=self.conversation)
+        self.message = await db_call(services.reply_begin)(conversation=self.conversation)
         return str(self.message.id)
 
     async def finish(self, *, text: str, status: str, metadata: dict[str, Any]) -> dict[str, Any]:
         assert self.message is not None
-        self.message = await sync_to_async(services.reply_finish)(
+        self.message = await db_call(services.reply_finish)(
             message=self.message, text=text, status=status, metadata=metadata
         )
         return message_payload(self.message)

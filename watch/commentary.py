@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from asgiref.sync import sync_to_async
 from pydantic import BaseModel, Field, field_validator
 
 from conversations.feedback import AXIS_NAMES, axis_label
 from conversations.judging import feedback_report
 from watch import selectors
 from watch.models import WatchSession
+from workplace_roleplay.db import db_call
 from workplace_roleplay.llm import Purpose, complete_json
 from workplace_roleplay.llm.prompts import judge_messages
 
@@ -65,7 +65,7 @@ def _task(session: WatchSession) -> str:
 
 async def commentary_generate(session: WatchSession) -> WatchCommentary:
     """Ask the judge about the whole conversation (seat 0 as "learner", seat 1 as "partner")."""
-    lines = await sync_to_async(selectors.transcript_lines)(session=session)
+    lines = await db_call(selectors.transcript_lines)(session=session)
     transcript = [
         {"role": "user" if line["persona"] == 0 else "assistant", "content": line["content"]} for line in lines
     ]
@@ -115,7 +115,7 @@ def _context(session: WatchSession, before: list[dict[str, Any]]) -> str:
 
 async def feedback_generate(session: WatchSession) -> dict[str, Any]:
     """Score the learner's own lines after step-in (raises NoLearnerLinesError without any)."""
-    transcript, before = await sync_to_async(selectors.feedback_transcript)(session=session)
+    transcript, before = await db_call(selectors.feedback_transcript)(session=session)
     points = list((session.metadata or {}).get("points") or [])
     result = await feedback_report(
         transcript, language=session.language, mode="watch", points=points, context=_context(session, before)
