@@ -5,8 +5,10 @@ Celery worker, PostgreSQL (a dedicated ``wr_bench_load`` database) and Redis —
 OpenAI-compatible model server streaming 30 tokens/s (structured requests answered with
 schema-valid JSON). Each simulated learner repeats a realistic session, with think time:
 
-    log in -> list scenarios -> start a chat -> open its socket -> send 5 lines (each waits for
-    the streamed reply) -> end with feedback -> open their progress
+    log in (once per visit) -> [list scenarios -> start a chat -> open its socket -> send 5 lines
+    (each waits for the streamed reply) -> end with feedback -> open their progress -> read] ...
+
+Learners arrive over the first minute and keep practising until the end.
 
 Reported: throughput, p50/p95/p99 per step, the error rate (429s counted apart; in fault runs,
 failures the learner is shown clearly — a failed reply with Retry, a 503 with a message — are
@@ -58,6 +60,7 @@ ENV = {
     "CELERY_TASK_ALWAYS_EAGER": "False",
     "TRUSTED_CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR",
 }
+RAMP_UP_SECONDS = 60
 STEPS = ("login", "scenarios", "chat_start", "socket_open", "message", "first_token", "feedback", "progress")
 
 
@@ -95,6 +98,8 @@ class Learner:
         return self.judge(step, status, body)
 
     def judge(self, step: str, status: int, body: Any) -> Any:
+        if status == 401:
+            self.token = ""  # logged out: the learner logs in again
         if status < 400:
             self.stats.ok += 1
             return body
@@ -107,19 +112,23 @@ class Learner:
         return None
 
     async def run(self, session: aiohttp.ClientSession) -> None:
-        await asyncio.sleep(random.uniform(0, 20))  # learners arrive over the first 20 seconds
+        await asyncio.sleep(random.uniform(0, RAMP_UP_SECONDS))  # learners arrive over the first minute
         while time.monotonic() < self.deadline - 30:
+            if not self.token and not await self.log_in(session):
+                await asyncio.sleep(random.uniform(5, 10))  # trying again after a failed log-in
+                continue
             await self.practice(session)
             await asyncio.sleep(random.uniform(10, 30))  # reading the feedback
 
-    async def practice(self, session: aiohttp.ClientSession) -> None:
-        self.token = ""
+    async def log_in(self, session: aiohttp.ClientSession) -> bool:
+        """Once per visit, as the app does: its access token outlasts the run (15 minutes)."""
         login = await self.timed(
             "login", session, "POST", "/api/v1/auth/login", json={"username": self.username, "password": PASSWORD}
         )
-        if not login:
-            return
-        self.token = login["access"]
+        self.token = login["access"] if login else ""
+        return bool(login)
+
+    async def practice(self, session: aiohttp.ClientSession) -> None:
         await self.timed("scenarios", session, "GET", "/api/v1/scenarios")
         started = await self.timed(
             "chat_start", session, "POST", "/api/v1/chat/start", json={"partner": "先輩", "situation": "ランチ"}
