@@ -15,7 +15,7 @@ from analytics.cache import bump_user_version
 from analytics.judging import judge_strengths, stored_scores, stored_strengths
 from analytics.models import AnalysisStatus, StrengthAnalysis
 from analytics.schemas import StrengthReport
-from analytics.selectors import is_stale
+from analytics.selectors import STALE_PENDING, is_stale
 from analytics.sources import PracticeSession, SessionSource, get_source, session_lookup
 from scenarios.models import Scenario
 from workplace_roleplay.llm import CallStats
@@ -165,3 +165,22 @@ def analysis_fail(*, analysis: StrengthAnalysis | None = None, analysis_id: int 
     target.status, target.error = AnalysisStatus.FAILED, error[:500]
     target.save(update_fields=["status", "error", "updated_at"])
     bump_user_version(target.user_id)
+
+
+def analyses_requeue_stale(*, limit: int = 500) -> int:
+    """Enqueue again the analyses left pending too long: their task was lost (a broker restart
+    drops its queue, or the broker was down when the session ended). Returns how many."""
+    cutoff = timezone.now() - STALE_PENDING
+    with transaction.atomic():
+        ids = list(
+            StrengthAnalysis.objects.select_for_update(skip_locked=True)
+            .filter(status=AnalysisStatus.PENDING, updated_at__lt=cutoff)
+            .order_by("updated_at")
+            .values_list("id", flat=True)[:limit]
+        )
+        StrengthAnalysis.objects.filter(id__in=ids).update(updated_at=timezone.now())
+        for analysis_id in ids:
+            transaction.on_commit(partial(_enqueue, analysis_id))
+    if ids:
+        logger.warning("analyses_requeued", extra={"count": len(ids)})
+    return len(ids)

@@ -1,4 +1,4 @@
-"""Celery tasks: the strength analysis of one session, and the periodic reports.
+"""Celery tasks: the strength analysis of one session, its periodic re-enqueueing, and the reports.
 
 Tasks take ids, call services and are enqueued with ``transaction.on_commit`` by the services.
 With the embedded default (no ``REDIS_URL``) Celery runs them eagerly, in-process.
@@ -54,6 +54,12 @@ def _on_llm_error(task: Any, analysis_id: int, retryable: bool, message: str) ->
 def analyse_session(self: Any, analysis_id: int) -> str:
     """Score one session's learner lines on the six axes: "done", "failed" or "skipped"."""
     return _attempt(self, analysis_id)
+
+
+@shared_task(name="analytics.requeue_stale_analyses", acks_late=True)
+def requeue_stale_analyses() -> int:
+    """Enqueue again analyses pending for longer than ten minutes (runs every five minutes)."""
+    return services.analyses_requeue_stale()
 
 
 @shared_task(name="analytics.monthly_reports", soft_time_limit=30 * 60, time_limit=35 * 60, acks_late=True)

@@ -1,12 +1,16 @@
 """A session ends -> its strength analysis is enqueued on commit, retried, validated, stored."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
+from analytics import services
 from analytics.models import AnalysisStatus, StrengthAnalysis
 from analytics.sources import SessionSource, register_source, unregister_source
-from analytics.tasks import MAX_RETRIES, analyse_session
+from analytics.tasks import MAX_RETRIES, analyse_session, requeue_stale_analyses
 from analytics.tests.factories import conversation_with_lines, judge_answer
 from conversations import services as conversation_services
 from conversations.models import Conversation
@@ -226,3 +230,33 @@ async def test_a_session_ended_from_async_code_is_analysed_in_process(fake_llm: 
 
     analysis = await database_sync_to_async(StrengthAnalysis.objects.get)(conversation=conversation)
     assert analysis.status == AnalysisStatus.DONE and analysis.scores["clarity"]["score"] == 73
+
+
+def test_an_analysis_whose_task_was_lost_is_enqueued_again_and_done(
+    fake_llm: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    fake_llm.reply_json(judge_answer(default=66, quote=LINE))
+    lost, recent, done = (conversation_with_lines(lines=(LINE,)) for _ in range(3))
+    for conversation in (lost, recent, done):
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:  # the task never reaches the broker
+            conversation_services.conversation_end(conversation=conversation)
+        with django_capture_on_commit_callbacks(execute=False):
+            for callback in callbacks:
+                callback()
+    eleven_minutes_ago = timezone.now() - timedelta(minutes=11)
+    StrengthAnalysis.objects.filter(conversation__in=[lost, done]).update(updated_at=eleven_minutes_ago)
+    StrengthAnalysis.objects.filter(conversation=done).update(status=AnalysisStatus.DONE)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requeue_stale_analyses.delay().get() == 1
+
+    assert StrengthAnalysis.objects.get(conversation=lost).status == AnalysisStatus.DONE
+    assert StrengthAnalysis.objects.get(conversation=recent).status == AnalysisStatus.PENDING
+    assert len(fake_llm.requests) == 1
+    assert services.analyses_requeue_stale() == 0  # nothing left behind
+
+
+def test_the_requeue_runs_every_five_minutes_from_the_database_scheduler() -> None:
+    task = PeriodicTask.objects.get(task="analytics.requeue_stale_analyses")
+    assert task.enabled and task.crontab is None
+    assert (task.interval.every, task.interval.period) == (5, "minutes")
