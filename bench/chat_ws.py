@@ -65,7 +65,11 @@ def wait_for_port(port: int, seconds: float = 30) -> None:
 
 
 def prepare_database() -> None:
-    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DB_NAME], check=True)
+    if "django.db" in sys.modules:  # a previous run's queries: back to the pool, which replaces what --force cuts
+        from django.db import connections
+
+        connections.close_all()
+    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force", DB_NAME], check=True)
     subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DB_NAME], check=True)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=ENV, check=True)
     subprocess.run(["redis-cli", "-n", "9", "flushdb"], check=True, capture_output=True)

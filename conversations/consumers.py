@@ -67,7 +67,8 @@ class ConversationConsumer(SocketLogContextMixin, AsyncJsonWebsocketConsumer):
         if self.active_session is not None:
             self.active_session.close()
         if self.task is not None and not self.task.done():
-            self.task.cancel()
+            self.task.cancel()  # the reply is stored as interrupted, with its text so far
+            await asyncio.wait([self.task], timeout=5)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         kind = str(content.get("type") or "chat.message") if isinstance(content, dict) else ""

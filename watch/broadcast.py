@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import json
 import os
 import socket
@@ -285,7 +286,8 @@ class Hub:
         relay = self.relays.get(session_id)
         if relay is None:
             relay = self.relays[session_id] = Relay(self, session_id)
-            relay.starting = asyncio.create_task(relay.start())
+            # The relay outlives the socket that opened it: it runs in a context (log ids) of its own.
+            relay.starting = asyncio.create_task(relay.start(), context=contextvars.Context())
         assert relay.starting is not None
         try:
             await asyncio.shield(relay.starting)

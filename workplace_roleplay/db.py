@@ -10,7 +10,7 @@ from collections.abc import Callable, Coroutine
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
-from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from asgiref.sync import sync_to_async
 from django.db import connection
 
 P = ParamSpec("P")
@@ -36,18 +36,3 @@ def db_call(function: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
             release_connection()
 
     return wraps(function)(sync_to_async(run))
-
-
-class ThreadPerConnection:
-    """ASGI middleware: the synchronous work of one socket runs on a thread of its own.
-
-    Django gives each HTTP request its own thread this way; without it, every socket of the process
-    would queue its database calls on one shared thread.
-    """
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        async with ThreadSensitiveContext():
-            return await self.app(scope, receive, send)

@@ -1,4 +1,4 @@
-"""WebSocket routing: a thread per socket, origin check, session-cookie or JWT authentication, the apps' routes."""
+"""WebSocket routing: origin check, then session-cookie or JWT authentication, then the apps' routes."""
 
 from channels.auth import AuthMiddlewareStack
 from channels.routing import URLRouter
@@ -6,11 +6,10 @@ from channels.routing import URLRouter
 from accounts.ws_auth import JWTAuthMiddleware
 from conversations.routing import websocket_urlpatterns as conversation_routes
 from watch.routing import websocket_urlpatterns as watch_routes
-from workplace_roleplay.db import ThreadPerConnection
 from workplace_roleplay.ws_security import OriginOrBearerValidator
 
 websocket_urlpatterns: list = [*conversation_routes, *watch_routes]
 
-websocket_application = ThreadPerConnection(
-    OriginOrBearerValidator(AuthMiddlewareStack(JWTAuthMiddleware(URLRouter(websocket_urlpatterns))))
+websocket_application = OriginOrBearerValidator(
+    AuthMiddlewareStack(JWTAuthMiddleware(URLRouter(websocket_urlpatterns)))
 )

@@ -1,7 +1,3 @@
-import asyncio
-import threading
-from typing import Any
-
 import psycopg
 import pytest
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
@@ -9,7 +5,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from accounts.models import User
-from workplace_roleplay.db import ThreadPerConnection, db_call, release_connection
+from workplace_roleplay.db import db_call, release_connection
 
 
 def _holds_connection() -> bool:
@@ -72,32 +68,3 @@ def test_connections_killed_on_the_server_are_never_handed_out_again() -> None:
     with psycopg.connect(**params, autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [pooled])
     assert _query() not in pooled  # a fresh, working connection: no error reaches the request
-
-
-async def test_each_socket_does_its_synchronous_work_on_a_thread_of_its_own() -> None:
-    barrier = threading.Barrier(2, timeout=5)
-    threads: list[int] = []
-
-    def blocking() -> None:
-        threads.append(threading.get_ident())
-        barrier.wait()  # both sockets must be inside their synchronous work at the same time
-
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        await sync_to_async(blocking)()
-
-    wrapped = ThreadPerConnection(app)
-    await asyncio.wait_for(asyncio.gather(wrapped({}, None, None), wrapped({}, None, None)), timeout=10)
-    assert len(set(threads)) == 2
-
-
-async def test_without_it_sockets_would_queue_on_one_thread() -> None:
-    threads: list[int] = []
-
-    def record() -> None:
-        threads.append(threading.get_ident())
-
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        await sync_to_async(record)()
-
-    await asyncio.gather(app({}, None, None), app({}, None, None))
-    assert len(set(threads)) == 1
