@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 from django.core.cache import cache
 from django.utils import translation
 
+from workplace_roleplay.cache import UNREACHABLE
+
 T = TypeVar("T")
 
 STRENGTHS_TTL = 5 * 60
@@ -41,6 +43,8 @@ def bump_user_version(user_id: object) -> None:
         cache.incr(key)
     except ValueError:  # expired or evicted between the two calls
         cache.set(key, 2, timeout=None)
+    except UNREACHABLE:  # Redis is restarting: it comes back empty, with nothing stale to forget
+        pass
 
 
 def cache_key(user_id: object, name: str, *params: object) -> str:
