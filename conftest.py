@@ -94,7 +94,7 @@ def _live_asgi_process(django_db_setup: None, django_db_blocker: Any) -> Iterato
     allowed_hosts.enable()
     connections.close_all()  # the server process must not inherit this process's database sockets
     for connection in connections.all():
-        if getattr(connection, "pool", None) is not None:
+        if hasattr(connection, "close_pool"):
             connection.close_pool()  # nor its pooled ones
     application = partial(make_application, static_wrapper=ASGIStaticFilesHandler)
     server = DaphneProcess(host, application, setup=_use_test_database)

@@ -390,6 +390,8 @@ def main() -> None:
             process.terminate()
         for process in (web, worker, llm):
             process.wait(15)
+        for log in logs.values():
+            log.close()
     lost, duplicated = stored_check(stats)
     result = summary(stats, wall, cpu, peak, lost, duplicated)
     result["analyses"] = analyses()

@@ -3,7 +3,8 @@
 Each request or socket frame borrows a PostgreSQL connection from its process's pool. Async code
 (sockets, streamed replies, the judge) reaches the ORM through ``db_call``: the function runs on
 the thread of its request or socket, like ``sync_to_async``, and the connection goes back to the
-pool as soon as it returns, so seconds spent waiting on a model never hold one.
+pool as soon as it returns, so seconds spent waiting on a model never hold one. (Channels'
+``database_sync_to_async`` would also close connections inside a transaction, ending it.)
 """
 
 from collections.abc import Callable, Coroutine
@@ -22,7 +23,7 @@ def release_connection() -> None:
 
     A connection inside a transaction is kept: closing it would end the transaction.
     """
-    if connection.connection is not None and not connection.in_atomic_block:
+    if not connection.in_atomic_block:
         connection.close()
 
 

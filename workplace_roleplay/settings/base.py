@@ -95,9 +95,9 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", 0)
-# PostgreSQL connections come from a pool in each process (psycopg_pool): every request and
-# socket frame runs on a thread of its own, so without a pool each would open a connection and
-# a burst of learners would exhaust the server's max_connections. DATABASE_POOL_MAX_SIZE=0 turns
+# PostgreSQL connections come from a pool in each process (psycopg_pool): every request runs on
+# a thread of its own, so without a pool each would open a connection and a burst of learners
+# would exhaust the server's max_connections. DATABASE_POOL_MAX_SIZE=0 turns
 # the pool off (then CONN_MAX_AGE, e.g. ?conn_max_age=60 in DATABASE_URL, keeps connections).
 # The pool checks each connection before handing it out, so a PostgreSQL restart costs no request.
 DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=20)
