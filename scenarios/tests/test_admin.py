@@ -15,7 +15,7 @@ from scenarios.tests.factories import ScenarioFactory
 
 pytestmark = pytest.mark.django_db
 
-UPSTREAM = Path(__file__).resolve().parents[2] / ".." / "shared" / "upstream-scenarios"
+UPSTREAM = Path(__file__).resolve().parent / "fixtures" / "upstream"
 CHANGELIST = "admin:scenarios_scenario_changelist"
 IMPORT = "admin:scenarios_scenario_import"
 CONFIRM = "admin:scenarios_scenario_import_confirm"

@@ -8,7 +8,7 @@ from scenarios.models import Scenario
 
 pytestmark = pytest.mark.django_db
 
-UPSTREAM = Path(__file__).resolve().parents[2] / ".." / "shared" / "upstream-scenarios"
+UPSTREAM = Path(__file__).resolve().parent / "fixtures" / "upstream"
 
 
 def _run(*args: str) -> str:

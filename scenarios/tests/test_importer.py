@@ -19,7 +19,7 @@ from scenarios.models import Category, Difficulty, Scenario
 from scenarios.services import BUILTIN_SCENARIOS_FILE, scenario_import, scenario_import_paths
 from scenarios.tests.factories import ScenarioFactory
 
-UPSTREAM = Path(__file__).resolve().parents[2] / ".." / "shared" / "upstream-scenarios"
+UPSTREAM = Path(__file__).resolve().parent / "fixtures" / "upstream"
 UPSTREAM_FILES = sorted(UPSTREAM.glob("*.yaml"))
 GRAY_ZONES = UPSTREAM / "harassment_gray_zones.yaml"
 
@@ -51,6 +51,9 @@ def _product_yaml(**overrides: object) -> str:
 
 
 def test_it_finds_the_upstream_folder_with_both_shapes():
+    repository = Path(__file__).resolve().parents[2]
+    assert UPSTREAM.is_relative_to(repository)  # a clone alone runs the tests
+    assert (UPSTREAM / "LICENSE").is_file()
     assert GRAY_ZONES.is_file()
     assert len([p for p in UPSTREAM_FILES if p.name.startswith("scenario")]) >= 20
 
