@@ -35,3 +35,4 @@ urlpatterns = [
 ]
 
 handler404 = "workplace_roleplay.api.not_found"
+handler500 = "workplace_roleplay.errors.server_error"

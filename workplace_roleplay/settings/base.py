@@ -20,8 +20,15 @@ import os  # noqa: E402
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("LITELLM_TELEMETRY", "False")
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me-0123456789abcdef")
+# Debug pages show settings and every URL pattern: only for development, never by default.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# No key anyone can read: the environment's, or one made for this install and kept outside the
+# repository (workplace_roleplay/settings/secret_key.py).
+from workplace_roleplay.settings.secret_key import default_key_file, stored_secret_key  # noqa: E402
+
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or stored_secret_key(
+    Path(env.str("DJANGO_SECRET_KEY_FILE", default=str(default_key_file())))
+)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -267,7 +274,7 @@ USE_TZ = True
 # --- Static and media --------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 STORAGES = {

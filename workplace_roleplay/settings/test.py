@@ -1,11 +1,13 @@
 """Test settings: real PostgreSQL and Redis on 127.0.0.1 unless the environment says otherwise."""
 
 import os
+import secrets
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/workplace_roleplay")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
 os.environ.setdefault("CACHE_KEY_PREFIX", f"wrtest{os.getpid()}")
 os.environ.setdefault("CHANNEL_PREFIX", f"wrtest{os.getpid()}")
+os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
 
 from workplace_roleplay.settings.base import *  # noqa: E402,F403
 
