@@ -20,13 +20,22 @@ A provider takes the user and returns an iterable of :class:`PracticeHistoryItem
 that user only. :func:`practice_history_for_user` merges every provider's items, newest
 first; the API's ``GET /api/v1/users/me/history`` paginates that list. Registering the same
 provider twice has no effect.
+
+Trained learners hook
+---------------------
+The same way, the app that knows who trains whom (teams, in analytics) registers a *trainee
+provider*: it takes a trainer and returns a queryset of the users they train.
+:func:`learners_trained_by` unites them; records of individual learners shown to trainers (for
+example consent records in the admin) are limited to those users.
 """
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from accounts.models import User, normalise_email
+from django.db.models import Q, QuerySet
+
+from accounts.models import TRAINER_GROUP, User, normalise_email
 
 
 @dataclass(frozen=True)
@@ -86,3 +95,38 @@ def user_email_taken(email: str, *, exclude: User | None = None) -> bool:
 
 def user_username_taken(username: str) -> bool:
     return User.objects.filter(username__iexact=username.strip()).exists()
+
+
+# --- Trainers and the learners they train ---------------------------------------------------
+
+TraineeProvider = Callable[[User], QuerySet[User]]
+_trainee_providers: list[TraineeProvider] = []
+
+
+def register_trainee_provider(provider: TraineeProvider) -> TraineeProvider:
+    """Add a source of "learners this trainer trains" (see the module docstring)."""
+    if provider not in _trainee_providers:
+        _trainee_providers.append(provider)
+    return provider
+
+
+def learners_trained_by(user: User) -> QuerySet[User]:
+    """Users whose individual records ``user`` may see: everyone for a superuser, the learners
+    they train (as the registered providers say) for a trainer, nobody otherwise."""
+    if user.is_superuser:
+        return User.objects.all()
+    if not user.is_trainer:
+        return User.objects.none()
+    trained = Q(pk__in=[])
+    for provider in list(_trainee_providers):
+        trained |= Q(pk__in=provider(user).values("pk"))
+    return User.objects.filter(trained)
+
+
+def trainer_candidates() -> QuerySet[User]:
+    """Users who may be made trainers of a team: superusers and staff in the trainer group."""
+    return (
+        User.objects.filter(Q(is_superuser=True) | Q(is_staff=True, groups__name=TRAINER_GROUP))
+        .distinct()
+        .order_by("username")
+    )

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -180,6 +181,22 @@ def user_tokens_create(*, user: User) -> dict[str, str]:
     if jwt_settings.UPDATE_LAST_LOGIN:
         update_last_login(User, user)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+class SingleUseRefreshToken(RefreshToken):
+    """A refresh token that is spent once: rotating it blacklists it with one unique insert.
+
+    Of concurrent rotations of the same token the database lets exactly one insert win; the
+    others raise ``TokenError`` (401), so a token can never be forked into several."""
+
+    def blacklist(self) -> BlacklistedToken:
+        self.outstand()  # the row exists unless the token predates the blacklist
+        outstanding = OutstandingToken.objects.get(jti=self[jwt_settings.JTI_CLAIM])
+        try:
+            with transaction.atomic():
+                return BlacklistedToken.objects.create(token=outstanding)
+        except IntegrityError as exc:
+            raise TokenError(_("This refresh token has already been used or revoked.")) from exc
 
 
 def user_token_revoke(*, refresh: str) -> None:

@@ -1,4 +1,4 @@
-"""Teams (for trainers and superusers); analyses and reports (read-only, superusers only)."""
+"""Teams (set up by superusers, seen by their trainers); analyses and reports (read-only, superusers only)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts.selectors import trainer_candidates
 from analytics.models import Report, StrengthAnalysis, Team
 
 
@@ -18,7 +19,9 @@ def _is_trainer(request: HttpRequest) -> bool:
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    """Trainers manage the teams they train (and create new ones); superusers manage every team."""
+    """Superusers set up teams (name, members, trainers); a trainer may look at the teams they
+    train, never change who is in them (otherwise a "team" of one learner would show that
+    learner's own scores)."""
 
     list_display = ("name", "member_count", "trainer_count", "created_at")
     search_fields = ("name",)
@@ -40,10 +43,10 @@ class TeamAdmin(admin.ModelAdmin):
         )
         return queryset if request.user.is_superuser else queryset.filter(trainers=request.user.pk)
 
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        if not request.user.is_superuser:  # a trainer never loses sight of a team they edit
-            form.instance.trainers.add(request.user.pk)
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "trainers":
+            kwargs["queryset"] = trainer_candidates()
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _is_trainer(request) and super().has_module_permission(request)
@@ -52,13 +55,13 @@ class TeamAdmin(admin.ModelAdmin):
         return _is_trainer(request) and super().has_view_permission(request, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return _is_trainer(request) and super().has_add_permission(request)
+        return bool(request.user.is_superuser)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _is_trainer(request) and super().has_change_permission(request, obj)
+        return bool(request.user.is_superuser)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _is_trainer(request) and super().has_delete_permission(request, obj)
+        return bool(request.user.is_superuser)
 
 
 class SuperuserReadOnlyAdmin(admin.ModelAdmin):

@@ -10,9 +10,10 @@ class AnalyticsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete
 
-        from accounts.selectors import register_history_provider
+        from accounts.selectors import register_history_provider, register_trainee_provider
         from analytics import receivers
         from analytics.models import StrengthAnalysis
+        from analytics.selectors import team_learners_of
         from analytics.sources import CONVERSATION_SOURCE, register_source, watch_source
         from conversations.signals import practice_ended
 
@@ -23,3 +24,4 @@ class AnalyticsConfig(AppConfig):
             receivers.on_analysis_deleted, sender=StrengthAnalysis, dispatch_uid="analytics.analysis_deleted"
         )
         register_history_provider(receivers.conversation_history_items)
+        register_trainee_provider(team_learners_of)

@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Avg, Count, F, FloatField, Q, QuerySet, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, TruncDate, TruncWeek
 from django.http import Http404
 from django.utils import timezone, translation
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from analytics.models import AnalysisStatus, Report, StrengthAnalysis, Team
@@ -135,11 +137,25 @@ def figures_by_user(
     return {row["user_id"]: _figures_from(row) for row in rows}
 
 
-def figures_for_group(*, window: Window, user_ids: list[Any]) -> Figures:
-    """The same figures over a group of users together (a team)."""
-    previous = window.previous()
-    row = _both_windows(window, previous).filter(user_id__in=user_ids).aggregate(**_figure_aggregates(window, previous))
-    return _figures_from(row)
+def figures_for_group(*, window: Window, user_ids: list[Any], min_learners: int = 1) -> tuple[Figures, bool]:
+    """The same figures over a group of users together (a team), and whether averages were withheld:
+    the averages of a window in which fewer than ``min_learners`` users had an analysis are not given."""
+    previous, done = window.previous(), Q(status=AnalysisStatus.DONE)
+    row = (
+        _both_windows(window, previous)
+        .filter(user_id__in=user_ids)
+        .aggregate(
+            **_figure_aggregates(window, previous),
+            now_learners=Count("user_id", distinct=True, filter=_window_q(window) & done),
+            before_learners=Count("user_id", distinct=True, filter=_window_q(previous) & done),
+        )
+    )
+    figures, withheld = _figures_from(row), False
+    if row["now_learners"] and row["now_learners"] < min_learners:
+        figures.averages, withheld = dict.fromkeys(AXIS_NAMES), True
+    if row["before_learners"] and row["before_learners"] < min_learners:
+        figures.previous, withheld = dict.fromkeys(AXIS_NAMES), True
+    return figures, withheld
 
 
 def figures_for_user(*, user_id: Any, window: Window) -> Figures:
@@ -480,6 +496,11 @@ def teams_for_trainer(*, user: User) -> QuerySet[Team]:
     return Team.objects.none()
 
 
+def team_learners_of(trainer: User) -> QuerySet[User]:
+    """Members of the teams ``trainer`` trains (the learners whose records they may see)."""
+    return User.objects.filter(analytics_teams__trainers=trainer).distinct()
+
+
 def team_get_for_trainer(*, user: User, team_id: Any) -> Team:
     try:
         return teams_for_trainer(user=user).get(pk=int(team_id))
@@ -506,16 +527,49 @@ def _team_scenarios(member_ids: list[Any], window: Window) -> list[dict[str, Any
     ]
 
 
+def _team_too_small_notice(minimum: int) -> str:
+    return ngettext(
+        "This team has fewer than %(n)s learner: its figures are not shown, so that no one's own scores "
+        "can be singled out.",
+        "This team has fewer than %(n)s learners: its figures are not shown, so that no one's own scores "
+        "can be singled out.",
+        minimum,
+    ) % {"n": minimum}
+
+
+def _averages_withheld_notice(minimum: int) -> str:
+    return ngettext(
+        "Average strengths of a period are shown once at least %(n)s learner has had a session analysed "
+        "in it, so that no one's own scores can be singled out.",
+        "Average strengths of a period are shown once at least %(n)s learners have had a session analysed "
+        "in it, so that no one's own scores can be singled out.",
+        minimum,
+    ) % {"n": minimum}
+
+
 def team_overview(*, team: Team, now: datetime | None = None) -> dict[str, Any]:
-    """A team's aggregates over the last 30 days (trend: against the 30 days before)."""
+    """A team's aggregates over the last 30 days (trend: against the 30 days before).
+
+    A team of fewer than ``TEAM_MIN_LEARNERS`` members gets no figures at all (``withheld``);
+    ``notice`` says, in the reader's language, why something is not shown."""
     member_ids = list(team.members.values_list("id", flat=True))
-    window = period_window("month", now)
-    figures = figures_for_group(window=window, user_ids=member_ids)
-    active = StrengthAnalysis.objects.filter(_window_q(window), user_id__in=member_ids).values("user_id").distinct()
-    return {
+    minimum = max(1, int(settings.TEAM_MIN_LEARNERS))
+    overview: dict[str, Any] = {
         "team": {"id": team.pk, "name": team.name},
         "axes": axes_meta(),
         "members": len(member_ids),
+        "min_learners": minimum,
+    }
+    if len(member_ids) < minimum:
+        empty: dict[str, Any] = {"active_learners": None, "figures": None, "weekly": [], "scenarios": []}
+        return {**overview, "withheld": True, "notice": _team_too_small_notice(minimum), **empty}
+    window = period_window("month", now)
+    figures, averages_withheld = figures_for_group(window=window, user_ids=member_ids, min_learners=minimum)
+    active = StrengthAnalysis.objects.filter(_window_q(window), user_id__in=member_ids).values("user_id").distinct()
+    return {
+        **overview,
+        "withheld": False,
+        "notice": _averages_withheld_notice(minimum) if averages_withheld else "",
         "active_learners": active.count(),
         "figures": figures.as_dict(),
         "weekly": weekly_activity(user_ids=member_ids, now=now),

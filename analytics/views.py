@@ -197,6 +197,8 @@ def teams(request: HttpRequest) -> HttpResponse:
 def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
     team = selectors.team_get_for_trainer(user=_user(request), team_id=team_id)
     overview = selectors.team_overview(team=team)
+    if overview["withheld"]:
+        return render(request, "analytics/team_detail.html", {"overview": overview})
     chart = {
         "axes": overview["axes"],
         "weekly": overview["weekly"],

@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.selectors import learners_trained_by
 from scenarios import services
 from scenarios.forms import ScenarioAdminForm, ScenarioImportConfirmForm, ScenarioImportForm
 from scenarios.importer import ScenarioImportError, decode_upload, export_yaml
@@ -257,6 +258,13 @@ class ScenarioConsentAdmin(TrainerOnlyMixin, admin.ModelAdmin):
     list_filter = ("scenario__category",)
     search_fields = ("scenario__title", "user__username", "user__email")
     readonly_fields = ("user", "scenario", "consented_at")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ScenarioConsent]:
+        """A trainer sees the consent records of the learners they train only."""
+        queryset = super().get_queryset(request).select_related("user", "scenario")
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(user__in=learners_trained_by(request.user))  # type: ignore[arg-type]
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False

@@ -2,12 +2,17 @@
 
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from workplace_roleplay.health import healthz, readyz
 from workplace_roleplay.metrics import metrics_view
 from workplace_roleplay.security import allow_inline_styles
+
+admin.site.site_header = _("Workplace Roleplay administration")
+admin.site.site_title = _("Workplace Roleplay administration")
+admin.site.index_title = _("Administration")
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),

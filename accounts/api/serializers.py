@@ -10,6 +10,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
 from accounts.models import LANGUAGES, PARTNER_CHOICES, User
+from accounts.services import SingleUseRefreshToken
 
 
 def as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
@@ -56,7 +57,11 @@ class TokenPairSerializer(serializers.Serializer):
 
 
 class RefreshSerializer(TokenRefreshSerializer):
-    """simplejwt's refresh with rotation; a token of a deleted account is simply invalid."""
+    """simplejwt's refresh with rotation; a token of a deleted account is simply invalid.
+
+    The token sent is spent atomically: of concurrent refreshes with it only one succeeds."""
+
+    token_class = SingleUseRefreshToken
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         try:

@@ -127,7 +127,20 @@ class TeamOverviewSerializer(serializers.Serializer):
     team = serializers.DictField()
     axes = AxisSerializer(many=True)
     members = serializers.IntegerField()
-    active_learners = serializers.IntegerField(help_text="Members who practised in the last 30 days")
-    figures = serializers.DictField(help_text="sessions, minutes, averages, previous, deltas (last 30 days)")
+    min_learners = serializers.IntegerField(help_text="Smallest team (and group of analysed learners) shown")
+    withheld = serializers.BooleanField(
+        help_text="The team has fewer than `min_learners` members: no figures, weekly or scenarios are given"
+    )
+    notice = serializers.CharField(
+        allow_blank=True, help_text="Why figures are not shown, in the caller's language; empty if nothing is held back"
+    )
+    active_learners = serializers.IntegerField(
+        allow_null=True, help_text="Members who practised in the last 30 days (null when withheld)"
+    )
+    figures = serializers.DictField(
+        allow_null=True,
+        help_text="sessions, minutes, averages, previous, deltas (last 30 days); null when withheld. Averages of a "
+        "period with fewer than `min_learners` analysed learners are null.",
+    )
     weekly = WeekSerializer(many=True)
     scenarios = TeamScenarioSerializer(many=True)

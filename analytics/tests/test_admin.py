@@ -1,4 +1,4 @@
-"""Teams are set up in the admin by trainers and superusers; learners' records stay private."""
+"""Teams are set up in the admin by superusers; trainers see the teams they train; learners' records stay private."""
 
 from typing import Any
 
@@ -9,10 +9,13 @@ from django_celery_beat.models import PeriodicTask
 from accounts.tests.factories import UserFactory
 from analytics.models import Team
 from analytics.tests.factories import StrengthAnalysisFactory, TeamFactory
+from scenarios.models import ScenarioConsent
+from scenarios.tests.factories import ScenarioFactory
 
 pytestmark = pytest.mark.django_db
 
 TEAMS = "/admin/analytics/team/"
+CONSENTS = "/admin/scenarios/scenarioconsent/"
 
 
 def _client(user: Any) -> Client:
@@ -21,14 +24,69 @@ def _client(user: Any) -> Client:
     return client
 
 
-def test_a_trainer_creates_a_team_and_stays_its_trainer() -> None:
+def test_a_trainer_cannot_create_a_team_whose_only_member_is_a_learner_of_their_choice() -> None:
     trainer, learner = UserFactory(trainer=True), UserFactory()
 
-    response = _client(trainer).post(f"{TEAMS}add/", {"name": "営業一課", "members": [learner.pk], "trainers": []})
+    response = _client(trainer).post(f"{TEAMS}add/", {"name": "一人班", "members": [learner.pk], "trainers": []})
+
+    assert response.status_code == 403
+    assert not Team.objects.exists()
+
+
+def test_a_trainer_sees_a_team_they_train_but_cannot_change_its_members() -> None:
+    trainer, learner, outsider = UserFactory(trainer=True), UserFactory(), UserFactory()
+    team = TeamFactory(name="営業一課", members=[learner], trainers=[trainer])
+    client = _client(trainer)
+
+    page = client.get(f"{TEAMS}{team.pk}/change/")
+    response = client.post(
+        f"{TEAMS}{team.pk}/change/", {"name": "営業一課", "members": [outsider.pk], "trainers": [trainer.pk]}
+    )
+
+    assert page.status_code == 200 and 'name="members"' not in page.content.decode()
+    assert response.status_code == 403
+    assert list(team.members.all()) == [learner]
+
+
+def test_a_superuser_sets_up_a_team_with_its_members_and_trainers() -> None:
+    trainer, learners = UserFactory(trainer=True), UserFactory.create_batch(3)
+    superuser = UserFactory(is_superuser=True, is_staff=True)
+
+    response = _client(superuser).post(
+        f"{TEAMS}add/", {"name": "営業一課", "members": [u.pk for u in learners], "trainers": [trainer.pk]}
+    )
 
     assert response.status_code == 302
     team = Team.objects.get(name="営業一課")
-    assert list(team.members.all()) == [learner] and list(team.trainers.all()) == [trainer]
+    assert set(team.members.all()) == set(learners) and list(team.trainers.all()) == [trainer]
+
+
+def test_the_team_form_offers_only_trainers_and_superusers_as_trainers() -> None:
+    trainer, learner = UserFactory(trainer=True, username="kyoukan"), UserFactory(username="shinjin")
+    superuser = UserFactory(is_superuser=True, is_staff=True, username="kanri")
+
+    form = _client(superuser).get(f"{TEAMS}add/").context["adminform"].form
+
+    offered = set(form.fields["trainers"].queryset)
+    assert offered == {trainer, superuser}
+    assert learner in set(form.fields["members"].queryset)
+
+
+def test_a_trainer_sees_only_the_consent_records_of_learners_they_train() -> None:
+    trainer, trained, stranger = UserFactory(trainer=True), UserFactory(), UserFactory()
+    TeamFactory(members=[trained], trainers=[trainer])
+    TeamFactory(members=[stranger])
+    scenario = ScenarioFactory(title="ハラスメントの相談を受ける", sensitive=True)
+    mine = ScenarioConsent.objects.create(user=trained, scenario=scenario)
+    theirs = ScenarioConsent.objects.create(user=stranger, scenario=scenario)
+    client = _client(trainer)
+
+    listing = client.get(CONSENTS).context["cl"].result_list
+
+    assert list(listing) == [mine]
+    assert client.get(f"{CONSENTS}{theirs.pk}/change/").status_code == 302  # "does not exist" redirect
+    superuser = _client(UserFactory(is_superuser=True, is_staff=True))
+    assert set(superuser.get(CONSENTS).context["cl"].result_list) == {mine, theirs}
 
 
 def test_a_trainer_lists_only_the_teams_they_train_and_a_superuser_all() -> None:

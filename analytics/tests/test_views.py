@@ -229,10 +229,12 @@ def test_a_bad_export_format_is_named_on_the_page() -> None:
 
 def test_a_trainer_sees_aggregates_of_their_own_teams_only() -> None:
     trainer = UserFactory(trainer=True)
-    member = UserFactory()
+    member, *others = UserFactory.create_batch(3)
     StrengthAnalysisFactory(user=member, session_started_at=_days_ago(1), scores=scores(empathy=90))
     Message.objects.create(conversation=StrengthAnalysis.objects.get().conversation, role="user", content="秘密の発言")
-    mine = TeamFactory(name="営業一課", members=[member, UserFactory()], trainers=[trainer])
+    for other_member in others:
+        StrengthAnalysisFactory(user=other_member, session_started_at=_days_ago(2), scores=scores(empathy=90))
+    mine = TeamFactory(name="営業一課", members=[member, *others, UserFactory()], trainers=[trainer])
     other = TeamFactory(name="経理課", members=[member])
     client = _client(trainer)
 
@@ -242,9 +244,23 @@ def test_a_trainer_sees_aggregates_of_their_own_teams_only() -> None:
     assert "営業一課" in listing and "経理課" not in listing
     assert page.status_code == 200
     body = page.content.decode()
-    assert "1 / 2" in body and "90" in body
+    assert "3 / 4" in body and "90" in body
     assert "秘密の発言" not in body and member.username not in body
     assert client.get(f"/progress/teams/{other.pk}/").status_code == 404
+
+
+def test_a_trainer_is_told_why_the_figures_of_a_one_learner_team_are_not_shown() -> None:
+    trainer, learner = UserFactory(trainer=True), UserFactory()
+    StrengthAnalysisFactory(user=learner, session_started_at=_days_ago(1), scores=scores(empathy=97))
+    team = TeamFactory(name="一人班", members=[learner], trainers=[trainer])
+    client = _client(trainer)
+
+    page = client.get(f"/progress/teams/{team.pk}/").content.decode()
+    listing = client.get("/progress/teams/").content.decode()
+
+    notice = "このチームの学習者は3人未満のため"
+    assert notice in page and notice in listing
+    assert "97" not in page and 'id="radar-chart"' not in page
 
 
 def test_learners_cannot_see_team_pages() -> None:

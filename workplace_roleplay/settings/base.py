@@ -189,6 +189,12 @@ LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 # HTTP_X_FORWARDED_FOR); empty means REMOTE_ADDR.
 TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER", default="")
 
+# --- Teams -------------------------------------------------------------------------------
+# A team's figures are shown to its trainers only when it has at least this many learners, and
+# average strengths only when at least this many learners had a session analysed in the period,
+# so that nobody's own scores can be singled out.
+TEAM_MIN_LEARNERS = env.int("TEAM_MIN_LEARNERS", default=3)
+
 # --- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -135,20 +135,63 @@ def test_history_lists_my_conversations_with_their_analysis_status(learner: Any)
 
 
 def test_team_figures_for_their_trainers_only() -> None:
-    trainer, member = UserFactory(trainer=True), UserFactory()
-    StrengthAnalysisFactory(user=member, session_started_at=_days_ago(1), scores=scores(clarity=88))
-    team = TeamFactory(members=[member], trainers=[trainer])
-    other = TeamFactory(members=[member])
+    trainer, members = UserFactory(trainer=True), UserFactory.create_batch(3)
+    for member, clarity in zip(members, (80, 88, 96), strict=True):
+        StrengthAnalysisFactory(user=member, session_started_at=_days_ago(1), scores=scores(clarity=clarity))
+    team = TeamFactory(members=members, trainers=[trainer])
+    other = TeamFactory(members=members)
+    member = members[0]
 
     mine = _api(trainer).get(f"/api/v1/analytics/teams/{team.pk}")
     listing = _api(trainer).get("/api/v1/analytics/teams").json()
 
     assert mine.status_code == 200
-    assert mine.json()["figures"]["averages"]["clarity"] == 88.0 and mine.json()["active_learners"] == 1
+    assert mine.json()["figures"]["averages"]["clarity"] == 88.0 and mine.json()["active_learners"] == 3
+    assert mine.json()["withheld"] is False and mine.json()["notice"] == ""
     assert [item["team"]["id"] for item in listing] == [team.pk]
     assert _api(trainer).get(f"/api/v1/analytics/teams/{other.pk}").status_code == 404
     assert _api(member).get(f"/api/v1/analytics/teams/{team.pk}").status_code == 404
     assert _api(member).get("/api/v1/analytics/teams").status_code == 404
+
+
+def test_it_withholds_the_figures_of_a_team_whose_only_member_is_one_learner() -> None:
+    trainer, learner = UserFactory(trainer=True), UserFactory()
+    StrengthAnalysisFactory(user=learner, session_started_at=_days_ago(1), scores=scores(clarity=88))
+    team = TeamFactory(members=[learner], trainers=[trainer])
+    api = _api(trainer)
+
+    body = api.get(f"/api/v1/analytics/teams/{team.pk}", HTTP_ACCEPT_LANGUAGE="en").json()
+    listing = api.get("/api/v1/analytics/teams", HTTP_ACCEPT_LANGUAGE="en").json()
+
+    assert body["withheld"] is True and body["members"] == 1 and body["min_learners"] == 3
+    assert body["figures"] is None and body["active_learners"] is None
+    assert body["weekly"] == [] and body["scenarios"] == []
+    assert "fewer than 3 learners" in body["notice"]
+    assert "88" not in json.dumps(body) and listing == [body]
+
+
+def test_it_withholds_average_strengths_when_fewer_than_three_learners_were_analysed() -> None:
+    trainer, members = UserFactory(trainer=True), UserFactory.create_batch(4)
+    StrengthAnalysisFactory(user=members[0], session_started_at=_days_ago(1), scores=scores(clarity=88))
+    StrengthAnalysisFactory(user=members[1], session_started_at=_days_ago(2), scores=scores(clarity=60))
+    team = TeamFactory(members=members, trainers=[trainer])
+
+    body = _api(trainer).get(f"/api/v1/analytics/teams/{team.pk}").json()
+
+    assert body["withheld"] is False and body["figures"]["sessions"] == 2
+    assert set(body["figures"]["averages"].values()) == {None}
+    assert "分析済み" in body["notice"]
+
+
+def test_the_team_threshold_follows_the_setting(settings) -> None:
+    settings.TEAM_MIN_LEARNERS = 1
+    trainer, learner = UserFactory(trainer=True), UserFactory()
+    StrengthAnalysisFactory(user=learner, session_started_at=_days_ago(1), scores=scores(clarity=88))
+    team = TeamFactory(members=[learner], trainers=[trainer])
+
+    body = _api(trainer).get(f"/api/v1/analytics/teams/{team.pk}").json()
+
+    assert body["withheld"] is False and body["figures"]["averages"]["clarity"] == 88.0
 
 
 def test_the_schema_documents_the_analytics_endpoints() -> None:
