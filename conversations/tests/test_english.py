@@ -95,3 +95,34 @@ def test_an_english_learners_own_situation_in_japanese_is_never_quoted_by_the_of
 
     opening = response.json()["messages"][0]["content"]
     assert response.status_code == 201 and opening and JAPANESE.findall(opening) == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_english_learner_starts_an_english_chat_in_the_browser(
+    fake_llm: Any, live_asgi_server: Any, browser_page: Any
+) -> None:
+    user = UserFactory.create(
+        username="emma", password="a-Long-enough-passw0rd", preferences={"language": "en", "default_partner": "同僚"}
+    )
+    fake_llm.reply(tokens=["Hi! ", "Coffee ", "break ", "already?"], delay=0.02)
+    page = browser_page
+    page.goto("/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", "a-Long-enough-passw0rd")
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{live_asgi_server.url}/")
+    page.goto("/chat/")
+
+    options = page.locator("select[name=partner] option, select[name=situation] option").all_inner_texts()
+    page.select_option("select[name=partner]", label="Manager")
+    page.select_option("select[name=situation]", label="Coffee break")
+    page.click("#chat-start-form button[type=submit]")
+    page.wait_for_selector(".msg-assistant.msg-complete", timeout=15000)
+
+    assert "Senior colleague" in options and "After-work drinks" in options
+    assert [option for option in options if JAPANESE.search(option)] == []
+    assert page.title().startswith("Manager · Coffee break")
+    assert "Hi! Coffee break already?" in page.inner_text("#messages")
+    system = fake_llm.requests[-1]["messages"][0]["content"]
+    assert "Making coffee in the office break area." in system and JAPANESE.findall(system) == []
