@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
@@ -116,7 +116,8 @@ def profile(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("Your profile has been saved."))
+            with override(user.language):  # the language just chosen, not the page's
+                messages.success(request, _("Your profile has been saved."))
             return _go(request, reverse("accounts:profile"))
     return _page(request, "profile", {"form": form, "profile_user": user})
 

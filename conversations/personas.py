@@ -46,16 +46,17 @@ def persona_for(conversation: Conversation) -> Persona:
 def chat_persona(conversation: Conversation) -> Persona:
     """Built from the partner and situation the learner chose (custom text is data, not instructions)."""
     meta = conversation.metadata or {}
-    language = meta.get("language", "ja")
+    language = "en" if meta.get("language") == "en" else "ja"
     partner = find_preset(PARTNERS, meta.get("partner", ""))
     situation = find_preset(SITUATIONS, meta.get("situation", ""))
-    role = partner.label_ja if partner else str(meta.get("custom_partner", "同僚"))[:200]
-    place = situation.description if situation else str(meta.get("custom_situation", ""))[:200]
+    default_role = "同僚" if language == "ja" else "a colleague"
+    role = partner.label(language) if partner else str(meta.get("custom_partner") or default_role)[:200]
+    place = situation.describe(language) if situation else str(meta.get("custom_situation", ""))[:200]
     return Persona(
         role=role,
         learner_role="職場の同僚（学習者）" if language == "ja" else "a colleague (the learner)",
-        personality=partner.description if partner else "",
-        speaking_style=partner.speaking_style if partner else "",
+        personality=partner.describe(language) if partner else "",
+        speaking_style=partner.style(language) if partner else "",
         situation=place,
         language=language,
         instructions=(

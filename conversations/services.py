@@ -18,6 +18,7 @@ from workplace_roleplay.llm.prompts import clean_user_text
 from workplace_roleplay.metrics import count_conversation
 
 MAX_CLIENT_ID_LENGTH = 64
+TITLE_SEPARATOR = {"ja": "・", "en": " · "}  # between the partner and the situation in a chat's title
 
 
 class ConversationClosedError(Exception):
@@ -124,8 +125,9 @@ def chat_start(
     """A small-talk conversation with the partner and situation the learner chose."""
     partner_preset = find_preset(PARTNERS, partner)
     situation_preset = find_preset(SITUATIONS, situation)
-    partner_label = partner_preset.label_ja if partner_preset else custom_partner.strip()
-    situation_label = situation_preset.label_ja if situation_preset else custom_situation.strip()
+    language = user.language
+    partner_label = partner_preset.label(language) if partner_preset else custom_partner.strip()
+    situation_label = situation_preset.label(language) if situation_preset else custom_situation.strip()
     metadata = {
         "partner": partner if partner != CUSTOM else "",
         "situation": situation if situation != CUSTOM else "",
@@ -135,5 +137,5 @@ def chat_start(
         "model": model_label(Purpose.CHAT_PARTNER),
         "demo": demo_mode(),
     }
-    title = f"{partner_label}・{situation_label}"
+    title = f"{partner_label}{TITLE_SEPARATOR.get(language, '・')}{situation_label}"
     return conversation_start(user=user, mode=Mode.CHAT, title=title, metadata=metadata)

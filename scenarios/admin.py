@@ -56,17 +56,18 @@ class _PointInlineForm(ModelForm):
         css = {"all": ("scenarios/admin.css",)}
 
     class Meta:
-        fields = ("order", "text")
+        fields = ("order", "text", "text_en")
         widgets = {
             "order": forms.NumberInput(attrs={"class": "point-order"}),
-            "text": forms.TextInput(attrs={"size": 90}),
+            "text": forms.TextInput(attrs={"size": 60}),
+            "text_en": forms.TextInput(attrs={"size": 60}),
         }
 
 
 class LearningPointInline(TrainerOnlyMixin, admin.TabularInline):
     model = LearningPoint
     form = _PointInlineForm
-    fields = ("order", "text")
+    fields = ("order", "text", "text_en")
     extra = 1
     verbose_name_plural = _("Learning points (what the learner practises)")
 
@@ -74,7 +75,7 @@ class LearningPointInline(TrainerOnlyMixin, admin.TabularInline):
 class FeedbackPointInline(TrainerOnlyMixin, admin.TabularInline):
     model = FeedbackPoint
     form = _PointInlineForm
-    fields = ("order", "text")
+    fields = ("order", "text", "text_en")
     extra = 1
     verbose_name_plural = _("Feedback points (what the feedback looks at)")
 
@@ -117,13 +118,30 @@ class ScenarioAdmin(TrainerOnlyMixin, admin.ModelAdmin):
     change_list_template = "admin/scenarios/scenario/change_list.html"
     fieldsets = (
         (None, {"fields": ("title", "title_en", "slug", "description", "description_en")}),
-        (_("Catalog"), {"fields": ("category", "difficulty", "tags")}),
+        (_("Catalog"), {"fields": ("category", "difficulty", "tags", "tags_en")}),
         (
             _("Roles and situation"),
             {"fields": ("ai_role", "learner_role", "personality", "speaking_style", "situation", "opening_line")},
         ),
+        (
+            _("Roles and situation in English"),
+            {
+                "description": _("What English-speaking learners see and the partner uses; empty fields fall back."),
+                "fields": (
+                    "ai_role_en",
+                    "learner_role_en",
+                    "personality_en",
+                    "speaking_style_en",
+                    "situation_en",
+                    "opening_line_en",
+                ),
+            },
+        ),
         (_("Publishing"), {"fields": ("published", "sensitive", "try_link")}),
-        (_("Advanced settings"), {"classes": ("collapse",), "fields": ("persona_hint", "settings")}),
+        (
+            _("Advanced settings"),
+            {"classes": ("collapse",), "fields": ("persona_hint", "persona_hint_en", "settings")},
+        ),
         (_("History"), {"fields": ("author", "last_editor", "created_at", "updated_at")}),
     )
 

@@ -27,7 +27,7 @@ class CatalogFilterForm(forms.Form):
         self._set_choices("difficulty", [("", _("Any difficulty")), *Difficulty.choices])
         self._set_choices("category", [("", _("Any category")), *Category.choices])
         self._set_choices("tag", [("", _("Any tag")), *((tag, tag) for tag in tags or [])])
-        self.fields["q"].widget.attrs.update({"type": "search", "placeholder": _("e.g. 報告, 会議")})
+        self.fields["q"].widget.attrs.update({"type": "search", "placeholder": _("e.g. report, meeting")})
 
     def _set_choices(self, name: str, choices: list[tuple[str, Any]]) -> None:
         field = self.fields[name]
@@ -80,6 +80,12 @@ class ScenarioAdminForm(forms.ModelForm):
         widget=forms.TextInput(attrs={"class": "vTextField"}),
         help_text=_("Separate tags with commas, e.g. 報告, 上司, 新人."),
     )
+    tags_en = TagsField(
+        label=_("tags (English)"),
+        required=False,
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+        help_text=_("Shown instead of the tags on English pages, e.g. report, manager, new hire."),
+    )
 
     class Meta:
         model = Scenario
@@ -92,15 +98,23 @@ class ScenarioAdminForm(forms.ModelForm):
             "category",
             "difficulty",
             "tags",
+            "tags_en",
             "ai_role",
+            "ai_role_en",
             "learner_role",
+            "learner_role_en",
             "personality",
+            "personality_en",
             "speaking_style",
+            "speaking_style_en",
             "situation",
+            "situation_en",
             "opening_line",
+            "opening_line_en",
             "published",
             "sensitive",
             "persona_hint",
+            "persona_hint_en",
             "settings",
         )
         widgets = {
@@ -109,9 +123,13 @@ class ScenarioAdminForm(forms.ModelForm):
                 ("description", 3),
                 ("description_en", 3),
                 ("personality", 3),
+                ("personality_en", 3),
                 ("speaking_style", 3),
+                ("speaking_style_en", 3),
                 ("situation", 4),
+                ("situation_en", 4),
                 ("opening_line", 2),
+                ("opening_line_en", 2),
             )
         }
 

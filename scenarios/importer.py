@@ -23,7 +23,8 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from django.utils.text import slugify
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
+from django.utils.translation import gettext
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from scenarios.models import CATEGORY_JA, DIFFICULTY_JA, HARASSMENT_WORDS, Category, Difficulty, Scenario
 
@@ -39,16 +40,26 @@ SCENARIO_FIELDS = (
     "category",
     "difficulty",
     "tags",
+    "tags_en",
     "ai_role",
+    "ai_role_en",
     "learner_role",
+    "learner_role_en",
     "personality",
+    "personality_en",
     "speaking_style",
+    "speaking_style_en",
     "situation",
+    "situation_en",
     "opening_line",
+    "opening_line_en",
     "persona_hint",
+    "persona_hint_en",
     "sensitive",
     "settings",
 )
+# English twins of the learning and feedback points: one per point, in the same order.
+POINT_FIELDS_EN = ("learning_points_en", "feedback_points_en")
 
 
 # --- Errors ----------------------------------------------------------------------------------
@@ -135,6 +146,12 @@ Tags = Annotated[
     BeforeValidator(_string_list),
 ]
 Points = Annotated[list[Point], BeforeValidator(_string_list), Field(min_length=1, max_length=20)]
+OptionalLine = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+PointsEn = Annotated[
+    list[Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]],
+    BeforeValidator(_string_list),
+    Field(max_length=20),
+]
 
 
 class _Strict(BaseModel):
@@ -156,18 +173,37 @@ class ScenarioData(_Strict):
     category: CategoryValue = None
     difficulty: DifficultyValue
     tags: Tags = []
+    tags_en: Tags = []
     ai_role: Line
+    ai_role_en: OptionalLine = ""
     learner_role: Line
+    learner_role_en: OptionalLine = ""
     personality: Text = ""
+    personality_en: Text = ""
     speaking_style: Text = ""
+    speaking_style_en: Text = ""
     situation: Required
+    situation_en: Text = ""
     opening_line: Text = ""
+    opening_line_en: Text = ""
     learning_points: Points
+    learning_points_en: PointsEn = []
     feedback_points: Points
-    persona_hint: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    feedback_points_en: PointsEn = []
+    persona_hint: OptionalLine = ""
+    persona_hint_en: OptionalLine = ""
     sensitive: bool = False
     published: bool | None = None
     settings: dict[str, Any] = {}
+
+    @model_validator(mode="after")
+    def _english_points_match(self) -> ScenarioData:
+        for name in POINT_FIELDS_EN:
+            japanese = getattr(self, name.removesuffix("_en"))
+            if len(getattr(self, name)) > len(japanese):
+                message = gettext("%(english)s has more items than %(points)s: give one English text per point.")
+                raise ValueError(message % {"english": name, "points": name.removesuffix("_en")})
+        return self
 
 
 class _CharacterSetting(_Lenient):
@@ -494,10 +530,25 @@ def _changes(scenario: Scenario, data: ScenarioData, *, publish: bool) -> list[s
         changed.append("learning_points")
     if scenario.feedback_point_texts() != data.feedback_points:
         changed.append("feedback_points")
+    for name in POINT_FIELDS_EN:
+        count = len(getattr(data, name.removesuffix("_en")))
+        if _padded(_stored_english_points(scenario, name), count) != _padded(getattr(data, name), count):
+            changed.append(name)
     published = True if publish else data.published
     if published is not None and published != scenario.published:
         changed.append("published")
     return changed
+
+
+def _stored_english_points(scenario: Scenario, name: str) -> list[str]:
+    """The stored English twins of ``learning_points_en`` or ``feedback_points_en``."""
+    points = scenario.learning_points if name == "learning_points_en" else scenario.feedback_points
+    return [point.text_en for point in points.all()]
+
+
+def _padded(texts: list[str], length: int) -> list[str]:
+    """``texts`` cut or filled with empty strings to ``length`` (an English point may be missing)."""
+    return [*texts[:length], *[""] * (length - len(texts))]
 
 
 def plan_import(parsed: Iterable[tuple[str, ScenarioData]], *, publish: bool = False) -> list[PlannedScenario]:
@@ -538,8 +589,11 @@ def scenario_document(scenario: Scenario) -> dict[str, Any]:
     for name in SCENARIO_FIELDS:
         value = getattr(scenario, name)
         document[name] = str(value) if isinstance(value, str) else value
-    document["learning_points"] = scenario.learning_point_texts()
-    document["feedback_points"] = scenario.feedback_point_texts()
+    for name in POINT_FIELDS_EN:
+        japanese = name.removesuffix("_en")
+        document[japanese] = [point.text for point in getattr(scenario, japanese).all()]
+        if any(english := _stored_english_points(scenario, name)):
+            document[name] = english
     document["published"] = scenario.published
     return document
 

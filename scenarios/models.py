@@ -15,6 +15,23 @@ if TYPE_CHECKING:
     from workplace_roleplay.llm.prompts import Persona
 
 NEW_FOR_DAYS = 14
+# The labels of the scenario lines in the partner's additional instructions, per language.
+PERSONA_INSTRUCTION_LABELS: dict[str, dict[str, str]] = {
+    "ja": {
+        "scenario": "シナリオ",
+        "points": "学習者が練習すること",
+        "opening": "最初の一言",
+        "exchange": "会話の始まり方の例",
+        "hint": "人物像・声のヒント",
+    },
+    "en": {
+        "scenario": "Scenario",
+        "points": "What the learner practises",
+        "opening": "Your first line",
+        "exchange": "How the conversation may begin",
+        "hint": "Voice and character hint",
+    },
+}
 # Tags or categories with these words mark harassment-prevention content (always sensitive).
 HARASSMENT_WORDS = ("ハラスメント", "セクハラ", "パワハラ", "グレーゾーン", "harassment")
 
@@ -62,6 +79,27 @@ def _english_active() -> bool:
     return (translation.get_language() or "ja").startswith("en")
 
 
+def _reader_language(language: str | None) -> str:
+    """``language`` as "ja" or "en"; ``None`` means the active language."""
+    if language is None:
+        return "en" if _english_active() else "ja"
+    return "en" if language == "en" else "ja"
+
+
+# Fields written in Japanese that have an English twin ``<name>_en``; an empty twin falls back.
+TRANSLATED_FIELDS: tuple[str, ...] = (
+    "title",
+    "description",
+    "ai_role",
+    "learner_role",
+    "personality",
+    "speaking_style",
+    "situation",
+    "opening_line",
+    "persona_hint",
+)
+
+
 class Scenario(models.Model):
     slug = models.SlugField(
         _("key"),
@@ -79,18 +117,32 @@ class Scenario(models.Model):
         _("difficulty"), max_length=12, choices=Difficulty.choices, default=Difficulty.BEGINNER
     )
     tags = models.JSONField(_("tags"), default=list, blank=True, help_text=_("A list of short words."))
+    tags_en = models.JSONField(
+        _("tags (English)"), default=list, blank=True, help_text=_("Shown instead of the tags on English pages.")
+    )
     tags_text = models.TextField(editable=False, blank=True, default="")
     ai_role = models.CharField(_("AI role"), max_length=200, help_text=_("Who the AI partner plays."))
+    ai_role_en = models.CharField(_("AI role (English)"), max_length=200, blank=True)
     learner_role = models.CharField(_("learner role"), max_length=200, help_text=_("Who the learner is."))
+    learner_role_en = models.CharField(_("learner role (English)"), max_length=200, blank=True)
     personality = models.TextField(_("personality"), blank=True)
+    personality_en = models.TextField(_("personality (English)"), blank=True)
     speaking_style = models.TextField(_("speaking style"), blank=True)
+    speaking_style_en = models.TextField(_("speaking style (English)"), blank=True)
     situation = models.TextField(_("situation"))
+    situation_en = models.TextField(_("situation (English)"), blank=True)
     opening_line = models.TextField(
         _("opening line"), blank=True, help_text=_("The partner's first words, in character.")
+    )
+    opening_line_en = models.TextField(
+        _("opening line (English)"),
+        blank=True,
+        help_text=_("English learners get no scripted first line when this is empty: the partner opens."),
     )
     persona_hint = models.CharField(
         _("persona hint"), max_length=200, blank=True, help_text=_("Optional hint for the partner's voice.")
     )
+    persona_hint_en = models.CharField(_("persona hint (English)"), max_length=200, blank=True)
     sensitive = models.BooleanField(
         _("sensitive content"),
         default=False,
@@ -132,11 +184,13 @@ class Scenario(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.tags = [str(tag).strip() for tag in (self.tags or []) if str(tag).strip()]
+        self.tags_en = [str(tag).strip() for tag in (self.tags_en or []) if str(tag).strip()]
         if self.is_harassment_content():
             self.sensitive = True
-        self.tags_text = "".join(f"|{tag}" for tag in self.tags) + "|" if self.tags else ""
+        every_tag = [*self.tags, *(tag for tag in self.tags_en if tag not in self.tags)]
+        self.tags_text = "".join(f"|{tag}" for tag in every_tag) + "|" if every_tag else ""
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "tags" in update_fields:
+        if update_fields is not None and {"tags", "tags_en"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "tags_text"}
         super().save(*args, **kwargs)
 
@@ -150,43 +204,94 @@ class Scenario(models.Model):
             w in text.lower() for text in words for w in HARASSMENT_WORDS
         )
 
+    def text(self, name: str, language: str | None = None) -> str:
+        """Field ``name`` (one of ``TRANSLATED_FIELDS``) in ``language`` (default: the active one).
+
+        English falls back to the Japanese text when the field has no English text.
+        """
+        japanese = str(getattr(self, name))
+        if _reader_language(language) == "en":
+            return str(getattr(self, f"{name}_en") or "").strip() or japanese
+        return japanese
+
+    def tags_for(self, language: str | None = None) -> list[str]:
+        return list(self.tags_en or self.tags) if _reader_language(language) == "en" else list(self.tags)
+
     @property
     def display_title(self) -> str:
-        return self.title_en if _english_active() and self.title_en else self.title
+        return self.text("title")
 
     @property
     def display_description(self) -> str:
-        return self.description_en if _english_active() and self.description_en else self.description
+        return self.text("description")
+
+    @property
+    def display_ai_role(self) -> str:
+        return self.text("ai_role")
+
+    @property
+    def display_learner_role(self) -> str:
+        return self.text("learner_role")
+
+    @property
+    def display_situation(self) -> str:
+        return self.text("situation")
+
+    @property
+    def display_tags(self) -> list[str]:
+        return self.tags_for()
+
+    @property
+    def display_learning_points(self) -> list[str]:
+        return self.learning_point_texts(language=_reader_language(None))
+
+    @property
+    def display_feedback_points(self) -> list[str]:
+        return self.feedback_point_texts(language=_reader_language(None))
+
+    def opening_line_for(self, language: str) -> str:
+        """The scripted first line for a learner of ``language`` (English learners never get the Japanese one)."""
+        if _reader_language(language) == "en":
+            return self.opening_line_en.strip()
+        return self.opening_line.strip()
 
     @property
     def is_new(self) -> bool:
         return self.created_at is not None and self.created_at >= timezone.now() - timedelta(days=NEW_FOR_DAYS)
 
-    def learning_point_texts(self) -> list[str]:
-        return [point.text for point in self.learning_points.all()]
+    def learning_point_texts(self, language: str = "ja") -> list[str]:
+        return [point.text_for(language) for point in self.learning_points.all()]
 
-    def feedback_point_texts(self) -> list[str]:
-        return [point.text for point in self.feedback_points.all()]
+    def feedback_point_texts(self, language: str = "ja") -> list[str]:
+        return [point.text_for(language) for point in self.feedback_points.all()]
+
+    def _setting(self, key: str, language: str) -> str:
+        """A free-form setting such as ``partner_name``; English reads ``<key>_en`` first."""
+        settings = self.settings or {}
+        english = str(settings.get(f"{key}_en", "") or "").strip() if language == "en" else ""
+        return english or str(settings.get(key, "") or "").strip()
 
     def persona_fields(self, *, language: str = "ja") -> dict[str, str]:
-        """What the partner's system prompt is built from (server-side data only)."""
-        lines = [f"シナリオ: {self.title}", self.description.strip()]
-        if points := self.learning_point_texts():
-            lines.append("学習者が練習すること: " + " / ".join(points))
-        if self.opening_line:
-            lines.append(f"最初の一言: {self.opening_line}")
-        if exchange := str((self.settings or {}).get("opening_exchange", "")):
-            lines.append(f"会話の始まり方の例: {exchange}")
-        if self.persona_hint:
-            lines.append(f"人物像・声のヒント: {self.persona_hint}")
+        """What the partner's system prompt is built from (server-side data only), in ``language``."""
+        lang = _reader_language(language)
+        words = PERSONA_INSTRUCTION_LABELS[lang]
+        lines = [f"{words['scenario']}: {self.text('title', lang)}", self.text("description", lang).strip()]
+        if points := self.learning_point_texts(language=lang):
+            lines.append(f"{words['points']}: " + " / ".join(points))
+        if opening := self.opening_line_for(lang):
+            lines.append(f"{words['opening']}: {opening}")
+        if exchange := self._setting("opening_exchange", lang):
+            lines.append(f"{words['exchange']}: {exchange}")
+        if hint := self.text("persona_hint", lang).strip():
+            lines.append(f"{words['hint']}: {hint}")
         return {
-            "role": self.ai_role,
-            "learner_role": self.learner_role,
-            "personality": self.personality,
-            "speaking_style": self.speaking_style,
-            "situation": self.situation,
-            "name": str((self.settings or {}).get("partner_name", "")),
-            "language": language if language in ("ja", "en") else "ja",
+            "role": self.text("ai_role", lang),
+            "learner_role": self.text("learner_role", lang),
+            "personality": self.text("personality", lang),
+            "speaking_style": self.text("speaking_style", lang),
+            "situation": self.text("situation", lang),
+            "name": self._setting("partner_name", lang),
+            "language": lang,
             "instructions": "\n".join(line for line in lines if line),
         }
 
@@ -199,6 +304,7 @@ class Scenario(models.Model):
 
 class ScenarioPoint(models.Model):
     text = models.CharField(_("text"), max_length=300)
+    text_en = models.CharField(_("text (English)"), max_length=300, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -207,6 +313,15 @@ class ScenarioPoint(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    def text_for(self, language: str | None = None) -> str:
+        if _reader_language(language) == "en":
+            return self.text_en.strip() or self.text
+        return self.text
+
+    @property
+    def display_text(self) -> str:
+        return self.text_for()
 
 
 class LearningPoint(ScenarioPoint):

@@ -36,14 +36,15 @@ def scenario_play_start(*, user: Any, scenario: Scenario) -> Conversation:
         "model": model_label(Purpose.SCENARIO_PARTNER),
         "demo": demo_mode(),
     }
+    title = scenario.text("title", user.language)
     with transaction.atomic():
         conversation = conversation_services.conversation_start(
-            user=user, mode=Mode.SCENARIO, title=scenario.title, metadata=metadata
+            user=user, mode=Mode.SCENARIO, title=title, metadata=metadata
         )
         ScenarioPlay.objects.create(user=user, scenario=scenario, conversation=conversation)
-        if scenario.opening_line.strip():
+        if opening := scenario.opening_line_for(user.language):
             conversation_services.message_append_assistant(
-                conversation=conversation, text=scenario.opening_line.strip(), metadata={"scripted": True}
+                conversation=conversation, text=opening, metadata={"scripted": True}
             )
     return conversation
 
@@ -57,19 +58,27 @@ def scenario_persona(conversation: Conversation) -> Persona:
     return scenario_for(conversation).as_persona(language=language)
 
 
+_BRIEF_LABELS = {
+    "ja": ("シナリオ", "相手の役", "学習者の役"),
+    "en": ("Scenario", "The partner plays", "The learner plays"),
+}
+
+
 def scenario_feedback_brief(conversation: Conversation) -> tuple[list[str], str]:
     scenario = scenario_for(conversation)
+    lang = "en" if (conversation.metadata or {}).get("language") == "en" else "ja"
+    title, partner, learner = _BRIEF_LABELS[lang]
     context = "\n".join(
         part
         for part in (
-            f"シナリオ: {scenario.title}",
-            scenario.description,
-            f"相手の役: {scenario.ai_role}",
-            f"学習者の役: {scenario.learner_role}",
+            f"{title}: {scenario.text('title', lang)}",
+            scenario.text("description", lang),
+            f"{partner}: {scenario.text('ai_role', lang)}",
+            f"{learner}: {scenario.text('learner_role', lang)}",
         )
         if part
     )
-    return scenario.feedback_point_texts(), context
+    return scenario.feedback_point_texts(language=lang), context
 
 
 def plays_per_scenario(user: Any, scenario_ids: list[int]) -> Mapping[int, int]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils import translation
 
 from scenarios.models import Category, Difficulty, FeedbackPoint, LearningPoint, Scenario, ScenarioConsent
 from scenarios.practice import practised_counts
@@ -101,10 +102,11 @@ def scenario_categories() -> list[tuple[str, str]]:
 
 
 def scenario_tags() -> list[str]:
-    """Every tag used by a published scenario, sorted."""
+    """Every tag used by a published scenario as the reader sees it (English tags on English pages), sorted."""
+    english = (translation.get_language() or "ja").startswith("en")
     tags: set[str] = set()
-    for scenario_tags_list in Scenario.objects.filter(published=True).values_list("tags", flat=True):
-        tags.update(str(tag) for tag in scenario_tags_list or [])
+    for japanese, english_tags in Scenario.objects.filter(published=True).values_list("tags", "tags_en"):
+        tags.update(str(tag) for tag in ((english_tags or japanese) if english else japanese) or [])
     return sorted(tags)
 
 

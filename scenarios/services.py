@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 
 from scenarios.cache import catalog_changed
 from scenarios.importer import (
+    SCENARIO_FIELDS,
     PlannedScenario,
     ScenarioData,
     Source,
@@ -73,6 +74,10 @@ def scenario_duplicate(*, scenario: Scenario, user: Any = None) -> Scenario:
     """An unpublished copy with the same points, owned by ``user``."""
     copy = Scenario.objects.get(pk=scenario.pk)
     learning, feedback = copy.learning_point_texts(), copy.feedback_point_texts()
+    english = {
+        "learning_points_en": [point.text_en for point in copy.learning_points.all()],
+        "feedback_points_en": [point.text_en for point in copy.feedback_points.all()],
+    }
     copy.pk = None
     copy.slug = _free_slug(scenario.slug)
     copy.title = f"{scenario.title}（コピー）"[:200]
@@ -80,21 +85,35 @@ def scenario_duplicate(*, scenario: Scenario, user: Any = None) -> Scenario:
     copy.published = False
     copy.author = copy.last_editor = _user_or_none(user)
     copy.save()
-    scenario_points_replace(scenario=copy, learning_points=learning, feedback_points=feedback)
+    scenario_points_replace(scenario=copy, learning_points=learning, feedback_points=feedback, **english)
     return copy
 
 
+def _english(texts: Sequence[str], index: int) -> str:
+    return texts[index] if index < len(texts) else ""
+
+
 def scenario_points_replace(
-    *, scenario: Scenario, learning_points: Sequence[str], feedback_points: Sequence[str]
+    *,
+    scenario: Scenario,
+    learning_points: Sequence[str],
+    feedback_points: Sequence[str],
+    learning_points_en: Sequence[str] = (),
+    feedback_points_en: Sequence[str] = (),
 ) -> None:
-    """The scenario's learning and feedback points become exactly these, in this order."""
+    """The scenario's learning and feedback points become exactly these, in this order.
+
+    ``*_en`` are their English texts, one per point in the same order (a missing one stays empty).
+    """
     scenario.learning_points.all().delete()
     scenario.feedback_points.all().delete()
     LearningPoint.objects.bulk_create(
-        LearningPoint(scenario=scenario, text=text, order=index) for index, text in enumerate(learning_points)
+        LearningPoint(scenario=scenario, text=text, text_en=_english(learning_points_en, index), order=index)
+        for index, text in enumerate(learning_points)
     )
     FeedbackPoint.objects.bulk_create(
-        FeedbackPoint(scenario=scenario, text=text, order=index) for index, text in enumerate(feedback_points)
+        FeedbackPoint(scenario=scenario, text=text, text_en=_english(feedback_points_en, index), order=index)
+        for index, text in enumerate(feedback_points)
     )
 
 
@@ -137,7 +156,11 @@ def _apply(item: PlannedScenario, *, user: Any, publish: bool) -> Scenario:
     scenario.last_editor = user or scenario.last_editor
     scenario.save()
     scenario_points_replace(
-        scenario=scenario, learning_points=data.learning_points, feedback_points=data.feedback_points
+        scenario=scenario,
+        learning_points=data.learning_points,
+        feedback_points=data.feedback_points,
+        learning_points_en=data.learning_points_en,
+        feedback_points_en=data.feedback_points_en,
     )
     return scenario
 
@@ -178,3 +201,46 @@ def scenario_import_paths(*, paths: Iterable[str | Path], **options: Any) -> Imp
 def builtin_scenarios_load(*, user: Any = None, create_only: bool = False) -> ImportResult:
     """Install the product's own scenarios, published (``create_only``: only those missing)."""
     return scenario_import_paths(paths=[BUILTIN_SCENARIOS_FILE], user=user, publish=True, create_only=create_only)
+
+
+def _fill_points(points: Iterable[LearningPoint | FeedbackPoint], texts: Sequence[str], english: Sequence[str]) -> int:
+    """Give points without English the file's English: matched on the Japanese text, else on position."""
+    stored = list(points)
+    by_text = {text: _english(english, index) for index, text in enumerate(texts)}
+    same_count = len(stored) == len(texts)
+    filled = 0
+    for index, point in enumerate(stored):
+        text_en = by_text.get(point.text) or (_english(english, index) if same_count else "")
+        if not point.text_en.strip() and text_en:
+            point.text_en = text_en
+            point.save(update_fields=["text_en"])
+            filled += 1
+    return filled
+
+
+def _fill_scenario(scenario: Scenario, data: ScenarioData) -> bool:
+    """Fill the empty English fields of ``scenario`` from ``data``; the Japanese ones are never touched."""
+    names = [name for name in SCENARIO_FIELDS if name.endswith("_en")]
+    empty = [name for name in names if not getattr(scenario, name) and getattr(data, name)]
+    for name in empty:
+        setattr(scenario, name, getattr(data, name))
+    if empty:
+        scenario.save(update_fields=[*empty, "updated_at"])
+    points = _fill_points(scenario.learning_points.all(), data.learning_points, data.learning_points_en)
+    points += _fill_points(scenario.feedback_points.all(), data.feedback_points, data.feedback_points_en)
+    return bool(empty or points)
+
+
+@transaction.atomic
+def builtin_scenarios_fill_english() -> list[str]:
+    """The slugs of built-in scenarios whose empty English texts were filled from the product's file.
+
+    Only empty English fields (and points without English) are filled, so a trainer's edits,
+    Japanese or English, stay as they are.
+    """
+    parsed = parse_sources(read_paths([BUILTIN_SCENARIOS_FILE]))
+    stored = Scenario.objects.select_for_update().in_bulk([data.slug for _, data in parsed], field_name="slug")
+    filled = [data.slug for _, data in parsed if data.slug in stored and _fill_scenario(stored[data.slug], data)]
+    if filled:
+        catalog_changed()
+    return filled

@@ -21,13 +21,17 @@ def connect() -> None:
 def load_builtin_scenarios(sender: Any = None, **kwargs: Any) -> None:
     """Receiver of ``accounts.signals.demo_data_requested``: add the built-in scenarios that are missing.
 
-    Scenarios already there are left as trainers edited them, so running demo data again is harmless.
+    Scenarios already there are left as trainers edited them, so running demo data again is harmless;
+    only their empty English texts are filled in.
     """
-    from scenarios.services import builtin_scenarios_load
+    from scenarios.services import builtin_scenarios_fill_english, builtin_scenarios_load
 
     users = kwargs.get("users") or {}
     result = builtin_scenarios_load(user=users.get("trainer"), create_only=True)
+    filled = builtin_scenarios_fill_english()
     stdout = kwargs.get("stdout")
     if stdout is not None:
         added = len(result.created)
         stdout.write(f"Scenarios: {added} built-in scenarios added; {Scenario.objects.count()} in the catalog.")
+        if filled:
+            stdout.write(f"Scenarios: English texts added to {len(filled)} built-in scenarios.")

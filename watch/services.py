@@ -61,16 +61,15 @@ def _theme_fields(theme: str, language: str) -> dict[str, Any]:
             raise WatchInputError("theme", _("Choose a theme from the list."))
         persona = scenario.as_persona(language=language)
         return {
-            "title": scenario.display_title,
+            "title": scenario.text("title", language),
             "scenario": scenario,
             "brief": {"situation": persona.situation, "instructions": persona.instructions},
-            "points": scenario.feedback_point_texts(),
+            "points": scenario.feedback_point_texts(language=language),
         }
     preset = themes.theme_for(theme)
     if preset is None:
         raise WatchInputError("theme", _("Choose a theme from the list."))
-    brief = {"situation": preset.situation, "instructions": preset.instructions}
-    return {"title": preset.label(language), "scenario": None, "brief": brief, "points": []}
+    return {"title": preset.label(language), "scenario": None, "brief": preset.brief(language), "points": []}
 
 
 def _personas(keys: list[str], models: list[str] | None) -> list[dict[str, Any]]:

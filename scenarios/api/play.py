@@ -16,11 +16,15 @@ from conversations.api.views import post_feedback, post_message
 from conversations.judging import hint_generate
 from conversations.models import Mode
 from conversations.selectors import conversation_get
-from conversations.streaming import message_payload
+from conversations.streaming import generate_reply, message_payload
 from scenarios import selectors, services
 from scenarios.play import ConsentRequiredError, scenario_play_start
 from workplace_roleplay import ratelimits
 from workplace_roleplay.llm import LLMError
+
+
+async def _ignore(event: dict[str, Any]) -> None:
+    """Events of a reply the response returns whole."""
 
 
 class ScenarioRefSerializer(serializers.Serializer):
@@ -68,6 +72,8 @@ class ScenarioStartView(APIView):
             detail = "This scenario covers harassment. Record your consent (POST scenarios/consent) before starting."
             return Response({"detail": detail, "code": "consent_required"}, status=status.HTTP_403_FORBIDDEN)
         rows = [message_payload(message) for message in conversation.messages.order_by("created_at")]
+        if not rows:  # no scripted first line in the learner's language: the character opens
+            rows = [message_payload(async_to_sync(generate_reply)(conversation=conversation, emit=_ignore))]
         return Response({"conversation": cs.ConversationSerializer(conversation).data, "messages": rows}, status=201)
 
 

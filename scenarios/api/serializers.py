@@ -19,9 +19,13 @@ class ScenarioListQuerySerializer(serializers.Serializer):
 
 
 class ScenarioSerializer(serializers.ModelSerializer):
+    """Texts are in the reader's language (English falls back to Japanese); ``*_en`` are the English texts."""
+
+    title = serializers.CharField(source="display_title", read_only=True)
+    description = serializers.CharField(source="display_description", read_only=True)
     category_label = serializers.CharField(source="get_category_display", read_only=True)
     difficulty_label = serializers.CharField(source="get_difficulty_display", read_only=True)
-    tags = serializers.ListField(child=serializers.CharField(), read_only=True)
+    tags = serializers.ListField(source="display_tags", child=serializers.CharField(), read_only=True)
     learning_points = serializers.SerializerMethodField()
     is_new = serializers.BooleanField(read_only=True)
     practised_count = serializers.SerializerMethodField()
@@ -52,7 +56,7 @@ class ScenarioSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_learning_points(self, obj: Scenario) -> list[str]:
-        return obj.learning_point_texts()
+        return obj.display_learning_points
 
     def get_practised_count(self, obj: Scenario) -> int:
         counts: dict[int, int] = self.context.get("practised_counts", {})
@@ -64,6 +68,9 @@ class ScenarioSerializer(serializers.ModelSerializer):
 
 
 class ScenarioDetailSerializer(ScenarioSerializer):
+    ai_role = serializers.CharField(source="display_ai_role", read_only=True)
+    learner_role = serializers.CharField(source="display_learner_role", read_only=True)
+    situation = serializers.CharField(source="display_situation", read_only=True)
     feedback_points = serializers.SerializerMethodField()
 
     class Meta(ScenarioSerializer.Meta):
@@ -71,7 +78,7 @@ class ScenarioDetailSerializer(ScenarioSerializer):
         read_only_fields = fields  # type: ignore[assignment]
 
     def get_feedback_points(self, obj: Scenario) -> list[str]:
-        return obj.feedback_point_texts()
+        return obj.display_feedback_points
 
 
 def with_learner_fields(items: list[dict[str, Any]], *, counts: dict[int, int], consented: set[int]) -> None:

@@ -30,6 +30,12 @@ def _list_cache_key(request: Request, query: dict[str, Any]) -> str:
     return f"scenarios:api:list:{catalog_version()}:{translation.get_language()}:{digest}"
 
 
+def _reader_language(request: Request) -> str | None:
+    """The signed-in reader's own language (as on pages), else the request's."""
+    language = getattr(request.user, "language", None) if request.user.is_authenticated else None
+    return str(language) if language else translation.get_language()
+
+
 class ScenarioListView(generics.ListAPIView):
     """Published scenarios: filter by difficulty, category, tag; ``search`` matches title, description and tags."""
 
@@ -45,6 +51,10 @@ class ScenarioListView(generics.ListAPIView):
 
     @extend_schema(parameters=[ScenarioListQuerySerializer], summary="List published scenarios")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        with translation.override(_reader_language(request)):
+            return self._list(request)
+
+    def _list(self, request: Request) -> Response:
         key = _list_cache_key(request, self._query())
         data = cache.get(key)
         if data is None:
@@ -80,4 +90,5 @@ class ScenarioDetailView(generics.RetrieveAPIView):
 
     @extend_schema(summary="One published scenario")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
+        with translation.override(_reader_language(request)):
+            return super().get(request, *args, **kwargs)

@@ -219,7 +219,19 @@ def read_transcript(messages: object) -> Transcript:
         partner = [line for line in _by_role(messages, "assistant") if line.strip()]
     task = system.split("\n\n[")[0]
     points = [line[2:].strip() for line in task.splitlines() if line.startswith("- ") and line[2:].strip()]
-    return Transcript(learner, partner, language_of(system + "".join(learner)), points)
+    return Transcript(learner, partner, _answer_language(system, learner), points)
+
+
+def _answer_language(system: str, learner: list[str]) -> str:
+    """The language the rules ask for ("[Rules]" or "[ルール]"); otherwise the one the text is in.
+
+    Quoted setup text (a Japanese title in an English request) never changes the answer's language.
+    """
+    if "[Rules]" in system:
+        return "en"
+    if "[ルール]" in system:
+        return "ja"
+    return language_of(system + "".join(learner))
 
 
 def _stable(text: str) -> int:
@@ -335,10 +347,23 @@ def _stance(persona: DemoPersona) -> str:
     return "senior" if _has(role, _SENIOR_ROLE) else ""
 
 
+def _setup_text(persona: DemoPersona, name: str, limit: int) -> str:
+    """A persona field to quote in the opening line; an English partner never quotes Japanese text."""
+    text = " ".join(persona.get(name).split())
+    if persona.lang != "en":
+        return text[:limit]
+    if _JAPANESE.search(text):
+        return ""
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + "…"
+    text = text.rstrip(".!? ")
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
 def _opening(persona: DemoPersona, words: dict[str, Any]) -> str:
-    name, situation = persona.get("name"), persona.get("situation")
-    intro = words["intro"].format(name=name[:40]) if name else ""
-    scene = words["scene"].format(situation=situation[:80]) if situation else ""
+    name, situation = _setup_text(persona, "name", 40), _setup_text(persona, "situation", 80)
+    intro = words["intro"].format(name=name) if name else ""
+    scene = words["scene"].format(situation=situation) if situation else ""
     return str(words["open"].format(intro=intro, scene=scene))
 
 
