@@ -15,6 +15,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from conversations import selectors, services
@@ -22,6 +23,7 @@ from conversations.models import Conversation
 from conversations.rendering import render_event_html
 from conversations.streaming import generate_reply, message_payload
 from workplace_roleplay import ratelimits
+from workplace_roleplay.languages import SocketLanguageMixin
 from workplace_roleplay.llm.prompts import UserTextError
 from workplace_roleplay.metrics import ActiveSession, track_active_session
 from workplace_roleplay.request_id import SocketLogContextMixin
@@ -32,7 +34,7 @@ CLOSE_NOT_FOUND = 4404
 FRAME_LIMITS = {"chat.message": (ratelimits.DEFAULT, ratelimits.CHAT_MESSAGE), "chat.stop": ()}
 
 
-class ConversationConsumer(SocketLogContextMixin, AsyncJsonWebsocketConsumer):
+class ConversationConsumer(SocketLogContextMixin, SocketLanguageMixin, AsyncJsonWebsocketConsumer):
     # A chat socket talks only to its own client: it joins no channel layer, so a Redis restart
     # never disturbs an open chat.
     channel_layer_alias = "chat-sockets-use-no-channel-layer"
@@ -77,20 +79,20 @@ class ConversationConsumer(SocketLogContextMixin, AsyncJsonWebsocketConsumer):
             await self._rate_limited(retry_after)
             return
         if not isinstance(content, dict):
-            await self._error("bad_request", "Send a JSON object.")
+            await self._error("bad_request", _("Send a JSON object."))
             return
         if kind == "chat.stop":
             await self._stop()
         elif kind == "chat.retry":
-            await self._retry()
+            await self._retry(content.get("message_id"))
         elif kind == "chat.message":
             await self._message(content.get("text"), content.get("client_id"))
         else:
-            await self._error("bad_request", f"Unknown message type: {kind[:40]}")
+            await self._error("bad_request", _("Unknown message type: %(type)s") % {"type": kind[:40]})
 
     async def _message(self, text: Any, client_id: Any) -> None:
         if self._busy():
-            await self._error("busy", "The partner is still replying. Wait for the reply or press Stop.")
+            await self._busy_error()
             return
         try:
             message, created = await database_sync_to_async(services.message_append_user)(
@@ -100,7 +102,7 @@ class ConversationConsumer(SocketLogContextMixin, AsyncJsonWebsocketConsumer):
             await self._error("invalid_message", error.message)
             return
         except services.ConversationClosedError:
-            await self._error("closed", "This conversation has ended.")
+            await self._error("closed", _("This conversation has ended."))
             return
         await self.emit({"type": "message.new", "message": message_payload(message)})
         if created:
@@ -111,10 +113,25 @@ class ConversationConsumer(SocketLogContextMixin, AsyncJsonWebsocketConsumer):
             self.task.cancel()
             await asyncio.wait([self.task])
 
-    async def _retry(self) -> None:
-        if self._busy() or self.conversation.is_ended:
+    async def _retry(self, message_id: Any) -> None:
+        """Ask again for the partner's last reply, only while it is the last and was cut off or failed."""
+        if self._busy():
+            await self._busy_error()
             return
-        self._start_generation()
+        refusal = await database_sync_to_async(selectors.retry_refusal)(
+            conversation_id=self.conversation.id, message_id=str(message_id) if message_id else None
+        )
+        if refusal == selectors.RETRY_CLOSED:
+            await self._error("closed", _("This conversation has ended."))
+        elif refusal == selectors.RETRY_NOT_LAST:
+            await self._error(
+                "not_retryable", _("Only the last reply can be tried again, if it was cut off or failed.")
+            )
+        else:
+            self._start_generation()
+
+    async def _busy_error(self) -> None:
+        await self._error("busy", _("The partner is still replying. Wait for the reply or press Stop."))
 
     def _busy(self) -> bool:
         return self.task is not None and not self.task.done()

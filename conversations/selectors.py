@@ -82,3 +82,22 @@ def feedback_for(*, conversation: Conversation) -> dict[str, Any] | None:
 
 def chat_conversations(*, user: User, query: str = "") -> QuerySet[Conversation]:
     return conversations_for_user(user=user, mode=Mode.CHAT, query=query)
+
+
+RETRY_CLOSED, RETRY_NOT_LAST = "closed", "not_last"
+
+
+def retry_refusal(*, conversation_id: UUID | str, message_id: str | None = None) -> str | None:
+    """Why the partner's reply may not be asked for again, or None when it may.
+
+    Only the conversation's last message may be retried, while it is the last, when it is a reply
+    that was cut off or failed and the conversation is still open; ``message_id`` (the reply the
+    learner pressed Retry on) must name that message.
+    """
+    if Conversation.objects.filter(id=conversation_id, ended_at__isnull=False).exists():
+        return RETRY_CLOSED
+    last = Message.objects.filter(conversation_id=conversation_id).order_by("-created_at", "-id").first()
+    retryable = last is not None and last.role == Role.ASSISTANT and last.status in (Status.INTERRUPTED, Status.FAILED)
+    if not retryable or (message_id is not None and str(last.id) != message_id):  # type: ignore[union-attr]
+        return RETRY_NOT_LAST
+    return None

@@ -23,7 +23,8 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from django.utils.text import slugify
-from django.utils.translation import gettext
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from scenarios.models import CATEGORY_JA, DIFFICULTY_JA, HARASSMENT_WORDS, Category, Difficulty, Scenario
@@ -115,7 +116,9 @@ def _difficulty(value: object) -> str:
     key = str(value).strip().lower() if value is not None else ""
     if key in _DIFFICULTY_WORDS:
         return str(_DIFFICULTY_WORDS[key])
-    raise ValueError(f"unknown difficulty {value!r}: use 初級, 中級, 上級 or beginner, intermediate, advanced")
+    raise ValueError(
+        _("unknown difficulty '%(value)s': use 初級, 中級, 上級 or beginner, intermediate, advanced") % {"value": value}
+    )
 
 
 def _category(value: object) -> str | None:
@@ -124,7 +127,10 @@ def _category(value: object) -> str | None:
     key = str(value).strip()
     found = _CATEGORY_WORDS.get(key) or _CATEGORY_WORDS.get(key.lower())
     if found is None:
-        raise ValueError(f"unknown category {value!r}: use one of {', '.join(CATEGORY_JA.values())}")
+        choices = ", ".join(CATEGORY_JA.values())
+        raise ValueError(
+            _("unknown category '%(value)s': use one of %(choices)s") % {"value": value, "choices": choices}
+        )
     return str(found)
 
 
@@ -201,7 +207,7 @@ class ScenarioData(_Strict):
         for name in POINT_FIELDS_EN:
             japanese = getattr(self, name.removesuffix("_en"))
             if len(getattr(self, name)) > len(japanese):
-                message = gettext("%(english)s has more items than %(points)s: give one English text per point.")
+                message = _("%(english)s has more items than %(points)s: give one English text per point.")
                 raise ValueError(message % {"english": name, "points": name.removesuffix("_en")})
         return self
 
@@ -309,19 +315,66 @@ class Source:
     text: str
 
 
+def _whole_file() -> str:
+    return _("(file)")
+
+
 def _location(loc: Sequence[int | str], prefix: str = "") -> str:
     out = prefix
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(file)"
+    return out or _whole_file()
+
+
+def _validation_reason(item: Any) -> str:
+    """pydantic's message for one failed field, said in the active language."""
+    kind, context = str(item.get("type", "")), item.get("ctx") or {}
+    if kind == "value_error":
+        return str(context.get("error", item["msg"]))  # our own validators' (translated) words
+    if kind in ("too_short", "too_long"):
+        limit = int(context.get("min_length" if kind == "too_short" else "max_length", 0))
+        if kind == "too_short":
+            return ngettext("needs at least %(n)s item", "needs at least %(n)s items", limit) % {"n": limit}
+        return ngettext("at most %(n)s item", "at most %(n)s items", limit) % {"n": limit}
+    if kind == "string_too_long":
+        limit = int(context.get("max_length", 0))
+        return ngettext("at most %(n)s character", "at most %(n)s characters", limit) % {"n": limit}
+    messages = {
+        "missing": _("Field required"),
+        "extra_forbidden": _("unknown field"),
+        "string_too_short": _("must not be empty"),
+        "string_pattern_mismatch": _("may contain only letters, digits, hyphens and underscores"),
+        "string_type": _("must be text"),
+        "list_type": _("must be a list"),
+        "dict_type": _("must be a mapping (key: value)"),
+        "model_type": _("must be a mapping (key: value)"),
+        "model_attributes_type": _("must be a mapping (key: value)"),
+        "bool_type": _("must be true or false"),
+        "bool_parsing": _("must be true or false"),
+    }
+    return messages.get(kind, _("is not valid"))
 
 
 def _problems(source: str, error: ValidationError, prefix: str = "") -> list[Problem]:
-    problems = []
-    for item in error.errors():
-        reason = str(item["msg"]).removeprefix("Value error, ")
-        problems.append(Problem(source, _location(item["loc"], prefix), reason))
-    return problems
+    return [Problem(source, _location(item["loc"], prefix), _validation_reason(item)) for item in error.errors()]
+
+
+def _yaml_problem(problem: str) -> str:
+    """The YAML parser's complaint in the learner's words (the parser itself speaks English only)."""
+    known = (
+        ("expected ',' or ']'", _("a list in [ ] is not closed")),
+        ("expected ',' or '}'", _("a mapping in { } is not closed")),
+        ("mapping values are not allowed here", _("a colon (:) cannot stand here: put the text in quotes")),
+        ("could not find expected ':'", _("a colon (:) is missing")),
+        ("found character '\\t'", _("tab characters cannot be used: indent with spaces")),
+        ("found unexpected end of stream", _("the text ends inside quotes or brackets")),
+        ("expected <block end>", _("the indentation is inconsistent")),
+        ("did not find expected", _("the indentation is inconsistent")),
+    )
+    for start, said in known:
+        if problem.startswith(start):
+            return said
+    return _("check the indentation, the colons and the quotes")
 
 
 def load_yaml(source: Source) -> Any:
@@ -330,9 +383,11 @@ def load_yaml(source: Source) -> Any:
         return yaml.safe_load(source.text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "(yaml)"
-        problem = getattr(exc, "problem", None) or "could not be parsed"
-        raise ScenarioImportError.one(source.name, where, f"invalid YAML: {problem}") from exc
+        where = _("line %(line)s") % {"line": mark.line + 1} if mark is not None else _whole_file()
+        problem = _yaml_problem(str(getattr(exc, "problem", None) or ""))
+        raise ScenarioImportError.one(
+            source.name, where, _("invalid YAML: %(problem)s") % {"problem": problem}
+        ) from exc
 
 
 def _file_is_sensitive(name: str) -> bool:
@@ -415,7 +470,7 @@ def _from_list_item(item: dict[str, Any], source: Source, prefix: str) -> Scenar
 
 def _from_list(items: object, source: Source) -> list[ScenarioData]:
     if not isinstance(items, list) or not items:
-        raise ScenarioImportError.one(source.name, "scenarios", "expected a non-empty list of scenarios")
+        raise ScenarioImportError.one(source.name, "scenarios", _("expected a non-empty list of scenarios"))
     parsed: list[ScenarioData] = []
     problems: list[Problem] = []
     for index, item in enumerate(items):
@@ -431,21 +486,22 @@ def _from_list(items: object, source: Source) -> list[ScenarioData]:
 
 def _from_item(item: object, source: Source, prefix: str) -> ScenarioData:
     if not isinstance(item, dict):
-        raise ScenarioImportError.one(source.name, prefix, "expected a mapping (title, description, ...)")
+        raise ScenarioImportError.one(source.name, prefix, _("expected a mapping (title, description, ...)"))
     if "slug" in item:
         return _finish(item, source, prefix)
     if "id" in item:
         return _from_list_item(item, source, prefix)
-    raise ScenarioImportError.one(source.name, f"{prefix}.slug", "missing: every scenario needs a slug (or an id)")
+    reason = _("missing: every scenario needs a slug (or an id)")
+    raise ScenarioImportError.one(source.name, f"{prefix}.slug", reason)
 
 
 def parse_source(source: Source) -> list[ScenarioData]:
     """Every scenario in one file, validated; raises ``ScenarioImportError`` naming the problems."""
     document = load_yaml(source)
     if document is None:
-        raise ScenarioImportError.one(source.name, "(file)", "the file is empty")
+        raise ScenarioImportError.one(source.name, _whole_file(), _("the file is empty"))
     if not isinstance(document, dict):
-        raise ScenarioImportError.one(source.name, "(file)", "expected a mapping at the top level")
+        raise ScenarioImportError.one(source.name, _whole_file(), _("expected a mapping at the top level"))
     if "scenarios" in document:
         return _from_list(document["scenarios"], source)
     return [_from_one_per_file(document, source)]
@@ -460,18 +516,22 @@ def read_paths(paths: Iterable[str | Path]) -> list[Source]:
             try:
                 sources.append(Source(file.name, file.read_text(encoding="utf-8-sig")))
             except (OSError, UnicodeDecodeError) as exc:
-                raise ScenarioImportError.one(str(file), "(file)", f"cannot be read: {exc}") from exc
+                raise ScenarioImportError.one(
+                    str(file), _whole_file(), _("cannot be read: %(error)s") % {"error": exc}
+                ) from exc
     return sources
 
 
 def decode_upload(name: str, content: bytes) -> Source:
     """A source from uploaded bytes: size-limited, UTF-8."""
     if len(content) > MAX_FILE_BYTES:
-        raise ScenarioImportError.one(name, "(file)", f"larger than {MAX_FILE_BYTES // 1024} KiB")
+        raise ScenarioImportError.one(
+            name, _whole_file(), _("larger than %(kib)s KiB") % {"kib": MAX_FILE_BYTES // 1024}
+        )
     try:
         return Source(name, content.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise ScenarioImportError.one(name, "(file)", "not UTF-8 text") from exc
+        raise ScenarioImportError.one(name, _whole_file(), _("not UTF-8 text")) from exc
 
 
 # --- Planning --------------------------------------------------------------------------------
@@ -510,7 +570,10 @@ def parse_sources(sources: Iterable[Source]) -> list[tuple[str, ScenarioData]]:
             continue
         for data in items:
             if data.slug in seen:
-                reason = f"key {data.slug!r} is used twice (also in {seen[data.slug]})"
+                reason = _("key '%(slug)s' is used twice (also in %(other)s)") % {
+                    "slug": data.slug,
+                    "other": seen[data.slug],
+                }
                 problems.append(Problem(source.name, "slug", reason))
             seen[data.slug] = source.name
             parsed.append((source.name, data))

@@ -27,4 +27,5 @@ mypy .
 check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 kubernetes-validate --strict --quiet deploy/k8s/*.yaml  # schemas ship with the package: no network
 DATABASE_POOL_MAX_SIZE=0 DJANGO_SETTINGS_MODULE=workplace_roleplay.settings.test python manage.py makemigrations --check --dry-run >/dev/null
+python scripts/check_translations.py  # every user-facing string has a Japanese msgstr
 pytest "$@"

@@ -36,6 +36,7 @@ STATE = "watch.state"
 COMMENTARY = "watch.commentary"
 SNAPSHOT = "watch.snapshot"
 JOIN, LEAVE = "watch.user.join", "watch.user.leave"
+REVOKED = "watch.revoked"  # to a viewer whose share link was disabled, just before the stream ends
 PRESENCE_INTERVAL = 0.25  # at most this often a viewer-count frame
 PRESENCE_HEARTBEAT = 1.0  # the count of other processes is looked at this often
 READ_BLOCK_SECONDS = 1.0

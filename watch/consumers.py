@@ -21,12 +21,14 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from watch import broadcast, selectors, services
 from watch.models import WatchSession
 from watch.rendering import render_frame_html
 from workplace_roleplay import ratelimits
+from workplace_roleplay.languages import SocketLanguageMixin, language_of
 from workplace_roleplay.llm.prompts import UserTextError
 from workplace_roleplay.metrics import ActiveSession, track_active_session
 from workplace_roleplay.request_id import SocketLogContextMixin
@@ -67,7 +69,7 @@ def _seat(value: Any) -> int:
         return -1
 
 
-class WatchConsumer(SocketLogContextMixin, AsyncJsonWebsocketConsumer):
+class WatchConsumer(SocketLogContextMixin, SocketLanguageMixin, AsyncJsonWebsocketConsumer):
     channel_layer_alias = NO_CHANNEL_LAYER
     subscription: broadcast.Subscription | None = None
     active_session: ActiveSession | None = None
@@ -88,7 +90,7 @@ class WatchConsumer(SocketLogContextMixin, AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.html = query.get("format", [""])[0] == "html"
-        self.language = user.language if user.language in ("ja", "en") else "ja"
+        self.language = language_of(user)
         await self.accept()
         self.active_session = track_active_session("watch").open()
         session_id = str(self.access.session.id)
@@ -104,7 +106,7 @@ class WatchConsumer(SocketLogContextMixin, AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
-            await self._error("bad_request", "Send a JSON object.")
+            await self._error("bad_request", _("Send a JSON object."))
             return
         kind = str(content.get("type", ""))[:40]
         limits = FRAME_LIMITS.get(kind, (ratelimits.DEFAULT,))
@@ -113,9 +115,9 @@ class WatchConsumer(SocketLogContextMixin, AsyncJsonWebsocketConsumer):
             return
         command = _command(kind, content)
         if command is None:
-            await self._error("bad_request", f"Unknown message type: {kind}")
+            await self._error("bad_request", _("Unknown message type: %(type)s") % {"type": kind})
         elif not self.access.owner:
-            await self._error("forbidden", "Only the owner can control this session.")
+            await self._error("forbidden", _("Only the owner can control this session."))
         else:
             await self._run(command)
 
@@ -155,4 +157,8 @@ class WatchConsumer(SocketLogContextMixin, AsyncJsonWebsocketConsumer):
             await self.base_send({"type": "websocket.send", "text": text})
 
     async def revoke(self) -> None:
+        """The share link was disabled: the viewer is told so, then the stream ends."""
+        with translation.override(self.language):
+            message = _("The owner disabled the share link: this session can no longer be watched.")
+        await self.deliver(broadcast.Frame({"type": broadcast.REVOKED, "code": "share_disabled", "message": message}))
         await self.close(code=CLOSE_NOT_FOUND)

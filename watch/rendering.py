@@ -7,8 +7,9 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext
 
-from watch.broadcast import AI_MESSAGE, COMMENTARY, JOIN, LEARNER_MESSAGE, LEAVE, SNAPSHOT, STATE, Frame
+from watch.broadcast import AI_MESSAGE, COMMENTARY, JOIN, LEARNER_MESSAGE, LEAVE, REVOKED, SNAPSHOT, STATE, Frame
 from watch.commentary import commentary_view
 from watch.models import Pace, State
 
@@ -20,6 +21,7 @@ TEMPLATES = {
     JOIN: "watch/ws/viewers.html",
     LEAVE: "watch/ws/viewers.html",
     "watch.error": "watch/ws/error.html",
+    REVOKED: "watch/ws/revoked.html",
 }
 AI_TEMPLATES = {
     "start": "watch/ws/message_new.html",
@@ -34,6 +36,13 @@ def _template(data: dict[str, Any]) -> str | None:
     return TEMPLATES.get(data["type"])
 
 
+def _state_label(state: str, *, owner: bool) -> str:
+    """The state as the one looking at it reads it: a viewer is told the owner stepped in, not "you"."""
+    if state == State.STEPPED_IN and not owner:
+        return gettext("The owner is in the conversation")
+    return str(State(state).label) if state in State.values else state
+
+
 def live_context(session: dict[str, Any], *, owner: bool, language: str) -> dict[str, Any]:
     """What the state panel, the controls, the composer and the commentary are drawn from."""
     state, seat = session.get("state", ""), session.get("seat")
@@ -42,7 +51,7 @@ def live_context(session: dict[str, Any], *, owner: bool, language: str) -> dict
         "session": session,
         "session_id": session.get("id", ""),
         "owner": owner,
-        "state_label": State(state).label if state in State.values else state,
+        "state_label": _state_label(state, owner=owner),
         "pace_label": Pace(session["pace"]).label if session.get("pace") in Pace.values else "",
         "seat_label": labels[seat] if isinstance(seat, int) and 0 <= seat < len(labels) else "",
         "paces": Pace.choices,

@@ -18,9 +18,12 @@ from typing import Any
 
 import structlog
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
+
+from workplace_roleplay.languages import language_of
 
 HEADER = "X-Request-ID"
 _VALID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
@@ -61,12 +64,16 @@ class RequestIdMiddleware:
 
 
 class LoggedJWTAuthentication(JWTAuthentication):
-    """simplejwt's authentication that also binds the caller's ``user_id`` to the log context."""
+    """simplejwt's authentication that also binds the caller's ``user_id`` to the log context and
+    answers in the caller's profile language (as pages do for a signed-in browser)."""
 
     def authenticate(self, request: Request) -> Any:
         result = super().authenticate(request)
         if result is not None:
             bind_user(result[0])
+            language = language_of(result[0])
+            translation.activate(language)
+            request._request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
         return result
 
 

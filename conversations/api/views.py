@@ -3,6 +3,7 @@
 from typing import Any
 
 from asgiref.sync import async_to_sync
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.renderers import JSONRenderer
@@ -50,7 +51,7 @@ def post_message(request: Request, *, mode: str) -> Any:
     except UserTextError as error:
         raise serializers.ValidationError({"text": [error.message]}) from error
     except services.ConversationClosedError as error:
-        raise serializers.ValidationError({"conversation_id": ["This conversation has ended."]}) from error
+        raise serializers.ValidationError({"conversation_id": [_("This conversation has ended.")]}) from error
     wants_stream = body.validated_data["stream"] or "text/event-stream" in request.headers.get("Accept", "")
     if created and wants_stream:
         return reply_stream_response(conversation, message)

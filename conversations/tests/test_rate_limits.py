@@ -62,6 +62,8 @@ async def test_the_page_socket_shows_the_rate_limit_message(fake_llm: Any, setti
     await communicator.receive_from()  # history
 
     await communicator.send_json_to({"type": "chat.retry"})
+    refused = await communicator.receive_from(timeout=5)  # a complete reply is not retried
+    assert 'id="chat-error"' in refused and "秒" not in refused
     await communicator.send_json_to({"type": "chat.message", "text": "速すぎ", "client_id": "h1"})
     while 'id="chat-error"' not in (error := await communicator.receive_from(timeout=5)):
         pass

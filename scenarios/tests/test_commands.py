@@ -40,12 +40,12 @@ def test_a_broken_file_fails_with_the_reason_and_imports_nothing(tmp_path: Path)
     broken = tmp_path / "broken.yaml"
     broken.write_text("title: [oops\n", encoding="utf-8")
 
-    with pytest.raises(CommandError, match=r"broken.yaml: line \d+: invalid YAML"):
+    with pytest.raises(CommandError, match=r"broken.yaml: \d+行目: YAML として読めません"):
         _run(str(UPSTREAM / "scenario1.yaml"), str(broken))
 
     assert not Scenario.objects.exists()
 
 
 def test_a_missing_path_is_reported():
-    with pytest.raises(CommandError, match="cannot be read"):
+    with pytest.raises(CommandError, match="読み込めません"):
         _run("/nonexistent/scenarios.yaml")

@@ -1,8 +1,10 @@
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
+from django.utils import translation
 
 from scenarios.importer import (
     ScenarioImportError,
@@ -22,6 +24,13 @@ from scenarios.tests.factories import ScenarioFactory
 UPSTREAM = Path(__file__).resolve().parent / "fixtures" / "upstream"
 UPSTREAM_FILES = sorted(UPSTREAM.glob("*.yaml"))
 GRAY_ZONES = UPSTREAM / "harassment_gray_zones.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """The reasons are asserted in English here; test_import_messages covers Japanese."""
+    with translation.override("en"):
+        yield
 
 
 def _problem_text(exc: pytest.ExceptionInfo[ScenarioImportError]) -> str:

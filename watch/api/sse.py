@@ -15,25 +15,30 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from django.http import StreamingHttpResponse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from watch import broadcast
 from watch.broadcast import Frame
 
 HEARTBEAT_SECONDS = 15.0
-_REVOKED = Frame({"type": "watch.revoked"})
 
 
 class QueueSubscriber:
-    """A subscriber that keeps frames for a request to read at its own pace."""
+    """A subscriber that keeps frames for a request to read at its own pace (told of a disabled
+    share link in ``language``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, language: str | None = None) -> None:
         self.queue: asyncio.Queue[Frame] = asyncio.Queue()
+        self.language = language
 
     async def deliver(self, frame: Frame) -> None:
         self.queue.put_nowait(frame)
 
     async def revoke(self) -> None:
-        self.queue.put_nowait(_REVOKED)
+        with translation.override(self.language):
+            message = gettext("The owner disabled the share link: this session can no longer be watched.")
+        self.queue.put_nowait(Frame({"type": broadcast.REVOKED, "code": "share_disabled", "message": message}))
 
 
 def sse_frame(frame: Frame) -> str:
@@ -55,8 +60,10 @@ async def _opening(subscription: broadcast.Subscription, last_event_id: int | No
     return [subscription.snapshot], subscription.since
 
 
-async def watch_events(session_id: str, *, owner: bool, name: str, last_event_id: int | None) -> AsyncIterator[str]:
-    subscriber = QueueSubscriber()
+async def watch_events(
+    session_id: str, *, owner: bool, name: str, last_event_id: int | None, language: str | None = None
+) -> AsyncIterator[str]:
+    subscriber = QueueSubscriber(language)
     subscription = await broadcast.subscribe(session_id, subscriber, owner=owner, name=name)
     try:
         frames, sent = await _opening(subscription, last_event_id)
@@ -66,7 +73,7 @@ async def watch_events(session_id: str, *, owner: bool, name: str, last_event_id
             return
         async for live in _live(subscriber, sent):
             yield sse_frame(live) if live is not None else ": keepalive\n\n"
-            if live is not None and live.type in (broadcast.COMMENTARY, _REVOKED.type):
+            if live is not None and live.type in (broadcast.COMMENTARY, broadcast.REVOKED):
                 return
     finally:
         await broadcast.unsubscribe(subscription)

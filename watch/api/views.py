@@ -26,6 +26,7 @@ from watch.commentary import feedback_generate
 from watch.models import WatchSession
 from watch.transcripts import FORMATS, transcript_read
 from workplace_roleplay import ratelimits
+from workplace_roleplay.languages import language_of
 from workplace_roleplay.llm import LLMError
 from workplace_roleplay.llm.prompts import UserTextError
 
@@ -136,14 +137,21 @@ class WatchStreamView(APIView):
         tags=TAGS,
         description=(
             "Live events as server-sent events: watch.snapshot (or, with Last-Event-ID, the events after it), then "
-            "watch.ai.message, watch.learner.message, watch.state, watch.commentary, watch.user.join/leave."
+            "watch.ai.message, watch.learner.message, watch.state, watch.commentary, watch.user.join/leave; "
+            "watch.revoked (with a message) when the share link is disabled, just before the stream ends."
         ),
     )
     def get(self, request: Request, session_id: str) -> Any:
         access = selectors.watch_get(user=request.user, session_id=session_id, share_token=request.GET.get("share"))
         last = _last_event_id(request)
         services.watch_recover(session=access.session)
-        events = watch_events(str(access.session.id), owner=access.owner, name=request.user.name, last_event_id=last)  # type: ignore[union-attr]
+        events = watch_events(
+            str(access.session.id),
+            owner=access.owner,
+            name=request.user.name,  # type: ignore[union-attr]
+            last_event_id=last,
+            language=language_of(request.user),
+        )
         return event_stream_response(events)
 
 

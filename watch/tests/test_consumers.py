@@ -139,6 +139,8 @@ async def test_it_disconnects_viewers_when_the_link_is_disabled(fake_llm: Any) -
 
     frames = await receive_until(viewer, "watch.state")
     assert frames[-1]["session"]["share_enabled"] is False
+    told = await receive_until(viewer, "watch.revoked")
+    assert told[-1]["code"] == "share_disabled" and told[-1]["message"]
     assert await viewer.receive_output(timeout=5) == {"type": "websocket.close", "code": 4404}
     owner_frames = await receive_until(owner, "watch.user.leave")
     assert owner_frames[-1]["viewers"] == 1

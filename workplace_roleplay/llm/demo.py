@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from django.utils import translation
+from django.utils.translation import gettext, ngettext
+
 from workplace_roleplay.llm.prompts import OPENING_CUE, PERSONA_LABELS
 
 AXES: tuple[str, ...] = ("empathy", "clarity", "active_listening", "adaptability", "positivity", "professionalism")
@@ -684,7 +687,6 @@ _PHRASES = {
         "reason": "クッション言葉と依頼の形を使うと、相手が受け止めやすくなるためです。",
         "hint": "相手の話を一度受け止めてから、自分の考えを一つだけ具体的に伝えてみましょう。",
         "nothing": "（学習者の発言はまだありません）",
-        "summary": "学習者の発言{n}件を振り返りました。質問{q}件、丁寧な表現{p}件があり、総合点は{o}点です。",
         "prefix": "恐れ入りますが、",
         "suffix": "でしょうか。",
     },
@@ -695,7 +697,6 @@ _PHRASES = {
         "reason": "Cushioning words and a request form make it easier for the other person to accept.",
         "hint": "Acknowledge what the other person said first, then share one concrete thought of your own.",
         "nothing": "(The learner has not said anything yet.)",
-        "summary": "Reviewed {n} learner lines: {q} questions and {p} polite expressions. Overall score: {o}.",
         "prefix": "Sorry to bother you, but ",
         "suffix": "",
     },
@@ -707,13 +708,17 @@ def _phrase(context: _Fill, key: str) -> str:
 
 
 def _summary(context: _Fill) -> str:
+    """The counts in the judge's language, each noun agreeing with its number."""
     lines = context.assessment.transcript.learner
-    return _phrase(context, "summary").format(
-        n=len(lines),
-        q=sum(1 for line in lines if "?" in line or "？" in line),
-        p=sum(1 for line in lines if _has(line, _POLITE)),
-        o=context.assessment.overall,
-    )
+    n, q = len(lines), sum(1 for line in lines if "?" in line or "？" in line)
+    p = sum(1 for line in lines if _has(line, _POLITE))
+    with translation.override(context.lang):
+        return gettext("Reviewed %(lines)s: %(questions)s and %(polite)s. Overall score: %(overall)s.") % {
+            "lines": ngettext("%(n)s learner line", "%(n)s learner lines", n) % {"n": n},
+            "questions": ngettext("%(n)s question", "%(n)s questions", q) % {"n": q},
+            "polite": ngettext("%(n)s polite expression", "%(n)s polite expressions", p) % {"n": p},
+            "overall": context.assessment.overall,
+        }
 
 
 def _rephrase(context: _Fill, line: str) -> str:

@@ -302,8 +302,8 @@ def test_it_pages_the_history_other_apps_provide_for_the_caller_only(api):
     ("method", "path", "authorised"), [("post", REGISTER, False), ("post", LOGIN, False), ("patch", ME, True)]
 )
 def test_it_refuses_an_oversized_body_with_json_not_a_crash(api, method, path, authorised):
-    if authorised:
-        _authorise(api, UserFactory.create())
+    if authorised:  # a signed-in caller is answered in their profile's language
+        _authorise(api, UserFactory.create(preferences={"language": "en"}))
     body = json.dumps({"username": "x" * (1024 * 1024), "display_name": "x"})
 
     response = getattr(api, method)(path, body, content_type="application/json")
