@@ -9,6 +9,7 @@ import yaml
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -245,7 +246,7 @@ def test_an_import_that_changes_only_english_texts_is_an_update_of_them() -> Non
 def test_more_english_points_than_points_is_refused() -> None:
     broken = ENGLISH_FILE.replace('["Was the conclusion first?"]', "[One, Two, Three]")
 
-    with pytest.raises(ScenarioImportError) as error:
+    with translation.override("ja"), pytest.raises(ScenarioImportError) as error:
         scenario_import(sources=[Source("english.yaml", broken)])
 
     assert "feedback_points_en の項目が feedback_points より多くなっています" in str(error.value)
