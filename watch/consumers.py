@@ -30,6 +30,7 @@ from workplace_roleplay import ratelimits
 from workplace_roleplay.llm.prompts import UserTextError
 from workplace_roleplay.metrics import ActiveSession, track_active_session
 from workplace_roleplay.request_id import SocketLogContextMixin
+from workplace_roleplay.ws_frames import JsonFramesMixin
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
@@ -67,7 +68,7 @@ def _seat(value: Any) -> int:
         return -1
 
 
-class WatchConsumer(SocketLogContextMixin, AsyncJsonWebsocketConsumer):
+class WatchConsumer(SocketLogContextMixin, JsonFramesMixin, AsyncJsonWebsocketConsumer):
     channel_layer_alias = NO_CHANNEL_LAYER
     subscription: broadcast.Subscription | None = None
     active_session: ActiveSession | None = None
@@ -118,6 +119,9 @@ class WatchConsumer(SocketLogContextMixin, AsyncJsonWebsocketConsumer):
             await self._error("forbidden", "Only the owner can control this session.")
         else:
             await self._run(command)
+
+    async def frame_refused(self, message: str) -> None:
+        await self._error("bad_frame", message)
 
     async def _run(self, command: Callable[[WatchSession], Any]) -> None:
         def run() -> None:
