@@ -64,7 +64,7 @@ def _open(user: Any, session_id: str, share_token: str) -> selectors.Access:
 def _seat(value: Any) -> int:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: 1e400 is read as infinity
         return -1
 
 

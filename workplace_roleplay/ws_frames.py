@@ -49,8 +49,8 @@ def decode_frame(text_data: str | None, bytes_data: bytes | None = None) -> Any:
     if json_depth(text_data) > MAX_JSON_DEPTH:
         raise FrameRefused("depth", _("The message is nested too deeply."))
     try:
-        value = json.loads(text_data)
-    except ValueError:  # also numbers too long to convert
+        value = json.loads(text_data, parse_constant=_refuse_constant)
+    except ValueError:  # also NaN, Infinity and numbers too long to convert
         raise FrameRefused("json", _("The message is not valid JSON.")) from None
     if _has_forbidden_text(value):
         raise FrameRefused("characters", _("The message contains characters that cannot be sent."))
@@ -71,6 +71,10 @@ def json_depth(text: str) -> int:
         elif piece in ("]", "}"):
             depth -= 1
     return deepest
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _has_forbidden_text(value: Any) -> bool:

@@ -114,3 +114,14 @@ def test_it_refuses_a_10_mb_frame_on_the_server_with_1009(live_asgi_server: Any)
             socket.receive()
     assert closed.value.code == 1009
     assert not WatchMessage.objects.filter(session=session).exists()
+
+
+@pytest.mark.parametrize("seat", ["1e400", "-1e400", "[1]", '"x"'])
+async def test_it_answers_a_seat_that_is_not_a_persona(seat: str) -> None:
+    session = await db(WatchSessionFactory)(state=State.PAUSED)
+    communicator = await connect(session, session.user)
+    await communicator.receive_json_from()
+    await communicator.send_input({"type": "websocket.receive", "text": f'{{"type": "watch.step_in", "seat": {seat}}}'})
+    assert (await receive_until(communicator, "watch.error"))[-1]["code"] == "invalid"
+    await _still_answers(communicator)
+    await communicator.disconnect()
