@@ -21,7 +21,8 @@ FORMATS = {"md": "text/markdown; charset=utf-8", "json": "application/json; char
 
 
 def transcript_name(session: WatchSession, fmt: str) -> str:
-    return f"watch/transcripts/{session.id}.{fmt}"
+    # "v2": files written before the Markdown was escaped are never served; they are written anew.
+    return f"watch/transcripts/v2/{session.id}.{fmt}"
 
 
 def transcript_data(session: WatchSession) -> dict[str, Any]:

@@ -4,6 +4,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.urls import reverse
 from markdown_it import MarkdownIt
 
@@ -71,3 +73,10 @@ def test_it_dates_the_markdown_in_the_learners_time_zone(client: Any) -> None:
     markdown = _download(client, session, "md").decode()
     assert "- 2026-01-05 10:30 (JST)" in markdown
     assert "01:30" not in markdown
+
+
+def test_it_never_serves_a_file_written_before_the_markdown_was_escaped(client: Any) -> None:
+    session = _ended_session()
+    default_storage.save(f"watch/transcripts/{session.id}.md", ContentFile(b"<script>alert(1)</script>"))
+    markdown = _download(client, session, "md").decode()
+    assert "<script" not in markdown and "&lt;script&gt;" in markdown
