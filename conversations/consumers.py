@@ -27,6 +27,7 @@ from workplace_roleplay.languages import SocketLanguageMixin
 from workplace_roleplay.llm.prompts import UserTextError
 from workplace_roleplay.metrics import ActiveSession, track_active_session
 from workplace_roleplay.request_id import SocketLogContextMixin
+from workplace_roleplay.ws_frames import JsonFramesMixin
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
@@ -34,7 +35,7 @@ CLOSE_NOT_FOUND = 4404
 FRAME_LIMITS = {"chat.message": (ratelimits.DEFAULT, ratelimits.CHAT_MESSAGE), "chat.stop": ()}
 
 
-class ConversationConsumer(SocketLogContextMixin, SocketLanguageMixin, AsyncJsonWebsocketConsumer):
+class ConversationConsumer(SocketLogContextMixin, SocketLanguageMixin, JsonFramesMixin, AsyncJsonWebsocketConsumer):
     # A chat socket talks only to its own client: it joins no channel layer, so a Redis restart
     # never disturbs an open chat.
     channel_layer_alias = "chat-sockets-use-no-channel-layer"
@@ -89,6 +90,9 @@ class ConversationConsumer(SocketLogContextMixin, SocketLanguageMixin, AsyncJson
             await self._message(content.get("text"), content.get("client_id"))
         else:
             await self._error("bad_request", _("Unknown message type: %(type)s") % {"type": kind[:40]})
+
+    async def frame_refused(self, message: str) -> None:
+        await self._error("bad_frame", message)
 
     async def _message(self, text: Any, client_id: Any) -> None:
         if self._busy():

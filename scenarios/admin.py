@@ -5,10 +5,12 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+import structlog
 from django import forms
 from django.contrib import admin, messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -16,16 +18,17 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from accounts.selectors import learners_trained_by
 from scenarios import services
 from scenarios.forms import ScenarioAdminForm, ScenarioImportConfirmForm, ScenarioImportForm
-from scenarios.importer import ScenarioImportError, decode_upload, export_yaml
+from scenarios.importer import Problem, ScenarioImportError, decode_upload, export_yaml
 from scenarios.models import FeedbackPoint, LearningPoint, Scenario, ScenarioConsent
 
 PENDING_IMPORT_SECONDS = 30 * 60
+logger = structlog.get_logger(__name__)
 
 
 def _is_trainer(request: HttpRequest) -> bool:
@@ -220,7 +223,7 @@ class ScenarioAdmin(TrainerOnlyMixin, admin.ModelAdmin):
         upload = form.cleaned_data["file"]
         try:
             source = decode_upload(upload.name, upload.read())
-            result = services.scenario_import(sources=[source], dry_run=True)
+            result = services.scenario_import(sources=[source], dry_run=True, publish=form.cleaned_data["publish"])
         except ScenarioImportError as exc:
             return self._render_import(request, "import_form.html", form=form, problems=exc.problems)
         token = secrets.token_urlsafe(24)
@@ -246,16 +249,16 @@ class ScenarioAdmin(TrainerOnlyMixin, admin.ModelAdmin):
         if not pending or pending.get("user") != str(request.user.pk):
             self.message_user(request, _("That preview has expired. Upload the file again."), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:scenarios_scenario_import"))
-        cache.delete(_pending_key(form.cleaned_data["token"]))
+        token = form.cleaned_data["token"]
+        cache.delete(_pending_key(token))
         try:
             result = services.scenario_import(
                 sources=[decode_upload(pending["name"], pending["text"].encode())],
                 user=request.user,
                 publish=bool(pending["publish"]),
             )
-        except ScenarioImportError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-            return HttpResponseRedirect(reverse("admin:scenarios_scenario_import"))
+        except (ScenarioImportError, DatabaseError) as exc:
+            return self._import_failed(request, token, pending, exc)
         created, updated = len(result.created), len(result.updated)
         text = _("Imported %(name)s: %(created)d created, %(updated)d updated.") % {
             "name": pending["name"],
@@ -264,6 +267,22 @@ class ScenarioAdmin(TrainerOnlyMixin, admin.ModelAdmin):
         }
         self.message_user(request, text, messages.SUCCESS)
         return HttpResponseRedirect(changelist)
+
+    def _import_failed(
+        self, request: HttpRequest, token: str, pending: dict[str, Any], error: Exception
+    ) -> TemplateResponse:
+        """Nothing was written, and the preview stays valid: the import can be confirmed again."""
+        cache.set(_pending_key(token), pending, PENDING_IMPORT_SECONDS)
+        if isinstance(error, ScenarioImportError):
+            problems = error.problems
+        else:
+            logger.warning("scenarios.import_failed", source=pending["name"], error=type(error).__name__)
+            reason = gettext("The scenarios could not be saved. Nothing was changed; confirm the import again.")
+            problems = [Problem(pending["name"], "(database)", reason)]
+        retry = ScenarioImportConfirmForm(initial={"token": token})
+        return self._render_import(
+            request, "import_form.html", form=ScenarioImportForm(), problems=problems, retry=retry
+        )
 
 
 def _pending_key(token: str) -> str:

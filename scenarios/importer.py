@@ -30,6 +30,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 from scenarios.models import CATEGORY_JA, DIFFICULTY_JA, HARASSMENT_WORDS, Category, Difficulty, Scenario
 
 MAX_FILE_BYTES = 1024 * 1024
+MAX_YAML_DEPTH = 32
+MAX_INT_DIGITS = 4300  # Python's limit for converting text to a number
 YAML_SUFFIXES = (".yaml", ".yml")
 SENSITIVE_FILE_WORDS = ("harassment", "gray_zone", "grayzone", "gray-zone", "ハラスメント")
 LEARNER_SPEAKERS = frozenset({"あなた", "自分", "私"})
@@ -377,14 +379,63 @@ def _yaml_problem(problem: str) -> str:
     return _("check the indentation, the colons and the quotes")
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """A value ``_ScenarioLoader`` refuses; its ``problem`` is already in the learner's words."""
+
+
+class _ScenarioLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses, naming the line, what could not be stored or would
+    exhaust the server: nesting deeper than ``MAX_YAML_DEPTH`` (before recursing into it),
+    aliases (``*name``: a few lines can stand for millions of values), NUL and lone surrogates
+    (``"\\0"``, ``"\\ud800"``), and values Python cannot convert (a 5,000-digit number, 2024-13-45)."""
+
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            reason = _("anchors and aliases (&name, *name) are not supported: write the value out")
+            raise _Refused(None, None, reason, event.start_mark)
+        if self.depth >= MAX_YAML_DEPTH:
+            reason = _("nested more than %(limit)d levels deep") % {"limit": MAX_YAML_DEPTH}
+            raise _Refused(None, None, reason, event.start_mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            value = super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError) as exc:
+            raise _Refused(None, None, _unreadable(node), node.start_mark) from exc
+        if isinstance(value, str) and _UNSTORABLE.search(value):
+            reason = _("contains a character that cannot be stored (a NUL character or a lone surrogate)")
+            raise _Refused(None, None, reason, node.start_mark)
+        return value
+
+
+def _unreadable(node: Any) -> str:
+    if node.tag == "tag:yaml.org,2002:int" and len(str(node.value)) > MAX_INT_DIGITS:
+        message = _("a number with more than %(limit)d digits: put it in quotes to keep it as text")
+        return message % {"limit": MAX_INT_DIGITS}
+    value = str(node.value)
+    return _("this value cannot be read: %(value)s") % {"value": value[:40] + ("…" if len(value) > 40 else "")}
+
+
 def load_yaml(source: Source) -> Any:
-    """``yaml.safe_load`` only; a syntax error names the line."""
+    """A safe load (no Python objects; see ``_ScenarioLoader``); a syntax error names the line."""
     try:
-        return yaml.safe_load(source.text)
+        return yaml.load(source.text, Loader=_ScenarioLoader)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = _("line %(line)s") % {"line": mark.line + 1} if mark is not None else _whole_file()
-        problem = _yaml_problem(str(getattr(exc, "problem", None) or ""))
+        said = str(getattr(exc, "problem", None) or "")
+        problem = said if isinstance(exc, _Refused) else _yaml_problem(said)
         raise ScenarioImportError.one(
             source.name, where, _("invalid YAML: %(problem)s") % {"problem": problem}
         ) from exc
@@ -543,6 +594,7 @@ class PlannedScenario:
     source: str
     action: Literal["create", "update"]
     changes: list[str] = field(default_factory=list)
+    published_after: bool = False  # whether learners see the scenario once imported
 
     @property
     def slug(self) -> str:
@@ -624,10 +676,14 @@ def plan_import(parsed: Iterable[tuple[str, ScenarioData]], *, publish: bool = F
     for source, data in items:
         stored = existing.get(data.slug)
         if stored is None:
-            plan.append(PlannedScenario(data=data, source=source, action="create"))
+            published = publish or bool(data.published)
+            plan.append(PlannedScenario(data=data, source=source, action="create", published_after=published))
         else:
             changes = _changes(stored, data, publish=publish)
-            plan.append(PlannedScenario(data=data, source=source, action="update", changes=changes))
+            published = publish or (stored.published if data.published is None else data.published)
+            plan.append(
+                PlannedScenario(data=data, source=source, action="update", changes=changes, published_after=published)
+            )
     return plan
 
 

@@ -38,6 +38,10 @@ class ImportResult:
     def updated(self) -> list[str]:
         return [item.slug for item in self.plan if item.action == "update"]
 
+    @property
+    def created_as_drafts(self) -> list[str]:
+        return [item.slug for item in self.plan if item.action == "create" and not item.published_after]
+
 
 def _user_or_none(user: Any) -> Any:
     return user if user is not None and getattr(user, "is_authenticated", False) else None

@@ -32,6 +32,7 @@ from workplace_roleplay.languages import SocketLanguageMixin, language_of
 from workplace_roleplay.llm.prompts import UserTextError
 from workplace_roleplay.metrics import ActiveSession, track_active_session
 from workplace_roleplay.request_id import SocketLogContextMixin
+from workplace_roleplay.ws_frames import JsonFramesMixin
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
@@ -65,11 +66,11 @@ def _open(user: Any, session_id: str, share_token: str) -> selectors.Access:
 def _seat(value: Any) -> int:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: 1e400 is read as infinity
         return -1
 
 
-class WatchConsumer(SocketLogContextMixin, SocketLanguageMixin, AsyncJsonWebsocketConsumer):
+class WatchConsumer(SocketLogContextMixin, SocketLanguageMixin, JsonFramesMixin, AsyncJsonWebsocketConsumer):
     channel_layer_alias = NO_CHANNEL_LAYER
     subscription: broadcast.Subscription | None = None
     active_session: ActiveSession | None = None
@@ -120,6 +121,9 @@ class WatchConsumer(SocketLogContextMixin, SocketLanguageMixin, AsyncJsonWebsock
             await self._error("forbidden", _("Only the owner can control this session."))
         else:
             await self._run(command)
+
+    async def frame_refused(self, message: str) -> None:
+        await self._error("bad_frame", message)
 
     async def _run(self, command: Callable[[WatchSession], Any]) -> None:
         def run() -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
 from watch import selectors
 from watch.commentary import commentary_view
@@ -20,7 +21,8 @@ FORMATS = {"md": "text/markdown; charset=utf-8", "json": "application/json; char
 
 
 def transcript_name(session: WatchSession, fmt: str) -> str:
-    return f"watch/transcripts/{session.id}.{fmt}"
+    # "v2": files written before the Markdown was escaped are never served; they are written anew.
+    return f"watch/transcripts/v2/{session.id}.{fmt}"
 
 
 def transcript_data(session: WatchSession) -> dict[str, Any]:
@@ -44,28 +46,46 @@ def transcript_data(session: WatchSession) -> dict[str, Any]:
     }
 
 
+# Text as it reads, never as markup: no raw HTML and no link of any kind (``javascript:`` included).
+_MARKDOWN_ESCAPES = str.maketrans({"\\": "\\\\", "&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]"})
+
+
+def _md(text: object) -> str:
+    return str(text).translate(_MARKDOWN_ESCAPES)
+
+
 def _speaker(line: dict[str, Any], session: WatchSession) -> str:
     you = " (あなた)" if session.language == "ja" else " (you)"
-    return line["speaker"] + (you if line["author"] == Author.LEARNER else "")
+    return _md(line["speaker"]) + (you if line["author"] == Author.LEARNER else "")
+
+
+def _started(session: WatchSession) -> str:
+    """When the session started, in the learner's time zone (as the pages show it)."""
+    local = timezone.localtime(session.started_at)
+    return f"{local:%Y-%m-%d %H:%M} ({local.tzname()})"
 
 
 def transcript_markdown(session: WatchSession) -> str:
     data = transcript_data(session)
-    personas = " / ".join(p["label"] for p in data["session"]["personas"])
-    lines = [f"# {session.title}", "", f"- {personas}", f"- {data['session']['started_at']}", ""]
+    personas = " / ".join(_md(p["label"]) for p in data["session"]["personas"])
+    lines = [f"# {_md(session.title)}", "", f"- {personas}", f"- {_started(session)}", ""]
     for line in data["messages"]:
         note = " *(interrupted)*" if line["status"] == "interrupted" else ""
-        text = line["content"].replace("\n", "  \n")
+        text = _md(line["content"]).replace("\n", "  \n")
         lines.append(f"**{_speaker(line, session)}**: {text}{note}")
         lines.append("")
     view = commentary_view(session.commentary, [p["label"] for p in data["session"]["personas"]], session.language)
     if view["commentary_sections"]:
-        lines += ["## Commentary", "", view["overview"], ""]
+        lines += ["## Commentary", "", _md(view["overview"]), ""]
         for heading, summary, notes in view["commentary_sections"]:
-            lines += [f"### {heading}", "", summary, ""]
-            lines += [f"- **{axis}**: {comment}" + (f" 「{quote}」" if quote else "") for axis, comment, quote in notes]
+            lines += [f"### {_md(heading)}", "", _md(summary), ""]
+            lines += [_commentary_note(axis, comment, quote) for axis, comment, quote in notes]
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _commentary_note(axis: str, comment: str, quote: str) -> str:
+    return f"- **{_md(axis)}**: {_md(comment)}" + (f" 「{_md(quote)}」" if quote else "")
 
 
 def transcript_write(session: WatchSession) -> None:

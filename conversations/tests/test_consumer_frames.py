@@ -1,0 +1,138 @@
+"""The chat socket and frames a client should never send: each is answered, none drops the socket."""
+
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from rest_framework_simplejwt.tokens import AccessToken
+
+from accounts.models import DEFAULT_PREFERENCES
+from accounts.tests.factories import UserFactory
+from conversations.models import Message
+from conversations.tests.factories import ConversationFactory, MessageFactory
+from workplace_roleplay.asgi import application
+from workplace_roleplay.tests.raw_websocket import BINARY, TEXT, Closed, RawWebSocket
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MALFORMED_TEXT_FRAMES = {
+    "invalid JSON": '{"type": "chat.message", "text": ',
+    "empty": "",
+    "deeply nested list": "[" * 30_000 + "]" * 30_000,
+    "deeply nested object": '{"a":' * 10_000 + "1" + "}" * 10_000,
+    "surrogate in text": '{"type": "chat.message", "text": "\\ud800", "client_id": "c-1"}',
+    "NUL in client_id": '{"type": "chat.message", "text": "hello", "client_id": "\\u0000"}',
+    "surrogate in client_id": '{"type": "chat.message", "text": "hello", "client_id": "\\udfff"}',
+    "raw lone surrogate": '{"type": "chat.message", "text": "\udcff"}',
+    "5000-digit number": '{"type": "chat.message", "text": "hi", "client_id": ' + "9" * 5000 + "}",
+}
+
+
+def _headers(user: Any) -> list[tuple[bytes, bytes]]:
+    return [(b"authorization", f"Bearer {AccessToken.for_user(user)}".encode())]
+
+
+async def _started(language: str = "ja") -> Any:
+    user = await database_sync_to_async(UserFactory)(preferences={**DEFAULT_PREFERENCES, "language": language})
+    conversation = await database_sync_to_async(ConversationFactory)(user=user)
+    await database_sync_to_async(MessageFactory)(conversation=conversation, role="assistant", content="お疲れさま！")
+    return conversation
+
+
+async def _connect(conversation: Any) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(
+        application, f"/ws/chat/{conversation.id}", headers=_headers(conversation.user)
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    assert (await communicator.receive_json_from())["type"] == "chat.history"
+    return communicator
+
+
+async def _learner_lines(conversation: Any) -> list[str]:
+    rows = Message.objects.filter(conversation=conversation, role="user").order_by("created_at")
+    return await database_sync_to_async(lambda: [m.content for m in rows])()
+
+
+async def _still_answers(communicator: WebsocketCommunicator) -> None:
+    await communicator.send_json_to({"type": "chat.message", "text": "こんにちは", "client_id": "after"})
+    event = await communicator.receive_json_from()
+    assert event["type"] == "chat.message.new" and event["message"]["content"] == "こんにちは"
+
+
+@pytest.mark.parametrize("frame", MALFORMED_TEXT_FRAMES.values(), ids=MALFORMED_TEXT_FRAMES.keys())
+async def test_it_answers_a_malformed_text_frame_and_stays_open(fake_llm: Any, frame: str) -> None:
+    fake_llm.reply(tokens=["はい"])
+    conversation = await _started()
+    communicator = await _connect(conversation)
+    await communicator.send_input({"type": "websocket.receive", "text": frame})
+    error = await communicator.receive_json_from()
+    assert error["type"] == "chat.error" and error["code"] == "bad_frame" and error["message"]
+    assert await _learner_lines(conversation) == []
+    await _still_answers(communicator)
+    await communicator.disconnect()
+
+
+async def test_it_answers_a_binary_frame_in_the_learners_language(fake_llm: Any) -> None:
+    fake_llm.reply(tokens=["はい"])
+    fake_llm.reply(tokens=["Sure"])
+    japanese = await _connect(await _started("ja"))
+    english = await _connect(await _started("en"))
+    for communicator in (japanese, english):
+        await communicator.send_to(bytes_data=b'{"type": "chat.message", "text": "hi"}')
+    ja_error = await japanese.receive_json_from()
+    en_error = await english.receive_json_from()
+    assert ja_error["code"] == en_error["code"] == "bad_frame"
+    assert en_error["message"] == "Send each message as JSON text (UTF-8)."
+    assert ja_error["message"] == "メッセージはJSON形式のテキスト（UTF-8）で送ってください。"
+    await _still_answers(english)
+    for communicator in (japanese, english):
+        await communicator.disconnect()
+
+
+async def test_it_closes_with_1009_for_a_frame_over_the_size_limit() -> None:
+    conversation = await _started()
+    communicator = await _connect(conversation)
+    await communicator.send_to(text_data='{"type": "chat.message", "text": "' + "a" * 10_000_000 + '"}')
+    assert await communicator.receive_output() == {"type": "websocket.close", "code": 1009}
+    assert await _learner_lines(conversation) == []
+
+
+# --- Through daphne: what a real client can put on the wire --------------------------------------
+
+
+def _raw_socket(live_asgi_server: Any, conversation: Any) -> RawWebSocket:
+    socket = RawWebSocket(f"{live_asgi_server.ws_url}/ws/chat/{conversation.id}", _headers(conversation.user))
+    assert socket.receive_json()["type"] == "chat.history"
+    return socket
+
+
+@pytest.mark.parametrize(
+    ("opcode", "payload"),
+    [(BINARY, b"\x00\xff\xfe binary"), (TEXT, b'{"type": "chat.message", "text": "\xff\xfe"}')],
+    ids=["binary frame", "invalid UTF-8 in a text frame"],
+)
+def test_it_answers_undecodable_frames_on_the_server_and_stays_open(
+    live_asgi_server: Any, opcode: int, payload: bytes
+) -> None:
+    conversation = ConversationFactory()
+    MessageFactory(conversation=conversation, role="assistant", content="お疲れさま！")
+    socket = _raw_socket(live_asgi_server, conversation)
+    socket.send_frame(opcode, payload)
+    error = socket.receive_json()
+    assert error["type"] == "chat.error" and error["code"] == "bad_frame"
+    socket.send_json({"type": "bogus"})
+    assert socket.receive_json()["type"] == "chat.error"  # still open, still answering
+    socket.close()
+
+
+def test_it_refuses_a_10_mb_frame_on_the_server_with_1009(live_asgi_server: Any) -> None:
+    conversation = ConversationFactory()
+    MessageFactory(conversation=conversation, role="assistant", content="お疲れさま！")
+    socket = _raw_socket(live_asgi_server, conversation)
+    socket.send_frame(TEXT, b'{"type": "chat.message", "text": "' + b"a" * 10_000_000 + b'"}')
+    with pytest.raises(Closed) as closed:
+        socket.receive()
+    assert closed.value.code == 1009
+    assert not Message.objects.filter(conversation=conversation, role="user").exists()

@@ -1,0 +1,127 @@
+"""The watch socket and frames a client should never send: each is answered, none drops the socket."""
+
+from typing import Any
+
+import pytest
+from channels.testing import WebsocketCommunicator
+
+from accounts.models import DEFAULT_PREFERENCES
+from accounts.tests.factories import UserFactory
+from watch.models import State, WatchMessage, WatchSession
+from watch.tests.conftest import db
+from watch.tests.factories import WatchSessionFactory
+from watch.tests.helpers import connect, headers, receive_until
+from workplace_roleplay.tests.raw_websocket import BINARY, TEXT, Closed, RawWebSocket
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MALFORMED_TEXT_FRAMES = {
+    "invalid JSON": '{"type": "watch.message", "text": ',
+    "empty": "",
+    "deeply nested list": "[" * 30_000 + "]" * 30_000,
+    "deeply nested object": '{"a":' * 10_000 + "1" + "}" * 10_000,
+    "surrogate in text": '{"type": "watch.message", "text": "\\ud800", "client_id": "c-1"}',
+    "NUL in client_id": '{"type": "watch.message", "text": "hello", "client_id": "\\u0000"}',
+    "surrogate in client_id": '{"type": "watch.message", "text": "hello", "client_id": "\\udfff"}',
+    "raw lone surrogate": '{"type": "watch.message", "text": "\udcff"}',
+    "5000-digit number": '{"type": "watch.pace", "pace": ' + "9" * 5000 + "}",
+}
+
+
+async def _owner_socket(language: str = "ja") -> tuple[Any, WebsocketCommunicator]:
+    user = await db(UserFactory)(preferences={**DEFAULT_PREFERENCES, "language": language})
+    session = await db(WatchSessionFactory)(user=user, state=State.STEPPED_IN, seat=1)
+    communicator = await connect(session, user)
+    assert (await communicator.receive_json_from())["type"] == "watch.snapshot"
+    return session, communicator
+
+
+async def _still_answers(communicator: WebsocketCommunicator) -> None:
+    await communicator.send_json_to({"type": "watch.pace", "pace": "warp"})
+    assert (await receive_until(communicator, "watch.error"))[-1]["code"] == "invalid"
+
+
+@pytest.mark.parametrize("frame", MALFORMED_TEXT_FRAMES.values(), ids=MALFORMED_TEXT_FRAMES.keys())
+async def test_it_answers_a_malformed_text_frame_and_stays_open(frame: str) -> None:
+    session, communicator = await _owner_socket()
+    await communicator.send_input({"type": "websocket.receive", "text": frame})
+    error = (await receive_until(communicator, "watch.error"))[-1]
+    assert error["code"] == "bad_frame" and error["message"]
+    assert not await db(WatchMessage.objects.filter(session=session).exists)()
+    await _still_answers(communicator)
+    await communicator.disconnect()
+
+
+async def test_it_answers_a_binary_frame_in_the_owners_language() -> None:
+    _, japanese = await _owner_socket("ja")
+    _, english = await _owner_socket("en")
+    for communicator in (japanese, english):
+        await communicator.send_to(bytes_data=b'{"type": "watch.stop"}')
+    ja_error = (await receive_until(japanese, "watch.error"))[-1]
+    en_error = (await receive_until(english, "watch.error"))[-1]
+    assert ja_error["code"] == en_error["code"] == "bad_frame"
+    assert en_error["message"] == "Send each message as JSON text (UTF-8)."
+    assert ja_error["message"] == "メッセージはJSON形式のテキスト（UTF-8）で送ってください。"
+    await _still_answers(english)
+    for communicator in (japanese, english):
+        await communicator.disconnect()
+
+
+async def test_it_closes_with_1009_for_a_frame_over_the_size_limit() -> None:
+    session, communicator = await _owner_socket()
+    await communicator.send_to(text_data='{"type": "watch.message", "text": "' + "a" * 10_000_000 + '"}')
+    assert await communicator.receive_output() == {"type": "websocket.close", "code": 1009}
+    assert not await db(WatchMessage.objects.filter(session=session).exists)()
+
+
+# --- Through daphne: what a real client can put on the wire --------------------------------------
+
+
+def _raw_socket(live_asgi_server: Any) -> tuple[WatchSession, RawWebSocket]:
+    session = WatchSessionFactory(state=State.PAUSED)
+    socket = RawWebSocket(f"{live_asgi_server.ws_url}/ws/watch/{session.id}", headers(session.user))
+    assert socket.receive_json()["type"] == "watch.snapshot"
+    return session, socket
+
+
+def _receive_until(socket: RawWebSocket, kind: str) -> dict[str, Any]:
+    while (frame := socket.receive_json())["type"] != kind:
+        pass
+    return frame
+
+
+@pytest.mark.parametrize(
+    ("opcode", "payload"),
+    [(BINARY, b"\x00\xff\xfe binary"), (TEXT, b'{"type": "watch.message", "text": "\xff\xfe"}')],
+    ids=["binary frame", "invalid UTF-8 in a text frame"],
+)
+def test_it_answers_undecodable_frames_on_the_server_and_stays_open(
+    live_asgi_server: Any, opcode: int, payload: bytes
+) -> None:
+    _, socket = _raw_socket(live_asgi_server)
+    socket.send_frame(opcode, payload)
+    assert _receive_until(socket, "watch.error")["code"] == "bad_frame"
+    socket.send_json({"type": "watch.pace", "pace": "warp"})
+    assert _receive_until(socket, "watch.error")["code"] == "invalid"  # still open, still answering
+    socket.close()
+
+
+def test_it_refuses_a_10_mb_frame_on_the_server_with_1009(live_asgi_server: Any) -> None:
+    session, socket = _raw_socket(live_asgi_server)
+    socket.send_frame(TEXT, b'{"type": "watch.message", "text": "' + b"a" * 10_000_000 + b'"}')
+    with pytest.raises(Closed) as closed:
+        while True:
+            socket.receive()
+    assert closed.value.code == 1009
+    assert not WatchMessage.objects.filter(session=session).exists()
+
+
+@pytest.mark.parametrize("seat", ["1e400", "-1e400", "[1]", '"x"'])
+async def test_it_answers_a_seat_that_is_not_a_persona(seat: str) -> None:
+    session = await db(WatchSessionFactory)(state=State.PAUSED)
+    communicator = await connect(session, session.user)
+    await communicator.receive_json_from()
+    await communicator.send_input({"type": "websocket.receive", "text": f'{{"type": "watch.step_in", "seat": {seat}}}'})
+    assert (await receive_until(communicator, "watch.error"))[-1]["code"] == "invalid"
+    await _still_answers(communicator)
+    await communicator.disconnect()
