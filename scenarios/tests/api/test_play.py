@@ -84,3 +84,18 @@ def test_it_keeps_other_learners_out_of_a_play(fake_llm: Any) -> None:
     assert stranger.post("/api/v1/scenarios/feedback", ref, format="json").status_code == 404
     assert stranger.post("/api/v1/scenarios/hint", ref, format="json").status_code == 404
     assert Message.objects.filter(role="user").count() == 0
+
+
+def test_it_streams_the_reply_when_asked_with_format_sse(fake_llm: Any) -> None:
+    from conversations.tests.api.test_views import _sse_events
+
+    client = _client(UserFactory())
+    start = client.post("/api/v1/scenarios/start", {"scenario_id": ScenarioFactory().pk}, format="json")
+    fake_llm.reply(tokens=["なるほど", "。"])
+    body = {"conversation_id": start.json()["conversation"]["id"], "text": "報告します", "client_id": "s1"}
+    response = client.post("/api/v1/scenarios/message?format=sse", body, format="json")
+    assert response.status_code in (200, 201) and response["Content-Type"].startswith("text/event-stream")
+    events = _sse_events(response)
+    assert [name for name, _ in events][-1] == "chat.message.done"
+    assert "error" not in [name for name, _ in events]
+    assert events[-1][1]["message"]["content"] == "なるほど。"
