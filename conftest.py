@@ -1,7 +1,8 @@
 """Fixtures shared by every app's tests."""
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -82,12 +83,19 @@ def _wait_for_server_sessions_to_end(timeout: float = 5.0) -> None:
     connection.close()
 
 
-@pytest.fixture(scope="session")
-def _live_asgi_process(django_db_setup: None, django_db_blocker: Any) -> Iterator[LiveServer]:
+@contextmanager
+def live_asgi_process(django_db_blocker: Any, setup: Callable[[], None] | None = None) -> Iterator[LiveServer]:
+    """The product's ASGI application served by daphne in a forked process on the test database;
+    ``setup`` runs in that process before it serves (e.g. to plant a failure)."""
     from channels.testing.live import DaphneProcess, make_application
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
     from django.db import connections
     from django.test.utils import modify_settings
+
+    def child_setup() -> None:
+        _use_test_database()
+        if setup is not None:
+            setup()
 
     host = "127.0.0.1"
     allowed_hosts = modify_settings(ALLOWED_HOSTS={"append": host})
@@ -97,7 +105,7 @@ def _live_asgi_process(django_db_setup: None, django_db_blocker: Any) -> Iterato
         if hasattr(connection, "close_pool"):
             connection.close_pool()  # nor its pooled ones
     application = partial(make_application, static_wrapper=ASGIStaticFilesHandler)
-    server = DaphneProcess(host, application, setup=_use_test_database)
+    server = DaphneProcess(host, application, setup=child_setup)
     with django_db_blocker.unblock():  # the forked server keeps database access
         server.start()
     try:
@@ -112,6 +120,12 @@ def _live_asgi_process(django_db_setup: None, django_db_blocker: Any) -> Iterato
         allowed_hosts.disable()
         with django_db_blocker.unblock():
             _wait_for_server_sessions_to_end()
+
+
+@pytest.fixture(scope="session")
+def _live_asgi_process(django_db_setup: None, django_db_blocker: Any) -> Iterator[LiveServer]:
+    with live_asgi_process(django_db_blocker) as server:
+        yield server
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 from conversations import selectors, services
 from conversations.models import Conversation
 from conversations.rendering import render_event_html
-from conversations.streaming import generate_reply, message_payload
+from conversations.streaming import ReplyNotStoredError, generate_reply, message_payload
 from workplace_roleplay import ratelimits
 from workplace_roleplay.languages import SocketLanguageMixin
 from workplace_roleplay.llm.prompts import UserTextError
@@ -178,6 +178,10 @@ class ConversationConsumer(SocketLogContextMixin, SocketLanguageMixin, JsonFrame
 
 
 def _consume_result(task: asyncio.Task[Any]) -> None:
-    """Retrieve a finished generation's outcome so a failure is never left unobserved."""
-    if not task.cancelled():
-        task.exception()
+    """Retrieve a finished generation's outcome so a failure is never left unobserved (a reply the
+    database did not take was logged, and the socket told, where it failed)."""
+    if task.cancelled():
+        return
+    failure = task.exception()
+    if failure is not None and not isinstance(failure, ReplyNotStoredError):
+        structlog.get_logger(__name__).error("reply_failed", error=repr(failure), exc_info=failure)

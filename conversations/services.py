@@ -1,5 +1,6 @@
 """Writes to conversations and messages. Every write invalidates the cached prompt history."""
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -87,6 +88,14 @@ def reply_finish(*, message: Message, text: str, status: str, metadata: dict[str
     message.save(update_fields=["content", "status", "metadata"])
     _invalidate_history(message.conversation_id)
     return message
+
+
+def replies_interrupt_stale(*, before: datetime) -> int:
+    """Replies begun before ``before`` and still streaming (their writer died): kept as interrupted."""
+    stale = list(Message.objects.filter(status=Status.STREAMING, created_at__lt=before))
+    for message in stale:
+        reply_finish(message=message, text=message.content, status=Status.INTERRUPTED, metadata={"stale": True})
+    return len(stale)
 
 
 def conversation_end(*, conversation: Conversation) -> Conversation:

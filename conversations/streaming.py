@@ -5,6 +5,12 @@ into frames every few tens of milliseconds), and stores the reply whatever happe
 interrupted (Stop, disconnect or a broken stream — the partial text is kept) or failed (with the
 message the learner sees). Consumers, the SSE API and background tasks all drive it; only the
 ``emit`` callback differs. ``generate_reply`` is the same for a conversation's ``Message`` rows.
+
+A database that fails while a reply is stored (e.g. PostgreSQL restarting) never leaves the
+listener waiting: the final write is tried once more on a fresh connection, with the reply kept
+as interrupted (its text) or failed; the listener gets an ``error`` event (``retryable``) and the
+failure is logged. When no write goes through, ``ReplyNotStoredError`` is raised after the event
+(the row left "streaming" is marked interrupted by the stale-reply sweep).
 """
 
 import asyncio
@@ -13,6 +19,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import structlog
+from django.db import Error as DatabaseError
+from django.utils.translation import gettext
 
 from conversations import services
 from conversations.models import Conversation, Message, Status
@@ -26,7 +34,28 @@ Emit = Callable[[dict[str, Any]], Awaitable[None]]
 # Asked after every chunk: True ends the reply there (kept as interrupted), e.g. a Stop sent from elsewhere.
 Interrupt = Callable[[], Awaitable[bool]]
 COALESCE_SECONDS = 0.04
+# Before the final write is tried again on a fresh connection (the pool waits for one besides).
+STORE_RETRY_SECONDS = 0.5
 log = structlog.get_logger(__name__)
+
+
+class ReplyNotStoredError(Exception):
+    """The database took no reply (or not its end): the listener was already sent an error event."""
+
+
+def store_failed_event(message_id: str | None) -> dict[str, Any]:
+    """What the listener is told when the database failed during a reply: it may try again."""
+    return {
+        "type": "error",
+        "code": "database_unavailable",
+        "message": store_failed_message(),
+        "retryable": True,
+        "message_id": message_id,
+    }
+
+
+def store_failed_message() -> str:
+    return gettext("The reply could not be saved because of a problem on our side. Press Retry to try again.")
 
 
 def message_payload(message: Message) -> dict[str, Any]:
@@ -128,7 +157,7 @@ async def stream_into(
     ``model`` names a configured ``provider/model`` to ask first; ``interrupt`` is asked after every
     chunk and ends the reply there (stored as interrupted) when it answers True.
     """
-    message_id = await store.begin()
+    message_id = await _begin(store, emit, mode)
     await _safe_emit(emit, {"type": "typing.start", "message_id": message_id})
     stream = stream_reply(messages, purpose=purpose, mode=mode, model=model)
     coalescer = _Coalescer(emit, message_id, coalesce_seconds)
@@ -148,18 +177,55 @@ async def stream_into(
         status = Status.INTERRUPTED if stream.text else Status.FAILED
         error = failure.user_message
     finally:
-        payload = await asyncio.shield(_finish(store, stream, status, error))
-        await _safe_emit(emit, {"type": "typing.stop", "message_id": message_id})
-        await _safe_emit(emit, {"type": "message.done", "message": payload})
+        payload, retried = await asyncio.shield(_finish(store, stream, status, error, mode=mode))
+        await _announce_end(emit, message_id, payload, retried=retried)
+    if payload is None:
+        raise ReplyNotStoredError(message_id)
     return payload
 
 
-async def _finish(store: ReplyStore, stream: ReplyStream, status: str, error: str) -> dict[str, Any]:
+async def _begin(store: ReplyStore, emit: Emit, mode: str) -> str:
+    try:
+        return await store.begin()
+    except DatabaseError as failure:
+        log.error("reply_not_stored", mode=mode, step="begin", error=repr(failure))
+        await _safe_emit(emit, store_failed_event(None))
+        raise ReplyNotStoredError() from failure
+
+
+async def _announce_end(emit: Emit, message_id: str, payload: dict[str, Any] | None, *, retried: bool) -> None:
+    await _safe_emit(emit, {"type": "typing.stop", "message_id": message_id})
+    if payload is not None:
+        await _safe_emit(emit, {"type": "message.done", "message": payload})
+    if retried:
+        await _safe_emit(emit, store_failed_event(message_id))
+
+
+async def _finish(
+    store: ReplyStore, stream: ReplyStream, status: str, error: str, *, mode: str
+) -> tuple[dict[str, Any] | None, bool]:
+    """Store the reply's end: the payload (None when no write went through) and whether it was retried.
+
+    A failed write is tried once more on a fresh connection (each store call hands its connection
+    back, so the next one takes a checked one from the pool), as interrupted or failed."""
     stats = stream.stats
     metadata: dict[str, Any] = stats.as_metadata() if stats is not None else {}
     if error:
         metadata["error"] = error
-    return await store.finish(text=stream.text or "", status=status, metadata=metadata)
+    text = stream.text or ""
+    try:
+        return await store.finish(text=text, status=status, metadata=metadata), False
+    except DatabaseError as failure:
+        log.warning("reply_store_failed", mode=mode, status=status, chars=len(text), error=repr(failure))
+    await asyncio.sleep(STORE_RETRY_SECONDS)
+    status = Status.INTERRUPTED if text else Status.FAILED
+    try:
+        payload = await store.finish(text=text, status=status, metadata={**metadata, "error": store_failed_message()})
+    except DatabaseError as failure:
+        log.error("reply_not_stored", mode=mode, step="finish", chars=len(text), error=repr(failure))
+        return None, True
+    log.warning("reply_stored_on_retry", mode=mode, status=status, chars=len(text))
+    return payload, True
 
 
 async def generate_reply(
@@ -170,7 +236,12 @@ async def generate_reply(
     coalesce_seconds: float = COALESCE_SECONDS,
 ) -> Message:
     """Stream the partner's next turn (or its opening line when nothing was said yet) into the conversation."""
-    messages = prompt if prompt is not None else await _prompt_for(conversation)
+    try:
+        messages = prompt if prompt is not None else await _prompt_for(conversation)
+    except DatabaseError as failure:
+        log.error("reply_not_stored", mode=conversation.mode, step="history", error=repr(failure))
+        await _safe_emit(emit, store_failed_event(None))
+        raise ReplyNotStoredError() from failure
     store = ConversationReplyStore(conversation)
     purpose = PURPOSE_BY_MODE.get(conversation.mode, Purpose.CHAT_PARTNER)
     await stream_into(

@@ -6,3 +6,9 @@ class WatchConfig(AppConfig):
     name = "watch"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = _("Watch mode")
+
+    def ready(self) -> None:
+        from conversations.sweeps import register_stale_reply_sweep
+        from watch.services import turns_interrupt_stale
+
+        register_stale_reply_sweep("watch", turns_interrupt_stale)

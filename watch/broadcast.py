@@ -338,8 +338,11 @@ def publish_sync(session_id: str, event: dict[str, Any]) -> int:
 
 
 async def replay(session_id: str, after: int) -> list[Frame] | None:
-    """The frames after ``after`` from the log, or None when some of them are gone (expired or trimmed)."""
+    """The frames after ``after`` from the log, or None when some of them are gone (expired or trimmed)
+    or ``after`` is past the end of the log (a position this session never reached)."""
     bus = get_bus()
+    if after > await bus.last_seq(session_id):
+        return None
     entries = await bus.range_after(session_id, after)
     if entries and entries[0].seq != after + 1:
         return None

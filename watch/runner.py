@@ -10,7 +10,9 @@ Every turn goes through ``conversations.streaming.stream_into`` with a ``WatchRe
 is stored before the first token and finished whatever happens, so a crash loses at most the
 turn in flight, which the next runner marks as interrupted. Each chunk is published to the
 session's log and, on every chunk, the control in the bus is read: Stop, the learner taking this
-persona's seat, "stop this reply" and the time limit end the turn there.
+persona's seat, "stop this reply" and the time limit end the turn there. A turn the database
+could not store is announced as a ``watch.error`` event (``retryable``); the session then pauses
+(Resume tries again) and this runner ends (a stale row is marked interrupted by the sweep).
 """
 
 from __future__ import annotations
@@ -22,15 +24,17 @@ from typing import Any
 
 import structlog
 from channels.db import database_sync_to_async
+from django.db import Error as DatabaseError
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from conversations.streaming import stream_into
+from conversations.streaming import ReplyNotStoredError, stream_into
 from watch import broadcast, conf, selectors, services, themes
 from watch.bus import get_bus
 from watch.commentary import commentary_generate
 from watch.models import State, WatchMessage, WatchSession
 from watch.transcripts import transcript_write
+from workplace_roleplay.db import db_call
 from workplace_roleplay.llm import LLMError, Purpose
 from workplace_roleplay.llm.prompts import opening_messages, partner_messages
 
@@ -46,12 +50,13 @@ class WatchReplyStore:
         self.message: WatchMessage | None = None
 
     async def begin(self) -> str:
-        self.message = await database_sync_to_async(services.reply_begin)(session=self.session, persona=self.persona)
+        self.message = await db_call(services.reply_begin)(session=self.session, persona=self.persona)
         return str(self.message.id)
 
     async def finish(self, *, text: str, status: str, metadata: dict[str, Any]) -> dict[str, Any]:
+        """Each call hands its connection back, so a write the database broke is retried on a fresh one."""
         assert self.message is not None
-        self.message = await database_sync_to_async(services.reply_finish)(
+        self.message = await db_call(services.reply_finish)(
             message=self.message, text=text, status=status, metadata=metadata
         )
         return selectors.message_payload(self.message, self.session)
@@ -76,6 +81,8 @@ class Publisher:
         elif kind == "message.done":
             done = {"type": broadcast.AI_MESSAGE, "kind": "done", "message": event["message"]}
             await broadcast.publish(self.session_id, done)
+        elif kind == "error":
+            await broadcast.publish(self.session_id, {**event, "type": "watch.error", "persona": self.store.persona})
 
 
 class Guard:
@@ -110,10 +117,13 @@ async def drive(session_id: str) -> None:
     bus, token = get_bus(), uuid.uuid4().hex
     seconds = float(conf.get("WATCH_LEASE_SECONDS"))
     while await bus.acquire_lease(session_id, token, seconds):
+        runner = Runner(session_id, token)
         try:
-            await Runner(session_id, token).run()
+            await runner.run()
         finally:
             await bus.release_lease(session_id, token)
+        if runner.store_failed:  # the database is failing: no second try straight away
+            return
         # Work that arrived while the lease was being given up (a resume, a line) is not lost.
         session = await _load(session_id)
         if session is None or await _next_action(session) is None:
@@ -125,6 +135,7 @@ class Runner:
         self.session_id, self.token = session_id, token
         self.guard: Guard | None = None
         self.failures = 0
+        self.store_failed = False
 
     async def run(self) -> None:
         heartbeat = asyncio.create_task(self._heartbeat())
@@ -135,6 +146,8 @@ class Runner:
                 if action is None:
                     return
                 await self._do(action, session)
+                if self.store_failed:
+                    return
         finally:
             heartbeat.cancel()
 
@@ -186,6 +199,8 @@ class Runner:
         seat = await database_sync_to_async(selectors.next_seat)(session=session)
         remaining = float(conf.get("WATCH_MAX_SECONDS")) - float((session.metadata or {}).get("run_seconds", 0))
         payload = await self._turn(session, seat=seat, reply=False, deadline=time.monotonic() + remaining)
+        if self.store_failed:
+            return
         await database_sync_to_async(services.add_run_seconds)(session=session, seconds=time.monotonic() - started)
         self.failures = self.failures + 1 if payload is not None and payload["status"] == "failed" else 0
         if self.failures >= int(conf.get("WATCH_MAX_FAILURES")):
@@ -232,7 +247,23 @@ class Runner:
                 interrupt=self.guard,
             )
         )
-        return await self._until_done(task, self.guard)
+        try:
+            return await self._until_done(task, self.guard)
+        except ReplyNotStoredError:
+            await self._pause_for_store_failure(session)
+            return None
+
+    async def _pause_for_store_failure(self, session: WatchSession) -> None:
+        """A turn the database did not take (its viewers were told): wait for Resume."""
+        self.store_failed = True
+        with override(session.language):
+            notice = _("The conversation could not be saved. Press Resume to try again.")
+        try:
+            await database_sync_to_async(services.watch_pause_for_failure)(session=session, notice=notice)
+        except services.WatchStateError:
+            return  # stepped in or stopped meanwhile: nothing to pause
+        except DatabaseError as failure:
+            log.error("watch_pause_not_stored", session=self.session_id, error=repr(failure))
 
     async def _until_done(self, task: asyncio.Task[dict[str, Any]], guard: Guard) -> dict[str, Any] | None:
         poll = float(conf.get("WATCH_CONTROL_POLL_SECONDS"))

@@ -4,6 +4,7 @@ the bus) and to everyone watching (an event in the session's log) once it is com
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
@@ -318,6 +319,17 @@ def interrupt_stale_turns(*, session: WatchSession) -> list[WatchMessage]:
     for row in rows:
         reply_finish(message=row, text=row.content, status=Status.INTERRUPTED, metadata={"error": "", "stale": True})
     return rows
+
+
+def turns_interrupt_stale(before: datetime) -> int:
+    """Turns begun before ``before`` and still streaming (their runner died): kept as interrupted,
+    and the session's viewers told."""
+    stale = list(WatchMessage.objects.filter(status=Status.STREAMING, created_at__lt=before).select_related("session"))
+    for row in stale:
+        reply_finish(message=row, text=row.content, status=Status.INTERRUPTED, metadata={"error": "", "stale": True})
+        event = {"type": broadcast.AI_MESSAGE, "kind": "done", "message": selectors.message_payload(row, row.session)}
+        broadcast.publish_sync(str(row.session_id), event)
+    return len(stale)
 
 
 def add_run_seconds(*, session: WatchSession, seconds: float) -> WatchSession:

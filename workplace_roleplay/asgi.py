@@ -16,11 +16,12 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
 from workplace_roleplay import ws_server  # noqa: E402
+from workplace_roleplay.asgi_errors import StartedResponseGuard  # noqa: E402
 from workplace_roleplay.routing import websocket_application  # noqa: E402
 
 ws_server.install()
 
-application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})
+application = ProtocolTypeRouter({"http": StartedResponseGuard(django_asgi_app), "websocket": websocket_application})
 
 gc.collect()
 gc.freeze()

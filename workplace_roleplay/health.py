@@ -1,6 +1,9 @@
 """Probes: ``/healthz`` (liveness), ``/readyz`` (readiness) and ``/metrics``.
 
-- ``/healthz``: the database and Redis (when configured) answer. 200 ``{"status": "ok", ...}`` or 503.
+- ``/healthz``: the database and Redis (when configured) answer and, under daphne, the server's
+  application checker (which answers failed requests and reaps finished ones) still runs: it
+  stops for good if it ever fails, and the process must then be restarted. 200
+  ``{"status": "ok", ...}`` or 503.
 - ``/readyz``: every migration is applied and the cache answers a write and a read, so this
   process can serve traffic. 200 or 503 with the failing check named.
 
@@ -9,8 +12,11 @@ balancers, Kubernetes probes and Prometheus call a pod by its address over plain
 """
 
 import os
+import sys
 from collections.abc import Callable
+from typing import Any
 
+from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -45,8 +51,34 @@ def _redis_status() -> str:
         return DOWN
 
 
+async def _checker_scheduled() -> bool:
+    """On the server's event loop: is daphne's application checker due to run again?"""
+    from daphne.server import Server
+    from twisted.internet import reactor
+
+    checker = Server.application_checker
+    calls: list[Any] = list(reactor.getDelayedCalls())  # type: ignore[attr-defined,misc]
+    return any(getattr(call.func, "__func__", None) is checker and call.active() for call in calls)
+
+
+def _server_status() -> str | None:
+    """``ok``/``down`` under a running daphne; None elsewhere (test client, management commands)."""
+    if "daphne.server" not in sys.modules:
+        return None
+    from twisted.internet import reactor
+
+    if not getattr(reactor, "running", False):
+        return None
+    try:
+        return OK if async_to_sync(_checker_scheduled)() else DOWN
+    except Exception:  # noqa: BLE001 - no answer from the server's loop means it is not healthy
+        return DOWN
+
+
 def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _database_status(), "redis": _redis_status()}
+    if (server := _server_status()) is not None:
+        checks["server"] = server
     healthy = all(value in (OK, "not configured") for value in checks.values())
     return JsonResponse({"status": OK if healthy else "degraded", **checks}, status=200 if healthy else 503)
 

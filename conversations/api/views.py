@@ -13,10 +13,10 @@ from rest_framework.views import APIView
 
 from conversations import selectors, services
 from conversations.api import serializers as s
-from conversations.api.sse import EventStreamRenderer, reply_stream_response
+from conversations.api.sse import EventStreamRenderer, reply_stream_response, wants_event_stream
 from conversations.judging import NoLearnerLinesError, feedback_generate
 from conversations.models import Conversation, Mode
-from conversations.streaming import generate_reply, message_payload
+from conversations.streaming import ReplyNotStoredError, generate_reply, message_payload, store_failed_message
 from workplace_roleplay import ratelimits
 from workplace_roleplay.llm import LLMError
 from workplace_roleplay.llm.prompts import UserTextError
@@ -52,16 +52,24 @@ def post_message(request: Request, *, mode: str) -> Any:
         raise serializers.ValidationError({"text": [error.message]}) from error
     except services.ConversationClosedError as error:
         raise serializers.ValidationError({"conversation_id": [_("This conversation has ended.")]}) from error
-    wants_stream = body.validated_data["stream"] or "text/event-stream" in request.headers.get("Accept", "")
-    if created and wants_stream:
+    if created and wants_event_stream(request, stream=body.validated_data["stream"]):
         return reply_stream_response(conversation, message)
-    reply = async_to_sync(generate_reply)(conversation=conversation, emit=_ignore) if created else None
+    try:
+        reply = async_to_sync(generate_reply)(conversation=conversation, emit=_ignore) if created else None
+    except ReplyNotStoredError:
+        return reply_not_stored()
     data = {
         "message": message_payload(message),
         "reply": message_payload(reply) if reply else None,
         "duplicate": not created,
     }
     return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+def reply_not_stored() -> Response:
+    """The database failed during the reply (the learner's line is stored): try again shortly."""
+    body = {"detail": store_failed_message(), "retryable": True}
+    return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
 
 
 def post_feedback(request: Request, *, mode: str, points: list[str] | None = None, context: str = "") -> Response:
@@ -91,7 +99,10 @@ class ChatStartView(APIView):
         body = s.ChatStartSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         conversation = services.chat_start(user=request.user, **body.validated_data)  # type: ignore[arg-type]
-        opening = async_to_sync(generate_reply)(conversation=conversation, emit=_ignore)
+        try:
+            opening = async_to_sync(generate_reply)(conversation=conversation, emit=_ignore)
+        except ReplyNotStoredError:
+            return reply_not_stored()
         data = {"conversation": s.ConversationSerializer(conversation).data, "messages": [message_payload(opening)]}
         return Response(data, status=status.HTTP_201_CREATED)
 

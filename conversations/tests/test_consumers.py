@@ -200,3 +200,44 @@ async def test_it_shows_a_reply_that_finished_while_the_client_was_away(fake_llm
     contents = [(m["role"], m["content"], m["status"]) for m in history["messages"]]
     assert contents[-2:] == [("user", "いますか？", "complete"), ("assistant", "留守中の返事", "complete")]
     await again.disconnect()
+
+
+async def test_it_keeps_the_reply_and_offers_retry_when_the_database_breaks_mid_reply(fake_llm: Any) -> None:
+    from conversations.tests.outage import reply_write_broken
+
+    fake_llm.reply(tokens=["ええと", "、", "その件は"], delay=0.05)
+    conversation = await _started()
+    communicator = await _connect(conversation)
+    await communicator.receive_json_from()
+    with reply_write_broken("conversations_message", "conversation_id", conversation.id):
+        await communicator.send_json_to({"type": "chat.message", "text": "例の件ですが", "client_id": "db-1"})
+        events = await _until(communicator, "chat.error", timeout=20)
+    done = next(event for event in events if event["type"] == "chat.message.done")["message"]
+    assert done["status"] == "interrupted" and done["content"] == "ええと、その件は"
+    assert events[-1]["code"] == "database_unavailable" and events[-1]["retryable"] is True
+    stored = await database_sync_to_async(Message.objects.get)(pk=done["id"])
+    assert stored.status == Status.INTERRUPTED and stored.content == "ええと、その件は"
+
+    fake_llm.reply(tokens=["もう一度", "どうぞ"])
+    await communicator.send_json_to({"type": "chat.retry"})
+    retried = await _until(communicator, "chat.message.done")
+    assert retried[-1]["message"]["status"] == "complete" and retried[-1]["message"]["content"] == "もう一度どうぞ"
+    await communicator.disconnect()
+
+
+async def test_it_offers_retry_in_the_page_when_no_write_of_the_reply_goes_through(fake_llm: Any) -> None:
+    from conversations.tests.outage import reply_write_broken
+
+    fake_llm.reply(tokens=["消える", "返事"], delay=0.05)
+    conversation = await _started()
+    communicator = await _connect(conversation, query="?format=html")
+    await communicator.receive_from()
+    with reply_write_broken("conversations_message", "conversation_id", conversation.id, times=2):
+        await communicator.send_json_to({"type": "chat.message", "text": "聞こえますか", "client_id": "db-2"})
+        fragments = []
+        while "chat.retry" not in (fragment := await communicator.receive_from(timeout=20)):
+            fragments.append(fragment)
+    # The reason and a Retry button, in the learner's language.
+    assert 'id="chat-error"' in fragment and "保存できませんでした" in fragment and "再試行" in fragment
+    assert not any("msg-assistant msg-complete" in f for f in fragments)  # never shown as stored
+    await communicator.disconnect()

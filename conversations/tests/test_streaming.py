@@ -1,4 +1,5 @@
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -122,3 +123,62 @@ async def test_it_ends_the_reply_at_the_chunk_where_interrupt_says_so(fake_llm: 
     assert (payload["content"], payload["status"]) == ("一二三", Status.INTERRUPTED)
     assert recorder.text() == "一二三"
     assert fake_llm.requests[-1]["model"] == fake_llm.SECONDARY
+
+
+async def test_it_keeps_the_reply_as_interrupted_when_the_database_breaks_its_final_write(
+    fake_llm: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from conversations.tests.outage import reply_write_broken
+
+    fake_llm.reply(tokens=["途中", "まで", "話しました"], delay=0.05)
+    conversation = await _conversation_with_a_line()
+    recorder = Recorder()
+    with reply_write_broken("conversations_message", "conversation_id", conversation.id):
+        reply = await generate_reply(conversation=conversation, emit=recorder)
+    assert reply.status == Status.INTERRUPTED and reply.content == "途中まで話しました"
+    stored = await database_sync_to_async(Message.objects.get)(pk=reply.pk)
+    assert stored.status == Status.INTERRUPTED and stored.content == "途中まで話しました"
+    assert stored.metadata["error"]
+    assert recorder.types()[-3:] == ["typing.stop", "message.done", "error"]
+    assert recorder.events[-1]["code"] == "database_unavailable" and recorder.events[-1]["retryable"] is True
+    assert any(r.levelname == "WARNING" and "reply_store_failed" in r.getMessage() for r in caplog.records)
+
+
+async def test_it_tells_the_listener_when_no_write_of_the_reply_goes_through(
+    fake_llm: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from conversations.streaming import ReplyNotStoredError
+    from conversations.sweeps import interrupt_stale_replies
+    from conversations.tests.outage import reply_write_broken
+
+    fake_llm.reply(tokens=["届かない", "返事"], delay=0.05)
+    conversation = await _conversation_with_a_line()
+    recorder = Recorder()
+    with reply_write_broken("conversations_message", "conversation_id", conversation.id, times=2):
+        with pytest.raises(ReplyNotStoredError):
+            await generate_reply(conversation=conversation, emit=recorder)
+    assert recorder.types()[-2:] == ["typing.stop", "error"] and recorder.events[-1]["retryable"] is True
+    assert any(r.levelname == "ERROR" and "reply_not_stored" in r.getMessage() for r in caplog.records)
+    left = await database_sync_to_async(Message.objects.get)(conversation=conversation, role="assistant")
+    assert left.status == Status.STREAMING  # until the sweep, past the deadline
+
+    counts = await database_sync_to_async(interrupt_stale_replies)(now=left.created_at + timedelta(minutes=11))
+    assert counts["conversations"] == 1
+    await database_sync_to_async(left.refresh_from_db)()
+    assert left.status == Status.INTERRUPTED
+
+
+async def test_it_tells_the_listener_when_the_reply_cannot_be_begun(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import OperationalError
+
+    from conversations import services
+    from conversations.streaming import ReplyNotStoredError
+
+    def refused(**kwargs: Any) -> None:
+        raise OperationalError("the database system is starting up")
+
+    monkeypatch.setattr(services, "reply_begin", refused)
+    recorder = Recorder()
+    with pytest.raises(ReplyNotStoredError):
+        await generate_reply(conversation=await _conversation_with_a_line(), emit=recorder)
+    assert recorder.types() == ["error"] and recorder.events[0]["code"] == "database_unavailable"

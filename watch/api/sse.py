@@ -4,24 +4,27 @@ Each event carries its sequence number as the SSE ``id``. A client that reconnec
 ``Last-Event-ID: n`` gets the events after ``n`` from the session's log, then the live ones (it
 subscribes first and drops live events it already got from the log); without it, or when the log
 no longer holds them, it gets a ``watch.snapshot`` first. The stream ends after the commentary
-(the last event of a session), or when the share link is disabled.
+(the last event of a session), or when the share link is disabled. A stream that fails once
+started is logged and ends with a ``watch.error`` event (``retryable``: reconnect to resume).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 from django.http import StreamingHttpResponse
 from django.utils import translation
 from django.utils.translation import gettext
 
+from conversations.api.sse import guarded
 from watch import broadcast
 from watch.broadcast import Frame
 
 HEARTBEAT_SECONDS = 15.0
+ERROR = "watch.error"
 
 
 class QueueSubscriber:
@@ -62,7 +65,7 @@ async def _opening(subscription: broadcast.Subscription, last_event_id: int | No
 
 async def watch_events(
     session_id: str, *, owner: bool, name: str, last_event_id: int | None, language: str | None = None
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str]:
     subscriber = QueueSubscriber(language)
     subscription = await broadcast.subscribe(session_id, subscriber, owner=owner, name=name)
     try:
@@ -111,6 +114,9 @@ async def reply_frames(session_id: str, *, learner_seq: int, name: str) -> Async
             if frame is not None and frame.type == broadcast.STATE and reply_id is None:
                 if frame.data["session"].get("ended"):
                     return
+            if frame is not None and frame.type == ERROR and frame.data.get("code") == "database_unavailable":
+                yield frame  # the reply could not be stored: no end of it will come
+                return
             if frame is None or frame.type != broadcast.AI_MESSAGE:
                 continue
             message = frame.data.get("message") or {}
@@ -124,8 +130,12 @@ async def reply_frames(session_id: str, *, learner_seq: int, name: str) -> Async
         await broadcast.unsubscribe(subscription)
 
 
-def event_stream_response(events: AsyncIterator[str]) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(events, content_type="text/event-stream")
+def _error_frame(event: dict[str, Any]) -> str:
+    return sse_frame(Frame({**event, "type": ERROR}))
+
+
+def event_stream_response(events: AsyncGenerator[str]) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(guarded(events, error_frame=_error_frame), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
     return response

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from conversations.api.sse import EventStreamRenderer
+from conversations.api.sse import EventStreamRenderer, stream_position, wants_event_stream
 from conversations.judging import NoLearnerLinesError
 from watch import broadcast, selectors, services
 from watch.api import serializers as s
@@ -118,11 +118,10 @@ class WatchJoinView(APIView):
 
 def _last_event_id(request: Request) -> int | None:
     raw = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id")
-    if raw is None or raw == "":
-        return None
-    if not raw.isdigit():
-        raise serializers.ValidationError({"Last-Event-ID": ["A sequence number (digits) is expected."]})
-    return int(raw)
+    try:
+        return stream_position(raw)
+    except ValueError as error:
+        raise serializers.ValidationError({"Last-Event-ID": ["A sequence number (digits) is expected."]}) from error
 
 
 class WatchStreamView(APIView):
@@ -255,8 +254,7 @@ class WatchMessageView(APIView):
             return _conflict(error)
         learner = selectors.message_payload(message, session)
         name = request.user.name  # type: ignore[union-attr]
-        wants_stream = body.validated_data["stream"] or "text/event-stream" in request.headers.get("Accept", "")
-        if created and wants_stream:
+        if created and wants_event_stream(request, stream=body.validated_data["stream"]):
             return event_stream_response(_line_events(str(session.id), learner, name))
         reply = async_to_sync(_wait_reply)(str(session.id), message.seq, name) if created else None
         data = {"message": learner, "reply": reply, "duplicate": not created}

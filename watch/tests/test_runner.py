@@ -140,3 +140,52 @@ async def test_it_holds_after_the_turn_in_flight_when_paused_and_goes_on_when_re
     resumed = await db(services.watch_resume)(session=session)  # dispatches a new runner
     await wait_for(lambda: WatchSession.objects.get(pk=resumed.pk).metadata.get("finalized"), timeout=10)
     assert [turn[1] for turn in await db(_turns)(session)] == ["A1", "B1", "A2", "B2"]
+
+
+async def test_it_keeps_a_turn_whose_final_write_the_database_broke(fake_llm: Any, settings: Any) -> None:
+    from conversations.tests.outage import reply_write_broken
+    from watch.tests.helpers import connect, receive_until
+
+    settings.WATCH_MAX_TURNS = 1
+    fake_llm.reply(tokens=["お疲れ", "さまです", "。"], delay=0.05)
+    fake_llm.reply_json(COMMENTARY)
+    session = await db(WatchSessionFactory)()
+    with reply_write_broken("watch_watchmessage", "session_id", session.id):
+        viewer = await connect(session, session.user)  # a session without a runner gets one
+        frames = await receive_until(viewer, "watch.error", timeout=20)
+    done = [f for f in frames if f["type"] == "watch.ai.message" and f["kind"] == "done"][-1]["message"]
+    assert done["status"] == "interrupted" and done["content"] == "お疲れさまです。"
+    assert frames[-1]["code"] == "database_unavailable" and frames[-1]["retryable"] is True
+    assert await db(_turns)(session) == [(0, "お疲れさまです。", "interrupted")]
+    await wait_for(lambda: WatchSession.objects.get(pk=session.pk).state == State.FINISHED)  # the talk went on
+    await viewer.disconnect()
+
+
+async def test_it_pauses_when_no_write_of_a_turn_goes_through_and_the_sweep_ends_it(
+    fake_llm: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from datetime import timedelta
+
+    from conversations.sweeps import interrupt_stale_replies
+    from conversations.tests.outage import reply_write_broken
+    from watch.tests.helpers import connect, receive_until
+
+    fake_llm.reply(tokens=["聞こえ", "ますか"], delay=0.05)
+    session = await db(WatchSessionFactory)()
+    with reply_write_broken("watch_watchmessage", "session_id", session.id, times=2):
+        viewer = await connect(session, session.user)  # a session without a runner gets one
+        frames = await receive_until(viewer, "watch.error", timeout=20)
+    assert frames[-1]["code"] == "database_unavailable" and frames[-1]["retryable"] is True
+    await wait_for(lambda: WatchSession.objects.get(pk=session.pk).state == State.PAUSED)
+    await db(session.refresh_from_db)()
+    assert session.metadata["notice"]
+    assert any(r.levelname == "ERROR" and "reply_not_stored" in r.getMessage() for r in caplog.records)
+    row = await db(WatchMessage.objects.get)(session=session)
+    assert row.status == Status.STREAMING
+
+    counts = await db(interrupt_stale_replies)(now=row.created_at + timedelta(minutes=11))
+    assert counts["watch"] == 1
+    assert await db(_turns)(session) == [(0, "", "interrupted")]
+    ended = await receive_until(viewer, "watch.ai.message")
+    assert ended[-1]["kind"] == "done" and ended[-1]["message"]["status"] == "interrupted"
+    await viewer.disconnect()

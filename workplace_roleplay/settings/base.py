@@ -156,6 +156,10 @@ CELERY_TIMEZONE = "Asia/Tokyo"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A reply still "streaming" this many minutes after it began lost its writer (a process died, or
+# the database refused its final writes): the sweep (conversations.interrupt_stale_replies, every
+# 5 minutes from beat, or manage.py interrupt_stale_replies) marks it interrupted.
+REPLY_STALE_MINUTES = env.float("REPLY_STALE_MINUTES", default=10.0)
 
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True

@@ -201,3 +201,36 @@ async def test_it_streams_the_reply_as_server_sent_events(fake_llm: Any) -> None
         conversation=conversation, role="assistant", status="complete", content="ストリームです"
     )
     assert reply is not None
+
+
+def _sse_events(response: Any) -> list[tuple[str, dict[str, Any]]]:
+    """(event name, data) of every event of an event-stream answer, streamed or not."""
+    from asgiref.sync import async_to_sync
+
+    async def collect() -> bytes:
+        return b"".join([chunk async for chunk in response.streaming_content])
+
+    body = async_to_sync(collect)().decode() if response.streaming else response.content.decode()
+    events = []
+    for block in body.strip().split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        events.append((fields["event"], json.loads(fields["data"])))
+    return events
+
+
+def test_it_streams_the_reply_when_asked_with_format_sse(fake_llm: Any) -> None:
+    fake_llm.reply(tokens=["はい", "、どうぞ"])
+    conversation = _started()
+    client = _client(conversation.user)
+    body = {"conversation_id": str(conversation.id), "text": "相談です", "client_id": "f1"}
+    response = client.post("/api/v1/chat/message?format=sse", body, format="json")
+    assert response.status_code in (200, 201) and response["Content-Type"].startswith("text/event-stream")
+    events = _sse_events(response)
+    names = [name for name, _ in events]
+    assert names[0] == "chat.message.new" and names[-1] == "chat.message.done" and "error" not in names
+    assert events[-1][1]["message"]["content"] == "はい、どうぞ"
+
+    again = _sse_events(client.post("/api/v1/chat/message?format=sse", body, format="json"))
+    assert again[0][0] == "message" and again[0][1]["duplicate"] is True
+    refused = client.post("/api/v1/chat/message?format=sse", {**body, "text": ""}, format="json")
+    assert refused.status_code == 400 and _sse_events(refused)[0][0] == "error"

@@ -84,3 +84,56 @@ def test_it_keeps_other_learners_out_of_a_play(fake_llm: Any) -> None:
     assert stranger.post("/api/v1/scenarios/feedback", ref, format="json").status_code == 404
     assert stranger.post("/api/v1/scenarios/hint", ref, format="json").status_code == 404
     assert Message.objects.filter(role="user").count() == 0
+
+
+def test_it_streams_the_reply_when_asked_with_format_sse(fake_llm: Any) -> None:
+    from conversations.tests.api.test_views import _sse_events
+
+    client = _client(UserFactory())
+    start = client.post("/api/v1/scenarios/start", {"scenario_id": ScenarioFactory().pk}, format="json")
+    fake_llm.reply(tokens=["なるほど", "。"])
+    body = {"conversation_id": start.json()["conversation"]["id"], "text": "報告します", "client_id": "s1"}
+    response = client.post("/api/v1/scenarios/message?format=sse", body, format="json")
+    assert response.status_code in (200, 201) and response["Content-Type"].startswith("text/event-stream")
+    events = _sse_events(response)
+    assert [name for name, _ in events][-1] == "chat.message.done"
+    assert "error" not in [name for name, _ in events]
+    assert events[-1][1]["message"]["content"] == "なるほど。"
+
+
+def test_it_keeps_the_streamed_reply_and_sends_an_error_event_when_the_database_breaks(fake_llm: Any) -> None:
+    from conversations.tests.api.test_views import _sse_events
+    from conversations.tests.outage import reply_write_broken
+
+    client = _client(UserFactory())
+    start = client.post("/api/v1/scenarios/start", {"scenario_id": ScenarioFactory().pk}, format="json")
+    conversation_id = start.json()["conversation"]["id"]
+    fake_llm.reply(tokens=["締切は", "いつ", "だっけ"], delay=0.05)
+    body = {"conversation_id": conversation_id, "text": "遅れそうです", "client_id": "db-s1"}
+    with reply_write_broken("conversations_message", "conversation_id", conversation_id):
+        events = _sse_events(
+            client.post("/api/v1/scenarios/message", body, format="json", HTTP_ACCEPT="text/event-stream")
+        )
+    names = [name for name, _ in events]
+    assert names[-2:] == ["chat.message.done", "chat.error"]
+    assert (
+        events[-2][1]["message"]["status"] == "interrupted"
+        and events[-2][1]["message"]["content"] == "締切はいつだっけ"
+    )
+    assert events[-1][1]["code"] == "database_unavailable" and events[-1][1]["retryable"] is True
+    reply = Message.objects.get(pk=events[-2][1]["message"]["id"])
+    assert reply.status == "interrupted" and reply.content == "締切はいつだっけ"
+
+
+def test_it_answers_503_when_the_database_breaks_during_a_json_reply(fake_llm: Any) -> None:
+    from conversations.tests.outage import reply_write_broken
+
+    client = _client(UserFactory())
+    start = client.post("/api/v1/scenarios/start", {"scenario_id": ScenarioFactory().pk}, format="json")
+    conversation_id = start.json()["conversation"]["id"]
+    fake_llm.reply(tokens=["うーん", "そうだね"], delay=0.05)
+    body = {"conversation_id": conversation_id, "text": "相談です", "client_id": "db-s2"}
+    with reply_write_broken("conversations_message", "conversation_id", conversation_id, times=2):
+        response = client.post("/api/v1/scenarios/message", body, format="json")
+    assert response.status_code == 503 and response.json()["retryable"] is True
+    assert Message.objects.filter(conversation_id=conversation_id, client_id="db-s2").exists()  # the line is kept

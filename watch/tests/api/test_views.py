@@ -207,3 +207,42 @@ def test_it_describes_the_watch_api_in_the_schema() -> None:
     schema = _client(UserFactory()).get("/api/v1/schema/", HTTP_ACCEPT="application/json").content.decode()
     for path in ("/api/v1/watch/start", "/api/v1/watch/stream/{session_id}", "/api/v1/watch/join/{session_id}"):
         assert path in schema
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("position", ["18446744073709551616", "9223372036854775808", "²", "١٢", "-1", " 3", "3.0"])
+def test_it_refuses_a_stream_position_that_is_not_a_sequence_number(position: str) -> None:
+    session = WatchSessionFactory()
+    client = _client(session.user)
+    by_header = client.get(f"/api/v1/watch/stream/{session.id}", HTTP_LAST_EVENT_ID=position)
+    by_query = client.get(f"/api/v1/watch/stream/{session.id}", {"last_event_id": position})
+    assert by_header.status_code == 400 and by_query.status_code == 400
+    assert "Last-Event-ID" in by_header.json()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_sends_the_snapshot_to_a_position_beyond_the_log(fake_llm: Any) -> None:
+    script_turns(fake_llm, [["一"], ["二"], ["三"], ["四"]])
+    session = WatchSessionFactory()
+    async_to_sync(drive)(str(session.id))
+    events = _events(_client(session.user).get(f"/api/v1/watch/stream/{session.id}", HTTP_LAST_EVENT_ID="9000000"))
+    assert events[0]["event"] == "watch.snapshot"
+    assert [m["content"] for m in events[0]["messages"]] == ["一", "二", "三", "四"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_ends_a_stream_that_fails_with_an_error_event(monkeypatch: pytest.MonkeyPatch) -> None:
+    import redis
+
+    from watch import broadcast
+
+    async def broken(session_id: str, after: int) -> None:
+        raise redis.ResponseError("Invalid stream ID specified as stream command argument")
+
+    monkeypatch.setattr(broadcast, "replay", broken)
+    session = WatchSessionFactory()
+    response = _client(session.user).get(f"/api/v1/watch/stream/{session.id}", HTTP_LAST_EVENT_ID="3")
+    assert response.status_code == 200
+    events = _events(response)
+    assert events[-1]["event"] == "watch.error" and events[-1]["retryable"] is True
+    assert events[-1]["message"]
