@@ -76,7 +76,7 @@ def test_it_names_the_line_and_the_reason_while_reading(text: str, line: int, re
     with pytest.raises(ScenarioImportError) as refused:
         parse_source(Source("mine.yaml", text))
     [problem] = refused.value.problems
-    assert (problem.source, problem.field) == ("mine.yaml", f"line {line}")
+    assert (problem.source, problem.field) == ("mine.yaml", f"{line}行目")
     assert reason in problem.reason
 
 
@@ -85,7 +85,7 @@ def test_the_admin_preview_refuses_it_and_stores_nothing(
     trainer_client: Client, text: str, line: int, reason: str
 ) -> None:
     body = _preview(trainer_client, text)
-    assert 'id="import-problems"' in body and f"line {line}" in body and reason in body
+    assert 'id="import-problems"' in body and f"{line}行目" in body and reason in body
     assert 'name="token"' not in body
     assert not Scenario.objects.exists()
 
@@ -93,7 +93,7 @@ def test_the_admin_preview_refuses_it_and_stores_nothing(
 def test_the_command_refuses_it_with_the_reason(tmp_path: Path) -> None:
     path = tmp_path / "mine.yaml"
     path.write_text(_document(title='"遅れを報告する\\0"'), encoding="utf-8")
-    with pytest.raises(CommandError, match=r"mine.yaml: line 3: .*NUL"):
+    with pytest.raises(CommandError, match=r"mine.yaml: 3行目: .*NUL"):
         call_command("import_scenarios", str(path), stdout=StringIO())
     assert not Scenario.objects.exists()
 
