@@ -9,14 +9,17 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
-    """Each test starts with an empty cache (Redis database of the test settings)."""
+    """Each test starts with an empty cache (Redis database of the test settings) and in the
+    default language: a request leaves its language active in the thread, as Django does."""
     cache.clear()
+    translation.deactivate()
     yield
 
 
