@@ -17,6 +17,7 @@ from conversations.judging import NoLearnerLinesError, feedback_generate
 from conversations.models import Conversation
 from conversations.streaming import message_payload
 from workplace_roleplay.llm import LLMError, demo_mode
+from workplace_roleplay.ratelimits import page_budget_exempt
 
 
 @login_required
@@ -59,6 +60,7 @@ def detail(request: HttpRequest, conversation_id: str) -> HttpResponse:
     return render(request, "conversations/detail.html", conversation_page_context(conversation))
 
 
+@page_budget_exempt
 @login_required
 @require_POST
 def feedback(request: HttpRequest, conversation_id: str) -> HttpResponse:

@@ -19,7 +19,7 @@ from watch.rendering import live_context
 from watch.transcripts import FORMATS, transcript_read
 from workplace_roleplay import ratelimits
 from workplace_roleplay.llm import LLMError, demo_mode
-from workplace_roleplay.ratelimits import rate_limit
+from workplace_roleplay.ratelimits import page_budget_exempt, rate_limit
 
 SHARE_SESSION_KEY = "watch_share_tokens"
 
@@ -104,6 +104,7 @@ def share(request: HttpRequest, session_id: str) -> HttpResponse:
     return redirect("watch:detail", session_id=session.id)
 
 
+@page_budget_exempt
 @login_required
 @require_POST
 def feedback(request: HttpRequest, session_id: str) -> HttpResponse:

@@ -153,9 +153,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True
 # Named rate limits (workplace_roleplay/ratelimits.py), per signed-in user or per client address.
-# Each is one rate or a comma-separated list, e.g. RATE_LIMIT_DEFAULT="200/h,50/m".
+# Each is one rate or a comma-separated list, e.g. RATE_LIMIT_DEFAULT="200/h,50/m". "default" is
+# every API call; pages (with their htmx requests) and socket messages have budgets of their own
+# that a person clicking and typing never reaches.
 RATE_LIMITS = {
     "default": env.list("RATE_LIMIT_DEFAULT", default=["200/h", "50/m"]),
+    "page": env.list("RATE_LIMIT_PAGE", default=["5000/h", "300/m"]),
+    "socket": env.list("RATE_LIMIT_SOCKET", default=["5000/h", "300/m"]),
     "chat_message": env.list("RATE_LIMIT_CHAT_MESSAGE", default=["30/m"]),
     "scenario_start": env.list("RATE_LIMIT_SCENARIO_START", default=["10/m"]),
     "watch_start": env.list("RATE_LIMIT_WATCH_START", default=["5/m"]),
