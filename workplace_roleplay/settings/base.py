@@ -149,6 +149,7 @@ CELERY_TIMEZONE = "Asia/Tokyo"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # its lines go through the JSON handler (celery_signals.py)
 
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True
