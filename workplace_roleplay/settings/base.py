@@ -12,7 +12,8 @@ import environ
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+if (BASE_DIR / ".env").is_file():  # optional: a fresh checkout runs without one
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # The product never reaches out on its own: litellm reads its model cost map from disk.
 import os  # noqa: E402

@@ -191,3 +191,20 @@ def test_celery_worker_lines_are_json_through_the_same_handler(celery_logging_se
     ready, succeeded = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert ready == {**ready, "event": "celery@test ready.", "logger": "celery.apps.worker", "level": "info"}
     assert succeeded["event"] == "Task analytics.x succeeded" and "timestamp" in succeeded
+
+
+def test_a_start_without_a_dot_env_file_says_nothing_about_it() -> None:
+    """A fresh checkout runs with no ``.env``: loading the settings then logs no line about one."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    code = "import logging; logging.basicConfig(level=logging.INFO); import workplace_roleplay.settings.base"
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+    result = subprocess.run(  # noqa: S603 - this interpreter, fixed code
+        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "/.env" not in result.stderr and "not found" not in result.stderr
