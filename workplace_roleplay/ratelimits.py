@@ -48,6 +48,7 @@ CHAT_MESSAGE = "chat_message"
 SCENARIO_START = "scenario_start"
 WATCH_START = "watch_start"
 ANALYTICS = "analytics"
+REPORT_REQUEST = "report_request"
 
 View = Callable[..., HttpResponse]
 

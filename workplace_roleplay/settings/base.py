@@ -166,6 +166,7 @@ RATE_LIMITS = {
     "scenario_start": env.list("RATE_LIMIT_SCENARIO_START", default=["10/m"]),
     "watch_start": env.list("RATE_LIMIT_WATCH_START", default=["5/m"]),
     "analytics": env.list("RATE_LIMIT_ANALYTICS", default=["100/h"]),
+    "report_request": env.list("RATE_LIMIT_REPORT_REQUEST", default=["10/h"]),
 }
 RATE_LIMIT_EXEMPT_PATHS = ["/api/", "/static/", "/media/", "/healthz", "/readyz", "/metrics"]
 
