@@ -121,9 +121,14 @@ def feedback(request: HttpRequest, session_id: str) -> HttpResponse:
         error = failure.user_message
     else:
         session = services.feedback_store(session=session, report=result["report"], metadata=result["metadata"])
-    context = {"feedback": session.feedback, "feedback_error": error}
     if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "conversations/partials/feedback.html", context)
+        # The feedback, and the panel below the conversation without its feedback button once it is there.
+        context = {
+            **live_context(selectors.session_payload(session), owner=True, language=get_language() or "ja"),
+            "feedback": session.feedback,
+            "feedback_error": error,
+        }
+        return render(request, "watch/partials/feedback_response.html", context)
     return redirect("watch:detail", session_id=session.id)
 
 

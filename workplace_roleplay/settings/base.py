@@ -168,7 +168,7 @@ RATE_LIMITS = {
     "analytics": env.list("RATE_LIMIT_ANALYTICS", default=["100/h"]),
     "report_request": env.list("RATE_LIMIT_REPORT_REQUEST", default=["10/h"]),
 }
-RATE_LIMIT_EXEMPT_PATHS = ["/api/", "/static/", "/media/", "/healthz", "/readyz", "/metrics"]
+RATE_LIMIT_EXEMPT_PATHS = ["/api/", "/static/", "/media/", "/healthz", "/readyz", "/metrics", "/favicon.ico"]
 
 # --- Accounts ----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
