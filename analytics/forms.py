@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from analytics.export import FORMATS
+from analytics.models import ReportKind
 from analytics.periods import DEFAULT_PERIOD, PERIODS
 
 PERIOD_LABELS = {"week": _("Week"), "month": _("Month"), "quarter": _("Quarter"), "year": _("Year")}
@@ -24,3 +25,7 @@ class ExportForm(forms.Form):
 
 class PageForm(forms.Form):
     page = forms.IntegerField(min_value=1, max_value=10_000, required=False)
+
+
+class ReportRequestForm(forms.Form):
+    kind = forms.ChoiceField(choices=ReportKind.choices)

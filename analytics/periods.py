@@ -70,6 +70,13 @@ def report_period(kind: str, today: date) -> tuple[date, date]:
     return _month_start(today, 1), this_month
 
 
+def current_period_end(kind: str, today: date) -> date:
+    """The day after the calendar week or month ``today`` is in: its report is made on that day."""
+    if kind == "weekly":
+        return today - timedelta(days=today.weekday()) + timedelta(days=7)
+    return _month_start(today, -1)
+
+
 def report_windows(kind: str, today: date) -> tuple[Window, Window]:
     """The report's period and the one before it (the week before, or the calendar month before)."""
     start, end = report_period(kind, today)

@@ -6,6 +6,9 @@ reports already e-mailed in one query each, renders each report (template), stor
 ``default_storage``, upserts the chunk's ``Report`` rows in one statement and sends the chunk's
 e-mails over the job's one connection. No model call, no query per user. Running it again for
 the same period replaces the reports (same rows, same files) and e-mails nobody twice.
+
+A learner can also make the report of the week or month so far (``report_make_current``): the
+same row and file the schedule later replaces with the full period, and e-mails then.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from django.utils.translation import gettext
 
 from accounts.models import User
 from analytics.models import Report, ReportKind, StrengthAnalysis
-from analytics.periods import Window, local_date, report_windows
+from analytics.periods import Window, current_period_end, local_date, report_windows
 from analytics.selectors import Figures, figures_by_user, period_summary
 from analytics.suggestions import suggestions_by_axis
 from conversations.feedback import AXIS_NAMES, axis_label
@@ -106,6 +109,28 @@ def run_reports(
     return result
 
 
+def report_make_current(*, user: User, kind: str, today: date | None = None) -> Report:
+    """The learner's report of the current calendar week or month so far (stored, not e-mailed)."""
+    if kind not in ReportKind.values:
+        raise ValueError(f"unknown report kind {kind!r}")
+    job = prepare_job(kind=kind, today=current_period_end(kind, today or local_date(timezone.now())))
+    fields = ("id", "email", "username", "display_name", "preferences")
+    row = {field: getattr(user, field) for field in fields}
+    figures = figures_by_user(window=job.window, previous=job.previous, user_ids=[user.pk]).get(user.pk, Figures())
+    report, _ = _build(job, row, figures, _practised([user.pk]).get(user.pk, set()), send=False)
+    _upsert([report])
+    return Report.objects.get(user=user, kind=kind, period_start=job.start)
+
+
+def _upsert(reports: list[Report]) -> None:
+    Report.objects.bulk_create(
+        reports,
+        update_conflicts=True,
+        unique_fields=["user", "kind", "period_start"],
+        update_fields=["period_end", "data", "file", "updated_at"],
+    )
+
+
 def _practised(user_ids: list[Any]) -> dict[Any, set[int]]:
     practised: dict[Any, set[int]] = {}
     rows = (
@@ -134,12 +159,7 @@ def _run_chunk(job: ReportJob, users: Sequence[Mapping[str, Any]], mail: BaseEma
         reports.append(report)
         if message is not None:
             messages.append((user["id"], message))
-    Report.objects.bulk_create(
-        reports,
-        update_conflicts=True,
-        unique_fields=["user", "kind", "period_start"],
-        update_fields=["period_end", "data", "file", "updated_at"],
-    )
+    _upsert(reports)
     sent = mail.send_messages([message for _, message in messages]) or 0
     sent_ids = [user_id for user_id, _ in messages[:sent]]
     Report.objects.filter(kind=job.kind, period_start=job.start, user_id__in=sent_ids).update(emailed_at=timezone.now())

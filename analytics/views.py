@@ -17,9 +17,9 @@ from accounts.models import User
 from analytics import selectors, services
 from analytics.cache import PAGE_TTL, cached
 from analytics.export import export_file
-from analytics.forms import PERIOD_LABELS, ExportForm, PageForm, PeriodForm
+from analytics.forms import PERIOD_LABELS, ExportForm, PageForm, PeriodForm, ReportRequestForm
 from analytics.models import Report
-from analytics.reports import report_context
+from analytics.reports import report_context, report_make_current
 from analytics.sources import get_source
 from workplace_roleplay import ratelimits
 from workplace_roleplay.ratelimits import rate_limit
@@ -133,6 +133,21 @@ def journal_analyse(request: HttpRequest, kind: str, session_id: str) -> HttpRes
 @require_GET
 def reports(request: HttpRequest) -> HttpResponse:
     return render(request, "analytics/reports.html", {"reports": selectors.reports_for_user(user=_user(request))})
+
+
+@login_required
+@require_POST
+@rate_limit(ratelimits.REPORT_REQUEST)
+def report_make(request: HttpRequest) -> HttpResponse:
+    """The report of the week or month so far, made now (the schedule replaces it with the full period)."""
+    form = ReportRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a weekly or a monthly report."))
+        context = {"reports": selectors.reports_for_user(user=_user(request))}
+        return render(request, "analytics/reports.html", context, status=400)
+    report = report_make_current(user=_user(request), kind=form.cleaned_data["kind"])
+    messages.success(request, _("Your report of the period so far is ready."))
+    return redirect("analytics:report", report_id=report.pk)
 
 
 def _report_context(report: Report, user: User) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from conversations.judging import NoLearnerLinesError, feedback_generate
 from conversations.models import Conversation
 from conversations.streaming import message_payload
 from workplace_roleplay.llm import LLMError, demo_mode
+from workplace_roleplay.ratelimits import page_budget_exempt
 
 
 @login_required
@@ -59,11 +60,12 @@ def detail(request: HttpRequest, conversation_id: str) -> HttpResponse:
     return render(request, "conversations/detail.html", conversation_page_context(conversation))
 
 
+@page_budget_exempt
 @login_required
 @require_POST
 def feedback(request: HttpRequest, conversation_id: str) -> HttpResponse:
     conversation = selectors.conversation_get(user=request.user, conversation_id=conversation_id)  # type: ignore[arg-type]
-    error = ""
+    was_live, error = conversation.ended_at is None, ""
     try:
         async_to_sync(feedback_generate)(conversation)
     except NoLearnerLinesError:
@@ -76,6 +78,8 @@ def feedback(request: HttpRequest, conversation_id: str) -> HttpResponse:
         "feedback": selectors.feedback_for(conversation=conversation),
         "axes": AXES,
         "feedback_error": error,
+        "oob_composer": was_live,  # the page shows the composer only while the conversation is live
+        "oob_live_actions": True,
     }
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "conversations/partials/feedback.html", context, status=200)

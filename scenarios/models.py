@@ -149,6 +149,8 @@ class Scenario(models.Model):
         help_text=_("Harassment-prevention content: learners confirm before they start."),
     )
     published = models.BooleanField(_("published"), default=False, help_text=_("Drafts are invisible to learners."))
+    # When a trainer last published it (learners see "New" for NEW_FOR_DAYS); none for the built-in ones.
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
     author = models.ForeignKey(
         django_settings.AUTH_USER_MODEL,
         verbose_name=_("author"),
@@ -189,13 +191,22 @@ class Scenario(models.Model):
             self.sensitive = True
         every_tag = [*self.tags, *(tag for tag in self.tags_en if tag not in self.tags)]
         self.tags_text = "".join(f"|{tag}" for tag in every_tag) + "|" if every_tag else ""
+        if not self.published:
+            self.published_at = None
+        elif not self._was_published():
+            self.published_at = timezone.now()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"tags", "tags_en"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "tags_text"}
+        if update_fields is not None and "published" in update_fields:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "published_at"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("scenarios:detail", args=[self.pk])
+
+    def _was_published(self) -> bool:
+        return not self._state.adding and type(self).objects.filter(pk=self.pk, published=True).exists()
 
     def is_harassment_content(self) -> bool:
         """Harassment-prevention content: learners always confirm before they start it."""
@@ -257,7 +268,8 @@ class Scenario(models.Model):
 
     @property
     def is_new(self) -> bool:
-        return self.created_at is not None and self.created_at >= timezone.now() - timedelta(days=NEW_FOR_DAYS)
+        """Published by a trainer in the last ``NEW_FOR_DAYS`` days."""
+        return self.published_at is not None and self.published_at >= timezone.now() - timedelta(days=NEW_FOR_DAYS)
 
     def learning_point_texts(self, language: str = "ja") -> list[str]:
         return [point.text_for(language) for point in self.learning_points.all()]

@@ -203,8 +203,12 @@ def scenario_import_paths(*, paths: Iterable[str | Path], **options: Any) -> Imp
 
 
 def builtin_scenarios_load(*, user: Any = None, create_only: bool = False) -> ImportResult:
-    """Install the product's own scenarios, published (``create_only``: only those missing)."""
-    return scenario_import_paths(paths=[BUILTIN_SCENARIOS_FILE], user=user, publish=True, create_only=create_only)
+    """Install the product's own scenarios, published (``create_only``: only those missing).
+
+    They come with the product, so learners do not see them as new."""
+    result = scenario_import_paths(paths=[BUILTIN_SCENARIOS_FILE], user=user, publish=True, create_only=create_only)
+    Scenario.objects.filter(slug__in=result.created).update(published_at=None)
+    return result
 
 
 def _fill_points(points: Iterable[LearningPoint | FeedbackPoint], texts: Sequence[str], english: Sequence[str]) -> int:

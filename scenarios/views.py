@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from asgiref.sync import async_to_sync
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from conversations.judging import hint_generate
@@ -96,10 +94,8 @@ def consent(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = selectors.scenario_get_for_learner(user=request.user, scenario_id=pk)
     if not scenario.sensitive:
         return redirect(scenario)
-    form = ConsentForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            services.scenario_consent_record(user=request.user, scenario=scenario)
-            return begin_play(request, scenario)
-        messages.error(request, _("Please tick the box to confirm before you start."))
+    form = ConsentForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        services.scenario_consent_record(user=request.user, scenario=scenario)
+        return begin_play(request, scenario)
     return render(request, "scenarios/consent.html", {"scenario": scenario, "form": form})

@@ -19,7 +19,7 @@ from watch.rendering import live_context
 from watch.transcripts import FORMATS, transcript_read
 from workplace_roleplay import ratelimits
 from workplace_roleplay.llm import LLMError, demo_mode
-from workplace_roleplay.ratelimits import rate_limit
+from workplace_roleplay.ratelimits import page_budget_exempt, rate_limit
 
 SHARE_SESSION_KEY = "watch_share_tokens"
 
@@ -104,6 +104,7 @@ def share(request: HttpRequest, session_id: str) -> HttpResponse:
     return redirect("watch:detail", session_id=session.id)
 
 
+@page_budget_exempt
 @login_required
 @require_POST
 def feedback(request: HttpRequest, session_id: str) -> HttpResponse:
@@ -120,9 +121,14 @@ def feedback(request: HttpRequest, session_id: str) -> HttpResponse:
         error = failure.user_message
     else:
         session = services.feedback_store(session=session, report=result["report"], metadata=result["metadata"])
-    context = {"feedback": session.feedback, "feedback_error": error}
     if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "conversations/partials/feedback.html", context)
+        # The feedback, and the panel below the conversation without its feedback button once it is there.
+        context = {
+            **live_context(selectors.session_payload(session), owner=True, language=get_language() or "ja"),
+            "feedback": session.feedback,
+            "feedback_error": error,
+        }
+        return render(request, "watch/partials/feedback_response.html", context)
     return redirect("watch:detail", session_id=session.id)
 
 

@@ -7,10 +7,14 @@
 - ``worker_ready``: with ``CELERY_METRICS_PORT`` set, the worker serves ``/metrics`` on that port
   (its prefork children are added up through ``PROMETHEUS_MULTIPROC_DIR``).
 - ``worker_process_shutdown``: a finished child's live gauges are dropped (multiprocess mode).
+- ``setup_logging``: Celery's own lines (worker, beat, task outcomes) go through the product's
+  JSON handler instead of Celery's plain-text one, at ``--loglevel`` or ``LOG_LEVEL``, whichever
+  says more.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from contextvars import Token
@@ -18,6 +22,7 @@ from typing import Any
 
 import structlog
 from celery.signals import (
+    setup_logging,
     task_failure,
     task_postrun,
     task_prerun,
@@ -29,6 +34,7 @@ from celery.signals import (
 from django.conf import settings
 from prometheus_client import REGISTRY, CollectorRegistry, multiprocess, start_http_server
 
+from workplace_roleplay.logging import configure_logging
 from workplace_roleplay.metrics import CELERY_TASKS
 
 log = structlog.get_logger(__name__)
@@ -90,3 +96,15 @@ def serve_worker_metrics(**_: Any) -> None:
 def forget_finished_child(pid: int | None = None, **_: Any) -> None:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.mark_process_dead(pid or os.getpid())  # type: ignore[no-untyped-call]
+
+
+def _level(value: int | str) -> int:
+    number = value if isinstance(value, int) else logging.getLevelName(str(value).upper())
+    return number if isinstance(number, int) else logging.INFO
+
+
+@setup_logging.connect
+def log_as_json(loglevel: int | str | None = None, **_: Any) -> None:
+    """Connected, it keeps Celery from replacing the root handler or redirecting stdout."""
+    level = min(_level(settings.LOG_LEVEL), _level(loglevel or settings.LOG_LEVEL))
+    configure_logging(logging.getLevelName(level))

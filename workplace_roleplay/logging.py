@@ -3,7 +3,8 @@
 Every line carries the bound context (``request_id``, ``user_id``; see ``request_id.py``) and
 never message content, passwords or tokens: callers log ids and sizes, not text. As a safety
 net, ``redact_sensitive`` masks the values of keys such as ``password``, ``token`` or ``text``
-wherever they appear in a line. litellm's loggers write through the same JSON handler.
+wherever they appear in a line. litellm's loggers, Celery's own (``celery_signals.py``) and
+Python warnings write through the same JSON handler.
 """
 
 import logging
@@ -81,6 +82,7 @@ def _route_library_loggers_to_root() -> None:
 
 def configure_logging(level: str = "INFO") -> None:
     _route_library_loggers_to_root()
+    logging.captureWarnings(True)  # Python warnings are log lines too (logger "py.warnings")
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,

@@ -1,15 +1,19 @@
 """Named rate limits for the API, the pages and the sockets, counted in the shared cache (Redis).
 
 ``settings.RATE_LIMITS`` names each limit and its rates, e.g. ``{"default": ["200/h", "50/m"],
-"chat_message": "30/m"}``. Every API call, page request and socket frame counts against
-``default``; some actions also count against a named limit of their own:
+"chat_message": "30/m"}``. Each channel has a budget for every request: ``default`` for API
+calls, ``page`` for page and htmx requests, ``socket`` for socket frames (the last two are far
+above what a person clicking and typing reaches); some actions also count against a named limit
+of their own:
 
 - DRF views: ``RateLimitThrottle`` is the default throttle class; a view adds its own limits with
   ``rate_limits = ("chat_message",)``. Over the limit: 429, ``Retry-After``, ``{"detail": ...}``.
-- Pages: ``RateLimitMiddleware`` counts every page request against ``default``;
-  ``@rate_limit("scenario_start")`` adds a named limit to one view. Over the limit: a 429 page
-  (or an htmx fragment) saying how long to wait, with ``Retry-After``.
-- Sockets: ``await check(("default", "chat_message"), user)`` returns ``None`` or the seconds to wait.
+- Pages: ``RateLimitMiddleware`` counts every page request against ``page``;
+  ``@rate_limit("scenario_start")`` adds a named limit to one view, ``@page_budget_exempt`` takes
+  one out of the page budget (asking for feedback). Over the limit: a 429 page (or an htmx
+  fragment) saying how long to wait, with ``Retry-After``.
+- Sockets: ``await check(("default", "chat_message"), user)`` returns ``None`` or the seconds to
+  wait; there ``default`` is the socket budget, ``socket``.
 
 Counters are fixed windows (django-ratelimit) keyed by the signed-in user, or by the client
 address (``accounts.net.client_ip``: the trusted proxy header only) when nobody is signed in.
@@ -28,6 +32,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import ngettext
 from django_ratelimit.core import get_usage
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
@@ -37,10 +42,13 @@ from accounts.net import client_ip, socket_client_ip
 log = structlog.get_logger(__name__)
 
 DEFAULT = "default"
+PAGE = "page"
+SOCKET = "socket"
 CHAT_MESSAGE = "chat_message"
 SCENARIO_START = "scenario_start"
 WATCH_START = "watch_start"
 ANALYTICS = "analytics"
+REPORT_REQUEST = "report_request"
 
 View = Callable[..., HttpResponse]
 
@@ -81,9 +89,28 @@ def hit(names: Iterable[str], subject: str) -> int | None:
 
 
 async def check(scope_key: str | Sequence[str], user_or_ip: Any) -> int | None:
-    """For consumers: count one frame against the named limit(s); ``None`` or the seconds to wait."""
+    """For consumers: count one frame against the named limit(s); ``None`` or the seconds to wait.
+
+    ``default`` stands for the socket budget (``socket``): a frame is not an API call."""
     names = (scope_key,) if isinstance(scope_key, str) else tuple(scope_key)
+    names = tuple(SOCKET if name == DEFAULT else name for name in names)
     return await sync_to_async(hit, thread_sensitive=False)(names, subject_of(user_or_ip))
+
+
+def wait_message(retry_after: int) -> str:
+    """How long to wait, in the active language: seconds under a minute, whole minutes beyond."""
+    if retry_after < 60:
+        return ngettext(
+            "You are going a little fast. Please wait %(seconds)s second and try again.",
+            "You are going a little fast. Please wait %(seconds)s seconds and try again.",
+            retry_after,
+        ) % {"seconds": retry_after}
+    minutes = -(-retry_after // 60)
+    return ngettext(
+        "You are going a little fast. Please wait %(minutes)s minute and try again.",
+        "You are going a little fast. Please wait %(minutes)s minutes and try again.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def request_subject(request: HttpRequest | Request) -> str:
@@ -123,7 +150,8 @@ class RateLimitThrottle(BaseThrottle):
 def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
     """429 with ``Retry-After``: the whole page, or only the message for an htmx request."""
     template = "partials/rate_limited.html" if getattr(request, "htmx", False) else "rate_limited.html"
-    response = render(request, template, {"retry_after": retry_after}, status=429)
+    context = {"retry_after": retry_after, "wait_message": wait_message(retry_after)}
+    response = render(request, template, context, status=429)
     response["Retry-After"] = str(retry_after)
     return response
 
@@ -143,14 +171,25 @@ def rate_limit(*names: str, methods: Sequence[str] = ("POST",)) -> Callable[[Vie
     return decorator
 
 
+def page_budget_exempt(view: View) -> View:
+    """Take a page view out of the page budget (its own named limits still apply)."""
+    view.page_budget_exempt = True  # type: ignore[attr-defined]
+    return view
+
+
 class RateLimitMiddleware:
-    """Counts every page request against ``default`` (the API counts in ``RateLimitThrottle``)."""
+    """Counts every page request against ``page`` (the API counts in ``RateLimitThrottle``)."""
 
     def __init__(self, get_response: View) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        exempt = tuple(settings.RATE_LIMIT_EXEMPT_PATHS)
-        if not request.path.startswith(exempt) and (retry_after := hit((DEFAULT,), request_subject(request))):
-            return too_many_requests(request, retry_after)
         return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view: View, args: Any, kwargs: Any) -> HttpResponse | None:
+        exempt = tuple(settings.RATE_LIMIT_EXEMPT_PATHS)
+        if request.path.startswith(exempt) or getattr(view, "page_budget_exempt", False):
+            return None
+        if retry_after := hit((PAGE,), request_subject(request)):
+            return too_many_requests(request, retry_after)
+        return None

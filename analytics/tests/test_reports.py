@@ -140,3 +140,26 @@ def test_the_scheduled_monthly_task_reports_on_last_month(learners: dict[str, An
 
     assert outcome == {"users": 3, "stored": 3, "emailed": 3}
     assert Report.objects.filter(kind=ReportKind.MONTHLY).count() == 3
+
+
+def test_a_learner_makes_the_report_of_the_month_so_far_and_the_schedule_later_replaces_and_emails_it(
+    learners: dict[str, Any],
+) -> None:
+    from analytics.reports import report_make_current
+
+    report = report_make_current(user=learners["hanako"], kind="monthly", today=date(2026, 6, 24))
+
+    assert (report.period_start, report.period_end) == (date(2026, 6, 1), date(2026, 7, 1))
+    assert report.data["sessions"] == 2 and report.emailed_at is None and default_storage.exists(report.file)
+    assert not mail.outbox and Report.objects.count() == 1  # nobody else's report, no e-mail
+    run_reports(kind="monthly", today=JULY_FIRST)
+    assert Report.objects.filter(user=learners["hanako"], kind="monthly").count() == 1
+    assert "hanako@example.com" in [message.to[0] for message in mail.outbox]
+
+
+def test_the_report_of_the_week_so_far_starts_on_monday(learners: dict[str, Any]) -> None:
+    from analytics.reports import report_make_current
+
+    report = report_make_current(user=learners["taro"], kind="weekly", today=date(2026, 7, 1))  # a Wednesday
+    assert (report.period_start, report.period_end) == (date(2026, 6, 29), date(2026, 7, 6))
+    assert report.data["sessions"] == 1 and report.data["language"] == "en"

@@ -287,3 +287,18 @@ def test_an_analysis_stuck_pending_can_be_asked_for_again(
 
     assert "再試行" in row and "hx-trigger" not in row
     assert StrengthAnalysis.objects.get(pk=stuck.pk).status == AnalysisStatus.DONE
+
+
+def test_a_new_learner_makes_a_report_from_the_reports_page(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "report_request": ["2/h"]}
+    client = _client(UserFactory())
+    page = client.get("/progress/reports/").content.decode()
+    assert 'action="/progress/reports/make/"' in page and 'value="weekly"' in page and 'value="monthly"' in page
+
+    assert client.post("/progress/reports/make/", {"kind": "yearly"}).status_code == 400
+    made = client.post("/progress/reports/make/", {"kind": "weekly"}, follow=True)
+    assert made.status_code == 200 and "週間サマリー" in made.content.decode()
+    assert "週間サマリー" in client.get("/progress/reports/").content.decode()
+    refused = client.post("/progress/reports/make/", {"kind": "monthly"})
+    assert refused.status_code == 429 and "分待ってから" in refused.content.decode()

@@ -53,7 +53,7 @@ async def test_it_answers_rate_limited_and_keeps_the_socket_open(fake_llm: Any, 
 
 
 async def test_the_page_socket_shows_the_rate_limit_message(fake_llm: Any, settings: Any) -> None:
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "default": ["1/m"]}
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "socket": ["1/m"]}
     conversation = await database_sync_to_async(ConversationFactory)()
     await database_sync_to_async(MessageFactory)(conversation=conversation, role="assistant", content="やあ")
     headers = [(b"authorization", f"Bearer {AccessToken.for_user(conversation.user)}".encode())]

@@ -71,7 +71,8 @@ def test_the_catalog_marks_new_scenarios_and_shows_practised_counts_from_registe
     learner = UserFactory.create()
     fresh = ScenarioFactory.create(title="新しい")
     old = ScenarioFactory.create(title="古い")
-    Scenario.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=30))
+    month_ago = timezone.now() - timedelta(days=30)
+    Scenario.objects.filter(pk=old.pk).update(created_at=month_ago, published_at=month_ago)
 
     def counter(user: object, ids: list[int]) -> dict[int, int]:
         return {fresh.pk: 3} if user == learner else {}

@@ -100,3 +100,19 @@ def test_demo_data_adds_the_built_in_scenarios_authored_by_the_demo_trainer():
     assert Scenario.objects.filter(sensitive=True).count() >= 4
     assert Scenario.objects.first().author.is_trainer  # type: ignore[union-attr]
     assert "built-in scenarios added" in out.getvalue()
+
+
+def test_only_what_a_trainer_published_lately_is_new_not_the_built_in_scenarios():
+    builtin_scenarios_load(create_only=True)
+    assert not any(scenario.is_new for scenario in Scenario.objects.all())
+    builtin = Scenario.objects.get(slug="report-delay-early")
+    builtin.title = "書き換えたタイトル"
+    builtin.save()
+    draft = ScenarioFactory.create(published=False)
+    assert not Scenario.objects.get(pk=builtin.pk).is_new and not draft.is_new
+
+    scenario_publish(scenario=draft)
+    assert Scenario.objects.get(pk=draft.pk).is_new
+    scenario_unpublish(scenario=builtin)
+    scenario_publish(scenario=builtin)
+    assert Scenario.objects.get(pk=builtin.pk).is_new  # published again: news for learners

@@ -22,10 +22,23 @@
     return list.some(function (value) { return value !== null; });
   }
 
+  // On a narrow screen a long axis name takes two lines, so the chart keeps its size: at the
+  // space nearest the middle, or for Japanese in the middle (never before a small kana).
+  function twoLines(label) {
+    var middle = Math.ceil(label.length / 2);
+    var space = label.lastIndexOf(" ", middle);
+    if (space < 1) { space = label.indexOf(" ", middle); }
+    if (space > 0) { return [label.slice(0, space), label.slice(space + 1)]; }
+    if (label.length <= 4 || /^[\x00-\x7f]*$/.test(label)) { return label; }
+    while (middle < label.length - 1 && "ァィゥェォッャュョーぁぃぅぇぉっゃゅょ".indexOf(label.charAt(middle)) >= 0) { middle += 1; }
+    return [label.slice(0, middle), label.slice(middle)];
+  }
+
   function drawRadar(data) {
     var canvas = document.getElementById("radar-chart");
     if (!canvas || !data.radar) { return; }
-    var labels = data.axes.map(function (axis) { return axis.label; });
+    var narrow = canvas.parentElement.clientWidth < 480;
+    var labels = data.axes.map(function (axis) { return narrow ? twoLines(axis.label) : axis.label; });
     var datasets = [{
       label: data.labels.now, data: axisValues(data.axes, data.radar.now),
       borderColor: COLORS[0], backgroundColor: "rgba(37, 99, 235, 0.2)"
@@ -38,8 +51,10 @@
     new Chart(canvas, {
       type: "radar",
       data: { labels: labels, datasets: datasets },
-      options: { responsive: true, maintainAspectRatio: false,
-        scales: { r: { min: 0, max: 100, ticks: { stepSize: 20 } } } }
+      options: { responsive: true, maintainAspectRatio: false, layout: { padding: 0 },
+        plugins: { legend: { position: "bottom" } },
+        scales: { r: { min: 0, max: 100, ticks: { stepSize: 20, display: !narrow },
+          pointLabels: { font: { size: narrow ? 11 : 13 }, padding: narrow ? 3 : 8 } } } }
     });
   }
 

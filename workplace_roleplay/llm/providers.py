@@ -15,12 +15,13 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import litellm
 from litellm import CustomLLM
+from litellm.litellm_core_utils import logging_worker
 from litellm.types.router import RouterRateLimitError, RouterRateLimitErrorBasic
 from litellm.types.utils import GenericStreamingChunk, ModelResponse, Usage
 
@@ -408,6 +409,35 @@ class DemoProvider(CustomLLM):
             )
 
 
+class CallerLoopLogging(logging_worker.LoggingWorker):
+    """litellm's success callbacks, each run as a short task of its own on the calling loop.
+
+    litellm's worker is one long-lived task bound to the first loop that used it; a call from
+    another loop (pages, sockets and the watch runner each have their own) makes it start a new
+    one and drop the old task still pending, which is destroyed later with an error line. Here
+    nothing outlives its callback, which litellm's per-callback timeout bounds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._callbacks: set[asyncio.Task[Any]] = set()
+
+    def start(self) -> None:
+        """Nothing long-lived to start."""
+
+    def enqueue(self, coroutine: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(asyncio.wait_for(coroutine, timeout=self.timeout))
+        self._callbacks.add(task)
+        task.add_done_callback(self._settle)
+
+    def ensure_initialized_and_enqueue(self, async_coroutine: Coroutine[Any, Any, Any]) -> None:
+        self.enqueue(async_coroutine)
+
+    def _settle(self, task: asyncio.Task[Any]) -> None:
+        self._callbacks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logging_worker.verbose_logger.debug("litellm success callback failed: %r", task.exception())
+
+
 @functools.cache
 def register() -> None:
     """Register the providers with litellm (once) and switch off everything that could reach out."""
@@ -415,6 +445,7 @@ def register() -> None:
     litellm.telemetry = False  # type: ignore[assignment]
     litellm.disable_hf_tokenizer_download = True
     litellm.suppress_debug_info = True
+    logging_worker.GLOBAL_LOGGING_WORKER = CallerLoopLogging()  # type: ignore[misc]
     litellm.custom_provider_map = [
         item for item in litellm.custom_provider_map if item["provider"] not in (GATEWAY_PROVIDER, DEMO_PROVIDER)
     ] + [

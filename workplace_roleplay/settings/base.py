@@ -12,7 +12,8 @@ import environ
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+if (BASE_DIR / ".env").is_file():  # optional: a fresh checkout runs without one
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # The product never reaches out on its own: litellm reads its model cost map from disk.
 import os  # noqa: E402
@@ -160,19 +161,25 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # the database refused its final writes): the sweep (conversations.interrupt_stale_replies, every
 # 5 minutes from beat, or manage.py interrupt_stale_replies) marks it interrupted.
 REPLY_STALE_MINUTES = env.float("REPLY_STALE_MINUTES", default=10.0)
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # its lines go through the JSON handler (celery_signals.py)
 
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True
 # Named rate limits (workplace_roleplay/ratelimits.py), per signed-in user or per client address.
-# Each is one rate or a comma-separated list, e.g. RATE_LIMIT_DEFAULT="200/h,50/m".
+# Each is one rate or a comma-separated list, e.g. RATE_LIMIT_DEFAULT="200/h,50/m". "default" is
+# every API call; pages (with their htmx requests) and socket messages have budgets of their own
+# that a person clicking and typing never reaches.
 RATE_LIMITS = {
     "default": env.list("RATE_LIMIT_DEFAULT", default=["200/h", "50/m"]),
+    "page": env.list("RATE_LIMIT_PAGE", default=["5000/h", "300/m"]),
+    "socket": env.list("RATE_LIMIT_SOCKET", default=["5000/h", "300/m"]),
     "chat_message": env.list("RATE_LIMIT_CHAT_MESSAGE", default=["30/m"]),
     "scenario_start": env.list("RATE_LIMIT_SCENARIO_START", default=["10/m"]),
     "watch_start": env.list("RATE_LIMIT_WATCH_START", default=["5/m"]),
     "analytics": env.list("RATE_LIMIT_ANALYTICS", default=["100/h"]),
+    "report_request": env.list("RATE_LIMIT_REPORT_REQUEST", default=["10/h"]),
 }
-RATE_LIMIT_EXEMPT_PATHS = ["/api/", "/static/", "/media/", "/healthz", "/readyz", "/metrics"]
+RATE_LIMIT_EXEMPT_PATHS = ["/api/", "/static/", "/media/", "/healthz", "/readyz", "/metrics", "/favicon.ico"]
 
 # --- Accounts ----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

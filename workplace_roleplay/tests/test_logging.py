@@ -160,3 +160,51 @@ async def test_socket_lines_carry_the_connection_frame_and_user(logs: Captured, 
     assert call["user_id"] == str(conversation.user.pk) and call["conversation_id"] == str(conversation.id)
     assert call["connection_id"] and call["request_id"] != call["connection_id"]
     assert MESSAGE not in logs.text and "本文QQQ" not in logs.text
+
+
+@pytest.fixture
+def celery_logging_setup() -> Iterator[Any]:
+    """Celery's own logging set-up, as a worker or beat runs it at start; the root logger comes back after."""
+    from celery.app.log import Logging
+
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level, Logging._setup)
+    Logging._setup = False
+    try:
+        yield celery_app.log.setup
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        Logging._setup = saved[2]
+
+
+def test_celery_worker_lines_are_json_through_the_same_handler(celery_logging_setup: Any) -> None:
+    celery_logging_setup(loglevel="INFO", hostname="celery@test")
+    (handler,) = logging.getLogger().handlers
+    stream = io.StringIO()
+    previous = handler.setStream(stream)  # type: ignore[attr-defined]
+    try:
+        logging.getLogger("celery.apps.worker").info("celery@test ready.")
+        logging.getLogger("celery.app.trace").info("Task %s succeeded", "analytics.x")
+    finally:
+        handler.setStream(previous)  # type: ignore[attr-defined]
+    ready, succeeded = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert ready == {**ready, "event": "celery@test ready.", "logger": "celery.apps.worker", "level": "info"}
+    assert succeeded["event"] == "Task analytics.x succeeded" and "timestamp" in succeeded
+
+
+def test_a_start_without_a_dot_env_file_says_nothing_about_it() -> None:
+    """A fresh checkout runs with no ``.env``: loading the settings then logs no line about one."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    code = "import logging; logging.basicConfig(level=logging.INFO); import workplace_roleplay.settings.base"
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+    result = subprocess.run(  # noqa: S603 - this interpreter, fixed code
+        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "/.env" not in result.stderr and "not found" not in result.stderr

@@ -347,3 +347,29 @@ async def test_the_litellm_stream_reader_reads_a_real_stream(fake_llm: FakeLLM) 
         texts.append(text)
     await stream.aclose()
     assert texts == ["litellm", "の", "道"] and stream.usage()[1] == 3
+
+
+def test_calls_from_several_event_loops_leave_no_pending_task_behind(
+    fake_llm: FakeLLM, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Pages, sockets and the watch runner call the gateway from loops of their own."""
+    import gc
+    import threading
+
+    fake_llm.reply_json({"summary": "丁寧でした", "score": 82})
+    loops = [asyncio.new_event_loop() for _ in range(2)]
+    threads = [threading.Thread(target=loop.run_forever, daemon=True) for loop in loops]
+    for thread in threads:
+        thread.start()
+    messages = judge_messages("評価", [{"role": "user", "content": "よろしくお願いします"}])
+    try:
+        for loop in [*loops, *loops]:
+            call = complete_json(messages, schema=Verdict, purpose=Purpose.JUDGE, mode="chat")
+            assert asyncio.run_coroutine_threadsafe(call, loop).result(timeout=30).value.score == 82
+        with caplog.at_level(logging.ERROR, logger="asyncio"):
+            gc.collect()
+    finally:
+        for loop, thread in zip(loops, threads, strict=True):
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout=5)
+    assert not [record for record in caplog.records if "pending" in record.getMessage()]
