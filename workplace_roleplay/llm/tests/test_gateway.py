@@ -10,8 +10,8 @@ import pytest
 from prometheus_client import REGISTRY
 from pydantic import BaseModel, Field
 
+from testing.fake_llm import FakeLLM
 from workplace_roleplay.llm import LLMError, Purpose, complete_json, demo_mode, model_label, stream_reply
-from workplace_roleplay.llm.fake_server import FakeLLM
 from workplace_roleplay.llm.prompts import Persona, judge_messages, opening_messages, partner_messages
 
 PRIMARY = f"openai_compatible/{FakeLLM.PRIMARY}"

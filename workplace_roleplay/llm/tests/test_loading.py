@@ -42,7 +42,7 @@ def test_the_demo_partner_and_an_openai_compatible_server_answer_without_litellm
         from django.conf import settings
         from pydantic import BaseModel
         from workplace_roleplay.llm import complete_json, stream_reply
-        from workplace_roleplay.llm.fake_server import fake_settings, running
+        from testing.fake_llm import fake_settings, running
 
         class Verdict(BaseModel):
             summary: str
@@ -72,7 +72,7 @@ def test_a_call_that_needs_litellm_loads_it_then() -> None:
         django.setup()
         from django.conf import settings
         from workplace_roleplay.llm import stream_reply
-        from workplace_roleplay.llm.fake_server import fake_settings, running
+        from testing.fake_llm import fake_settings, running
 
         async def ask():
             stream = stream_reply([{"role": "user", "content": "hi"}], purpose="chat_partner", mode="chat")
