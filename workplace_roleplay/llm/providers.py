@@ -168,7 +168,11 @@ async def open_litellm(
             **_litellm_params(params),
         )
         stream = LitellmStream(route.label, route.provider, chunks)
-        stream.first = await stream.next_text()
+        try:
+            stream.first = await stream.next_text()
+        except BaseException:
+            await stream.aclose()
+            raise
     return stream
 
 

@@ -90,7 +90,7 @@ async def test_a_cooled_down_primary_is_skipped_on_the_next_call(fake_llm: FakeL
     assert sum(1 for request in fake_llm.requests if request["model"] == FakeLLM.PRIMARY) == calls_to_primary
 
 
-async def test_the_router_retries_a_server_error_once(fake_llm: FakeLLM) -> None:
+async def test_a_server_error_is_retried_once(fake_llm: FakeLLM) -> None:
     fake_llm.configure(NUM_RETRIES=1)
     fake_llm.fail(500)
     fake_llm.reply(["二度目で", "成功"])
