@@ -183,7 +183,7 @@ def _fake_llm_server() -> Iterator[Any]:
     server (a live server process forked later inherits that too). Its default reply is short."""
     from django.conf import settings
 
-    from workplace_roleplay.llm.fake_server import fake_settings, running
+    from testing.fake_llm import fake_settings, running
 
     with running() as server:
         original = settings.LLM
@@ -194,17 +194,17 @@ def _fake_llm_server() -> Iterator[Any]:
 
 @pytest.fixture
 def fake_llm(_fake_llm_server: Any, settings: Any) -> Iterator[Any]:
-    """The fake model server, scripted per test (``workplace_roleplay/llm/fake_server.py``)::
+    """The fake model server, scripted per test (``testing/fake_llm.py``)::
 
         fake_llm.reply(tokens=["こん", "にちは"], delay=0.0)   # next request(s) stream these tokens
         fake_llm.reply_json({...})                            # next request answers this JSON text
         fake_llm.fail(status=500) / fake_llm.fail(status=429) / fake_llm.hang() / fake_llm.cut_after(2)
         fake_llm.requests                                     # request bodies received (dicts)
-        fake_llm.add_fallback(); fake_llm.fail(500, model=fake_llm.PRIMARY)   # primary fails, fallback answers
+        fake_llm.add_fallback(); fake_llm.fail(500, model=fake_llm.SECONDARY)   # first fails, PRIMARY answers
 
-    Each test starts with no scripts, a fresh Router and settings.LLM pointing at the server.
+    Each test starts with no scripts, fresh deployments' health and settings.LLM pointing at the server.
     """
-    from workplace_roleplay.llm.fake_server import FakeLLM
+    from testing.fake_llm import FakeLLM
 
     fake = FakeLLM(_fake_llm_server, settings)
     yield fake

@@ -178,7 +178,7 @@ def run(n: int, messages: int) -> dict[str, Any]:
         [
             sys.executable,
             "-m",
-            "workplace_roleplay.llm.fake_server",
+            "testing.fake_llm",
             "--port",
             str(llm_port),
             "--tokens",

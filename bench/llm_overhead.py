@@ -13,7 +13,7 @@ floor and the gateway run in alternating rounds, so noise from other work on the
 both alike:
 
 - ``floor``: a bare aiohttp client with the same SSE parsing, no gateway (what any client pays)
-- ``gateway``: ``workplace_roleplay.llm.stream_reply`` (Router pick, lean stream, stats, metrics, log)
+- ``gateway``: ``workplace_roleplay.llm.stream_reply`` (fallback loop, lean stream, stats, metrics, log)
 - ``litellm-stock`` (reference, ``--stock``): litellm's Router streaming an ``openai/`` deployment
 
 Run: ``.venv/bin/python bench/llm_overhead.py`` (about 65 s; 95 s more with ``--stock``).
@@ -68,7 +68,7 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
     command = [
         sys.executable,
         "-m",
-        "workplace_roleplay.llm.fake_server",
+        "testing.fake_llm",
         "--port",
         str(port),
         "--tokens",
@@ -88,7 +88,7 @@ def setup_django(base_url: str) -> None:
     django.setup()
     from django.conf import settings
 
-    from workplace_roleplay.llm.fake_server import fake_settings
+    from testing.fake_llm import fake_settings
 
     settings.LLM = fake_settings(base_url, FIRST_TOKEN_TIMEOUT=15.0, TOTAL_TIMEOUT=60.0, MAX_CONNECTIONS=1000)
     # The gateway's one log line per call is part of its cost: format it, but not onto the terminal.

@@ -329,7 +329,7 @@ def main() -> None:
         [
             sys.executable,
             "-m",
-            "workplace_roleplay.llm.fake_server",
+            "testing.fake_llm",
             "--port",
             str(llm_port),
             "--tokens",

@@ -330,7 +330,7 @@ def main() -> None:
     _ensure_database(args.database, env)
     processes = Processes()
     try:
-        llm = [PYTHON, "-m", "workplace_roleplay.llm.fake_server", "--port", str(llm_port)]
+        llm = [PYTHON, "-m", "testing.fake_llm", "--port", str(llm_port)]
         processes.start(
             [*llm, "--tokens", str(args.tokens), "--delay", str(args.token_delay)], env, "/tmp/bench-llm.log"
         )

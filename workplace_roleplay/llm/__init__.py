@@ -1,7 +1,8 @@
 """The LLM gateway: the only place that talks to language models, and the only importer of litellm.
 
 ``stream_reply`` and ``complete_json`` for calls, ``demo_mode`` and ``model_label`` for the UI,
-prompt assembly in ``prompts``. Importing the package is cheap: litellm loads on first use.
+prompt assembly in ``prompts``. Importing the package is cheap: litellm loads only for a call that
+needs it (Gemini), in ``providers``.
 """
 
 from __future__ import annotations

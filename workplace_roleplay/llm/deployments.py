@@ -1,32 +1,34 @@
-"""The Router built from ``settings.LLM``: one model group per purpose and provider, fallbacks in
-provider order, retries and cool-downs per error type. Rebuilt whenever ``settings.LLM`` changes."""
+"""The deployments built from ``settings.LLM``: one per purpose and provider, in fallback order,
+and the health of each (failures and cool-downs). Rebuilt whenever ``settings.LLM`` changes.
+
+Nothing here imports litellm: reading the configuration, labelling the models and deciding where
+a call goes cost no more than a few dictionary look-ups.
+"""
 
 from __future__ import annotations
 
 import copy
-import logging
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from litellm import Router
-from litellm.router_api import ChangeSet
-from litellm.types.router import AllowedFailsPolicy, Deployment, RetryPolicy
 
 from workplace_roleplay.llm.base import LLMError, Purpose
 from workplace_roleplay.llm.config import parse_model_overrides
-from workplace_roleplay.llm.providers import DEMO_MODEL, GATEWAY_PROVIDER, LEAN_PROVIDERS, register
 
 OPENAI_BASE = "https://api.openai.com/v1"
+DEMO_MODEL = "demo/offline-partner"
+LEAN_PROVIDERS = frozenset({"openai", "ollama", "openai_compatible"})
 _DISPLAY = {"gemini": "Gemini", "openai": "OpenAI", "ollama": "Ollama", "openai_compatible": "OpenAI-compatible"}
 DEMO_LABEL = "オフラインのデモ相手 (offline demo partner)"
 
 
 @dataclass(frozen=True)
 class Route:
-    """One deployment: a Router model group with a single provider model behind it."""
+    """One deployment: a provider model for one purpose (``group`` names it in the health records)."""
 
     group: str
     provider: str
@@ -49,15 +51,6 @@ class Route:
     @property
     def display(self) -> str:
         return DEMO_LABEL if self.demo else f"{_DISPLAY.get(self.provider, self.provider)} ({self.model})"
-
-    def deployment(self) -> dict[str, Any]:
-        model = DEMO_MODEL if self.demo else f"{GATEWAY_PROVIDER}/{self.provider}/{self.model}"
-        params = {"model": model, "api_base": self.api_base, "api_key": self.api_key}
-        return {
-            "model_name": self.group,
-            "litellm_params": {key: value for key, value in params.items() if value},
-            "model_info": {"id": self.group},
-        }
 
 
 def providers_configured(llm: dict[str, Any]) -> list[tuple[str, str | None, str | None]]:
@@ -88,89 +81,69 @@ def _chains(llm: dict[str, Any]) -> dict[Purpose, tuple[Route, ...]]:
     return chains
 
 
-NEVER_COOL_DOWN = 1_000_000
+# Failures that move a call on to the next deployment at once, without a retry on the same one,
+# and put the deployment to rest at once: a hang or a rate limit will not be over in a moment.
+IMMEDIATE_COOL_DOWN = frozenset({"timeout", "rate_limited"})
+# Failures that say nothing about the deployment (the request itself was refused).
+NOT_THE_DEPLOYMENTS_FAULT = frozenset({"rejected"})
+FAILURE_WINDOW_SECONDS = 60.0
 
 
-def _policies(llm: dict[str, Any], *, has_fallbacks: bool) -> dict[str, Any]:
-    """A hang or a rate limit moves on to the next provider at once; a server error is retried.
+class Health:
+    """Failures and cool-downs per deployment.
 
-    Cool-downs only make sense with somewhere else to go: with a single provider configured, a
-    cooled-down provider would turn a few failed calls into thirty seconds of failing them all.
+    A deployment that timed out or rate-limited, or failed more than ``allowed_fails`` times in a
+    minute, rests for ``cooldown`` seconds. With a single provider configured nothing ever rests:
+    there is nowhere else to go, and a resting provider would turn a few failed calls into thirty
+    seconds of failing them all.
     """
-    retries = int(llm.get("NUM_RETRIES", 1))
-    allowed = int(llm.get("ALLOWED_FAILS", 1)) if has_fallbacks else NEVER_COOL_DOWN
-    return {
-        "num_retries": retries,
-        "allowed_fails": allowed,
-        "cooldown_time": float(llm.get("COOLDOWN_SECONDS", 30.0)),
-        "retry_after": 0,
-        "retry_policy": RetryPolicy(
-            TimeoutErrorRetries=0,
-            RateLimitErrorRetries=0,
-            AuthenticationErrorRetries=0,
-            BadRequestErrorRetries=0,
-            NotFoundErrorRetries=0,
-            ContentPolicyViolationErrorRetries=0,
-            InternalServerErrorRetries=retries,
-            ServiceUnavailableErrorRetries=retries,
-            DefaultRetries=retries,
-        ),
-        "allowed_fails_policy": AllowedFailsPolicy(
-            TimeoutErrorAllowedFails=0 if has_fallbacks else NEVER_COOL_DOWN,
-            RateLimitErrorAllowedFails=0 if has_fallbacks else NEVER_COOL_DOWN,
-            InternalServerErrorAllowedFails=allowed,
-            ServiceUnavailableErrorAllowedFails=allowed,
-            BadGatewayErrorAllowedFails=allowed,
-        ),
-    }
 
+    def __init__(self, *, allowed_fails: int, cooldown: float, enabled: bool) -> None:
+        self.allowed_fails = allowed_fails
+        self.cooldown = cooldown
+        self.enabled = enabled
+        self._failures: dict[str, deque[float]] = {}
+        self._resting_until: dict[str, float] = {}
 
-PICK_SECONDS = 10.0
+    def available(self, group: str, now: float | None = None) -> bool:
+        until = self._resting_until.get(group)
+        if until is None:
+            return True
+        if (now if now is not None else time.monotonic()) >= until:
+            self._resting_until.pop(group, None)
+            return True
+        return False
+
+    def failed(self, group: str, kind: str, now: float | None = None) -> None:
+        if not self.enabled or kind in NOT_THE_DEPLOYMENTS_FAULT:
+            return
+        now = now if now is not None else time.monotonic()
+        recent = self._failures.setdefault(group, deque())
+        recent.append(now)
+        while recent and recent[0] <= now - FAILURE_WINDOW_SECONDS:
+            recent.popleft()
+        if kind in IMMEDIATE_COOL_DOWN or len(recent) > self.allowed_fails:
+            self._resting_until[group] = now + self.cooldown
+            recent.clear()
 
 
 class GatewayState:
-    """The Router and the fallback chain of each purpose, for one version of ``settings.LLM``."""
+    """The fallback chain of each purpose and the deployments' health, for one ``settings.LLM``."""
 
     def __init__(self, llm: dict[str, Any]) -> None:
-        register()
-        self._picks: dict[str, tuple[str, float]] = {}
         self.snapshot = copy.deepcopy(llm)
         self.chains = _chains(llm)
         self.demo = all(route.demo for chain in self.chains.values() for route in chain)
         self.extra: dict[str, Route] = {}
-        routes = [route for chain in self.chains.values() for route in chain]
-        fallbacks = [
-            {chain[0].group: [route.group for route in chain[1:]]} for chain in self.chains.values() if len(chain) > 1
-        ]
-        self.router: Any = Router(
-            model_list=[route.deployment() for route in routes],
-            fallbacks=fallbacks,
-            timeout=float(llm.get("TOTAL_TIMEOUT", 90.0)),
-            **_policies(llm, has_fallbacks=bool(fallbacks)),
+        self.health = Health(
+            allowed_fails=int(llm.get("ALLOWED_FAILS", 1)),
+            cooldown=float(llm.get("COOLDOWN_SECONDS", 30.0)),
+            enabled=len(providers_configured(llm)) > 1,
         )
 
-    async def pick(self, group: str) -> str | None:
-        """The deployment the Router picks for ``group`` (None: all cooling down).
-
-        ``Router.select`` costs a few tenths of a millisecond, so its answer is kept for up to ten
-        seconds. Every group has one deployment and only a failure can cool it down, and every
-        failure drops the kept answers (``forget_picks``), so a kept pick is what select would say.
-        """
-        now = time.monotonic()
-        kept = self._picks.get(group)
-        if kept is not None and kept[1] > now:
-            return kept[0]
-        try:
-            deployment = await self.router.select(group)
-        except Exception:  # noqa: BLE001  # nothing selectable: the Router's own call decides what follows
-            self._picks.pop(group, None)
-            return None
-        picked = str(deployment["model_info"]["id"])
-        self._picks[group] = (picked, now + PICK_SECONDS)
-        return picked
-
-    def forget_picks(self) -> None:
-        self._picks.clear()
+    @property
+    def retries(self) -> int:
+        return max(int(self.snapshot.get("NUM_RETRIES", 1)), 0)
 
     def params(self, purpose: Purpose) -> dict[str, Any]:
         config = self.snapshot["PURPOSES"][purpose.value]
@@ -183,7 +156,7 @@ class GatewayState:
         return (self._route_for(purpose, model), *[route for route in chain if route.label != model])
 
     def _route_for(self, purpose: Purpose, model: str) -> Route:
-        """A deployment for a model named by the caller, added to the Router on first use."""
+        """A deployment for a model named by the caller (kept, so its health is remembered)."""
         for route in self.chains[purpose]:
             if model in (route.label, route.model):
                 return route
@@ -193,9 +166,7 @@ class GatewayState:
             raise LLMError("config", detail=f"model {model!r} is not a configured provider/model")
         group = f"{purpose.value}:{model}"
         if group not in self.extra:
-            route = Route(group, provider, name, configured[provider][1], configured[provider][2])
-            self.router.apply(ChangeSet(upsert=[Deployment(**route.deployment())]))
-            self.extra[group] = route
+            self.extra[group] = Route(group, provider, name, configured[provider][1], configured[provider][2])
         return self.extra[group]
 
 
@@ -212,27 +183,15 @@ def current() -> GatewayState:
         return state
     with _lock:
         if _state is None or _state.snapshot != llm:
-            _replace(GatewayState(llm))
-        return _state  # type: ignore[return-value]
-
-
-def _replace(state: GatewayState | None) -> None:
-    global _state
-    if _state is not None:
-        _state.router.retire()
-    _state = state
+            _state = GatewayState(llm)
+        return _state
 
 
 def reset_gateway() -> None:
-    """Forget the Router and its cool-downs (tests; a new ``settings.LLM`` does this by itself)."""
+    """Forget the deployments' failures and cool-downs (tests; a new ``settings.LLM`` does this by itself)."""
+    global _state
     with _lock:
-        _replace(None)
+        _state = None
 
 
-def quiet_litellm_router_logs() -> None:
-    """The Router logs every fallback as an error with a traceback; the gateway logs each failed
-    attempt itself as one structured line, so only the Router's critical messages are kept."""
-    logging.getLogger("LiteLLM Router").setLevel(logging.CRITICAL)
-
-
-__all__ = ["GatewayState", "Route", "current", "reset_gateway"]
+__all__ = ["GatewayState", "Health", "Route", "current", "reset_gateway"]

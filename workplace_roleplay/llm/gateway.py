@@ -1,12 +1,13 @@
 """The gateway's public calls: ``stream_reply``, ``complete_json``, ``demo_mode``, ``model_label``.
 
-A stream's first attempt takes the fast path when the Router's pick for the purpose is an
-OpenAI-compatible server: ``Router.select`` picks the deployment (honouring cool-downs; the pick is
-kept until a failure, see ``GatewayState.pick``) and the lean transport streams it, with no Router
-or litellm work per call or per chunk. If that attempt
-fails before the first token, the failure is counted against the deployment in the Router (so its
-cool-down rules apply) and the call goes to ``Router.acompletion``, whose retries and fallbacks
-take it from there. Gemini, the demo partner and every JSON call always go through the Router.
+Every call walks its purpose's chain of deployments (:mod:`workplace_roleplay.llm.deployments`)
+in one short loop, :meth:`_Call.attempt`: a deployment that is resting is skipped; a server error
+is retried on the same deployment ``LLM_NUM_RETRIES`` times; any other failure (a timeout, no
+first token in time, a rate limit, a refused key) moves on to the next deployment at once; each
+failure counts towards the deployment's cool-down. A stream's attempt ends at its first text, so
+everything up to the first token is covered by the fallbacks, and the rest of the stream is read
+straight from the provider's stream (:mod:`workplace_roleplay.llm.providers`) with no per-chunk work
+beyond the SSE parser.
 """
 
 from __future__ import annotations
@@ -15,20 +16,22 @@ import asyncio
 import json
 import re
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import structlog
 from pydantic import BaseModel, ValidationError
 
-from workplace_roleplay.llm import metrics
+from workplace_roleplay.llm import metrics, providers
 from workplace_roleplay.llm.base import CallStats, JsonResult, LLMError, Purpose
-from workplace_roleplay.llm.deployments import GatewayState, Route, current, quiet_litellm_router_logs
+from workplace_roleplay.llm.deployments import GatewayState, Route, current
 from workplace_roleplay.llm.prompts import estimate_tokens
-from workplace_roleplay.llm.providers import CALL, CallContext, OpenedStream, error_kind, litellm_error, open_lean
-from workplace_roleplay.llm.transport import Endpoint, TransportError
+from workplace_roleplay.llm.providers import Limits, OpenedStream, Tokens, error_kind
+from workplace_roleplay.llm.transport import TransportError
 
 logger = structlog.get_logger("workplace_roleplay.llm")
 Model = TypeVar("Model", bound=BaseModel)
+T = TypeVar("T")
 
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
 _REPAIR = (
@@ -36,6 +39,8 @@ _REPAIR = (
     "Answer again with only the corrected JSON object."
 )
 _REPAIRED_TEXT_LIMIT = 8000
+# A failure worth trying again on the same deployment (a server error or a dropped connection).
+_RETRIED_ON_THE_SAME = frozenset({"unavailable"})
 
 
 def demo_mode() -> bool:
@@ -53,11 +58,9 @@ def _tokens_in(messages: list[dict[str, Any]]) -> int:
 
 
 class _Call:
-    """One gateway call: its purpose, chain of deployments, parameters and context."""
+    """One gateway call: its purpose, chain of deployments, parameters, limits and failed attempts."""
 
-    def __init__(
-        self, messages: list[dict[str, str]], purpose: Purpose | str, mode: str, model: str | None, *, stream: bool
-    ) -> None:
+    def __init__(self, messages: list[dict[str, str]], purpose: Purpose | str, mode: str, model: str | None) -> None:
         self.purpose = Purpose.parse(purpose)
         self.messages = messages
         self.mode = mode
@@ -65,46 +68,57 @@ class _Call:
         self.chain: tuple[Route, ...] = self.state.chain(self.purpose, model)
         self.params = self.state.params(self.purpose)
         llm = self.state.snapshot
-        self.context = CallContext(
-            stream=stream,
+        self.limits = Limits(
             first_token_timeout=float(llm["FIRST_TOKEN_TIMEOUT"]),
             total_timeout=float(llm["TOTAL_TIMEOUT"]),
             demo_pacing=float(llm.get("DEMO_PACING", 0.0)),
             max_connections=int(llm.get("MAX_CONNECTIONS", 1000)),
-            on_failure=self.state.forget_picks,
         )
-        self.path = "router"
+        self.failures: list[tuple[str, str]] = []  # (model label, kind) per failed attempt
+        self.answered_by: Route | None = None
 
     @property
     def head(self) -> Route:
         return self.chain[0]
 
-    def kind_of(self, error: BaseException) -> str:
-        """The kind of the call's failure; when the Router had nothing left to try, the failure
-        that put the last deployment out (a rate limit stays a rate limit)."""
-        if isinstance(error, LLMError):
-            return error.kind
-        kind = error_kind(error)
-        if kind == "unavailable" and self.context.failures:
-            return self.context.failures[-1][1]
-        return kind
+    @property
+    def path(self) -> str:
+        route = self.answered_by or self.head
+        return "demo" if route.demo else "lean" if route.lean else "litellm"
 
-    async def route(self, *, retries: int | None = None) -> Any:
-        """``Router.acompletion`` over the chain; provider attempts report through the context."""
-        extra: dict[str, Any] = {} if retries is None else {"num_retries": retries}
-        if self.head.group not in {chain[0].group for chain in self.state.chains.values()}:
-            extra["fallbacks"] = [route.group for route in self.chain[1:]]
-        token = CALL.set(self.context)
-        try:
-            return await self.state.router.acompletion(
-                model=self.head.group,
-                messages=self.messages,
-                timeout=self.context.total_timeout,
-                **self.params,
-                **extra,
-            )
-        finally:
-            CALL.reset(token)
+    async def attempt(self, action: Callable[[Route], Awaitable[T]]) -> T:
+        """``action`` on the first deployment of the chain that answers (see the module's docstring).
+
+        With nothing left to try, the call fails with the kind of the last failure (a rate limit
+        stays a rate limit), or ``unavailable`` when every deployment was resting."""
+        health = self.state.health
+        for route in self.chain:
+            tries = 0
+            while health.available(route.group):
+                try:
+                    result = await action(route)
+                except Exception as exc:  # noqa: BLE001  # every failure is counted and moves the call on
+                    kind = error_kind(exc)
+                    self.failures.append((route.label, kind))
+                    health.failed(route.group, kind)
+                    tries += 1
+                    if kind not in _RETRIED_ON_THE_SAME or tries > self.state.retries:
+                        break
+                    continue
+                self.answered_by = route
+                return result
+        kind = self.failures[-1][1] if self.failures else "unavailable"
+        attempts = ", ".join(f"{model}:{failed}" for model, failed in self.failures) or "every deployment resting"
+        raise LLMError(kind, detail=attempts)
+
+    def open(self, route: Route) -> Awaitable[OpenedStream]:
+        return providers.open_stream(route, self.messages, self.params, self.limits)
+
+    def complete(self, route: Route) -> Awaitable[tuple[str, Tokens]]:
+        return providers.complete(route, self.messages, self.params, self.limits)
+
+    def kind_of(self, error: BaseException) -> str:
+        return error.kind if isinstance(error, LLMError) else error_kind(error)
 
     def stats(
         self,
@@ -113,7 +127,7 @@ class _Call:
         provider: str,
         started: float,
         status: str,
-        tokens: tuple[int | None, int | None],
+        tokens: Tokens,
         ttft: float | None = None,
         kind: str | None = None,
     ) -> CallStats:
@@ -132,9 +146,9 @@ class _Call:
 
     def record(self, stats: CallStats) -> None:
         """Metrics and one log line per call (ids and numbers only, never message text)."""
-        for model, kind in self.context.failures:
+        for model, kind in self.failures:
             metrics.record_error(model, kind)
-        if stats.error_kind and not self.context.failures:
+        if stats.error_kind and not self.failures:
             metrics.record_error(stats.model, stats.error_kind)
         metrics.record_call(stats, self.mode)
         logger.info(
@@ -142,7 +156,7 @@ class _Call:
             purpose=self.purpose.value,
             mode=self.mode,
             path=self.path,
-            failed_attempts=[f"{model}:{kind}" for model, kind in self.context.failures],
+            failed_attempts=[f"{model}:{kind}" for model, kind in self.failures],
             **stats.as_metadata(),
         )
 
@@ -228,9 +242,9 @@ class ReplyStream:
         call = self._the_call
         loop = asyncio.get_running_loop()
         self._started = time.monotonic()
-        deadline = loop.time() + call.context.total_timeout
+        deadline = loop.time() + call.limits.total_timeout
         async with asyncio.timeout_at(deadline):
-            self._opened = await _open_stream(call)
+            self._opened = await call.attempt(call.open)
         self._ttft = time.monotonic() - self._started
         self._watchdog = loop.call_at(deadline, self._on_deadline)
         return self._opened.first
@@ -277,8 +291,8 @@ class ReplyStream:
         if self._watchdog is not None:
             self._watchdog.cancel()
         call = self._call
-        opened = self._opened or call.context.opened
-        tokens: tuple[int | None, int | None] = (None, len(self._parts))
+        opened = self._opened
+        tokens: Tokens = (None, len(self._parts))
         if opened is not None:
             used_in, used_out = opened.usage()
             tokens = (used_in, used_out if status == "complete" and used_out else len(self._parts))
@@ -296,38 +310,6 @@ class ReplyStream:
         await self._end("interrupted")
 
 
-async def _open_stream(call: _Call) -> OpenedStream:
-    retries = None
-    if call.head.lean:
-        opened = await _open_fast(call)
-        if opened is not None:
-            return opened
-        if call.context.failures:  # the fast attempt was the first try: the Router has one retry less
-            retries = max(int(call.state.snapshot.get("NUM_RETRIES", 1)) - 1, 0)
-    response = await call.route(retries=retries)
-    if call.context.opened is None:
-        raise LLMError("unavailable", detail=f"no stream from {getattr(response, 'model', '?')}")
-    return call.context.opened
-
-
-async def _open_fast(call: _Call) -> OpenedStream | None:
-    """One attempt on the Router's pick, outside the Router; None hands the call to the Router."""
-    picked = await call.state.pick(call.head.group)
-    route = next((r for r in call.chain if r.group == picked), None)
-    if route is None or not route.lean:
-        return None
-    try:
-        endpoint = Endpoint(route.provider, route.model, route.api_base or "", route.api_key or "")
-        opened = await open_lean(endpoint, call.messages, call.params, call.context)
-    except TransportError as exc:
-        call.context.failed(route.label, exc.kind)
-        failure = litellm_error(exc, route.model, route.provider)
-        call.state.router.health().record_failure(route.group, failure, exc.status or 500)
-        return None
-    call.path = "fast"
-    return opened
-
-
 def stream_reply(
     messages: list[dict[str, str]], *, purpose: Purpose | str, mode: str, model: str | None = None
 ) -> ReplyStream:
@@ -335,7 +317,7 @@ def stream_reply(
     stream is iterated (errors, including configuration errors, are raised there); ``aclose()``
     stops it."""
     try:
-        return ReplyStream(_Call(messages, purpose, mode, model, stream=True))
+        return ReplyStream(_Call(messages, purpose, mode, model))
     except LLMError as error:
         return ReplyStream(error)
 
@@ -372,12 +354,12 @@ async def complete_json(
 ) -> JsonResult[Model]:
     """An answer validated against ``schema``: one repair round on invalid output, then
     ``LLMError(kind="bad_output")``. Unvalidated data is never returned."""
-    call = _Call(messages, purpose, mode, None, stream=False)
+    call = _Call(messages, purpose, mode, None)
     call.params = {**call.params, "response_format": _response_format(schema)}
     started = time.monotonic()
-    used: list[tuple[int | None, int | None]] = []
+    used: list[Tokens] = []
     try:
-        async with asyncio.timeout(call.context.total_timeout):
+        async with asyncio.timeout(call.limits.total_timeout):
             value = await _answer_with_repair(call, schema, used)
     except Exception as exc:  # noqa: BLE001  # every failure reaches the caller as one LLMError
         kind = call.kind_of(exc)
@@ -389,7 +371,7 @@ async def complete_json(
     return JsonResult(value=value, stats=stats)
 
 
-async def _answer_with_repair(call: _Call, schema: type[Model], used: list[tuple[int | None, int | None]]) -> Model:
+async def _answer_with_repair(call: _Call, schema: type[Model], used: list[Tokens]) -> Model:
     text = await _ask(call, used)
     try:
         return _parse(schema, text)
@@ -406,28 +388,21 @@ async def _answer_with_repair(call: _Call, schema: type[Model], used: list[tuple
         raise LLMError("bad_output", retryable=False, detail=_describe(second_error)[:500]) from None
 
 
-async def _ask(call: _Call, used: list[tuple[int | None, int | None]]) -> str:
-    response = await call.route()
-    used.append(call.context.tokens)
-    content = response.choices[0].message.content
-    return content if isinstance(content, str) else json.dumps(content)
+async def _ask(call: _Call, used: list[Tokens]) -> str:
+    text, tokens = await call.attempt(call.complete)
+    used.append(tokens)
+    return text if isinstance(text, str) else json.dumps(text)
 
 
-def _json_stats(
-    call: _Call, started: float, used: list[tuple[int | None, int | None]], status: str, kind: str | None = None
-) -> CallStats:
+def _json_stats(call: _Call, started: float, used: list[Tokens], status: str, kind: str | None = None) -> CallStats:
     tokens_in = sum(t[0] or 0 for t in used) if used else None
     tokens_out = sum(t[1] or 0 for t in used)
-    answered = call.context.answered_by or call.head.label
-    provider = answered.split("/", 1)[0]
+    answered = call.answered_by or call.head
     return call.stats(
-        model=answered,
-        provider=provider,
+        model=answered.label,
+        provider=answered.provider,
         started=started,
         status=status,
         tokens=(tokens_in or None, tokens_out),
         kind=kind,
     )
-
-
-quiet_litellm_router_logs()

@@ -2,7 +2,7 @@
 
 One pooled aiohttp session per event loop and a plain SSE parser: a streamed chunk costs a few
 tens of microseconds here, against about half a millisecond in litellm's stream wrapper (see
-``bench/llm_overhead.py``). Which server to call, retries and fallbacks are the Router's; this
+``bench/llm_overhead.py``). Which server to call, retries and fallbacks are the gateway's; this
 module only speaks HTTP and reports failures as :class:`TransportError`.
 """
 

@@ -1,4 +1,5 @@
-"""The gateway through litellm's Router against the fake OpenAI-compatible server on 127.0.0.1."""
+"""The gateway (its fallback loop, the lean transport and litellm for other providers) against the
+fake OpenAI-compatible server on 127.0.0.1."""
 
 import asyncio
 import logging
@@ -9,12 +10,15 @@ import pytest
 from prometheus_client import REGISTRY
 from pydantic import BaseModel, Field
 
+from testing.fake_llm import FakeLLM
 from workplace_roleplay.llm import LLMError, Purpose, complete_json, demo_mode, model_label, stream_reply
-from workplace_roleplay.llm.fake_server import FakeLLM
 from workplace_roleplay.llm.prompts import Persona, judge_messages, opening_messages, partner_messages
 
 PRIMARY = f"openai_compatible/{FakeLLM.PRIMARY}"
 SECONDARY = f"ollama/{FakeLLM.SECONDARY}"
+# With ``add_fallback`` Ollama (model SECONDARY) comes first and the OpenAI-compatible server behind it.
+HEAD, BEHIND = FakeLLM.SECONDARY, FakeLLM.PRIMARY
+HEAD_LABEL, BEHIND_LABEL = SECONDARY, PRIMARY
 PERSONA = Persona(role="先輩", speaking_style="フランク", situation="休憩中", name="田中")
 
 
@@ -86,7 +90,7 @@ async def test_a_cooled_down_primary_is_skipped_on_the_next_call(fake_llm: FakeL
     assert sum(1 for request in fake_llm.requests if request["model"] == FakeLLM.PRIMARY) == calls_to_primary
 
 
-async def test_the_router_retries_a_server_error_once(fake_llm: FakeLLM) -> None:
+async def test_a_server_error_is_retried_once(fake_llm: FakeLLM) -> None:
     fake_llm.configure(NUM_RETRIES=1)
     fake_llm.fail(500)
     fake_llm.reply(["二度目で", "成功"])
@@ -95,15 +99,92 @@ async def test_the_router_retries_a_server_error_once(fake_llm: FakeLLM) -> None
     assert len(fake_llm.requests) == 2
 
 
-def test_a_single_provider_is_never_cooled_down(fake_llm: FakeLLM) -> None:
-    from workplace_roleplay.llm.deployments import NEVER_COOL_DOWN, current
+async def test_a_single_provider_is_never_cooled_down(fake_llm: FakeLLM) -> None:
+    fake_llm.configure(ALLOWED_FAILS=0)
+    for status in (429, 500, 503):
+        fake_llm.fail(status)
+        with pytest.raises(LLMError):
+            await _collect(stream_reply(_chat(), purpose="chat_partner", mode="chat"))
+    fake_llm.reply(["まだ", "います"])
+    assert "".join(await _collect(stream_reply(_chat(), purpose="chat_partner", mode="chat"))) == "まだいます"
+    assert len(fake_llm.requests) == 4
 
-    policy = current().router.allowed_fails_policy
-    assert policy.InternalServerErrorAllowedFails == NEVER_COOL_DOWN
-    assert policy.RateLimitErrorAllowedFails == NEVER_COOL_DOWN
+
+async def test_a_server_error_cools_down_only_after_more_than_the_allowed_fails(fake_llm: FakeLLM) -> None:
+    fake_llm.add_fallback(ALLOWED_FAILS=1)
+    fake_llm.fail(500, model=HEAD)
+    fake_llm.reply(["代わり"], model=BEHIND)
+    to_head = []
+    for _ in range(3):
+        stream = stream_reply(_chat(), purpose="chat_partner", mode="chat")
+        assert await _collect(stream) == ["代わり"] and stream.stats.model == BEHIND_LABEL
+        to_head.append(sum(1 for request in fake_llm.requests if request["model"] == HEAD))
+    assert to_head == [1, 2, 2]
+
+
+async def test_a_rested_deployment_is_tried_again_after_the_cool_down(fake_llm: FakeLLM) -> None:
+    fake_llm.add_fallback(COOLDOWN_SECONDS=0.3)
+    fake_llm.fail(429, model=HEAD)
+    await _collect(stream_reply(_chat(), purpose="chat_partner", mode="chat"))
+    fake_llm.reply(["戻り", "ました"], model=HEAD)
+    await _collect(stream_reply(_chat(), purpose="chat_partner", mode="chat"))
+    assert [request["model"] for request in fake_llm.requests] == [HEAD, BEHIND, BEHIND]
+    await asyncio.sleep(0.35)
+    stream = stream_reply(_chat(), purpose="chat_partner", mode="chat")
+    assert "".join(await _collect(stream)) == "戻りました" and stream.stats.model == HEAD_LABEL
+
+
+async def test_with_every_deployment_resting_the_call_fails_at_once_without_a_request(fake_llm: FakeLLM) -> None:
     fake_llm.add_fallback()
-    policy = current().router.allowed_fails_policy
-    assert policy.InternalServerErrorAllowedFails == 1 and policy.RateLimitErrorAllowedFails == 0
+    fake_llm.fail(429)
+    with pytest.raises(LLMError) as caught:
+        await _collect(stream_reply(_chat(), purpose="chat_partner", mode="chat"))
+    assert caught.value.kind == "rate_limited" and len(fake_llm.requests) == 2
+    stream = stream_reply(_chat(), purpose="chat_partner", mode="chat")
+    with pytest.raises(LLMError) as caught:
+        await _collect(stream)
+    assert caught.value.kind == "unavailable" and caught.value.retryable and len(fake_llm.requests) == 2
+    assert stream.stats.status == "failed"
+
+
+async def test_a_server_error_is_retried_on_the_same_deployment_before_falling_back(fake_llm: FakeLLM) -> None:
+    fake_llm.add_fallback(NUM_RETRIES=1, ALLOWED_FAILS=5)
+    fake_llm.fail(500, model=HEAD)
+    fake_llm.reply(["三度目"], model=BEHIND)
+    stream = stream_reply(_chat(), purpose="chat_partner", mode="chat")
+    assert await _collect(stream) == ["三度目"]
+    assert [request["model"] for request in fake_llm.requests] == [HEAD, HEAD, BEHIND]
+
+
+async def test_a_timeout_or_a_rate_limit_is_not_retried_on_the_same_deployment(fake_llm: FakeLLM) -> None:
+    fake_llm.add_fallback(NUM_RETRIES=3, FIRST_TOKEN_TIMEOUT=0.3)
+    fake_llm.hang(model=HEAD)
+    fake_llm.fail(429, model=BEHIND)
+    with pytest.raises(LLMError) as caught:
+        await _collect(stream_reply(_chat(), purpose="chat_partner", mode="chat"))
+    assert caught.value.kind == "rate_limited"
+    assert [request["model"] for request in fake_llm.requests] == [HEAD, BEHIND]
+
+
+async def test_the_total_timeout_bounds_the_fallbacks_too(fake_llm: FakeLLM) -> None:
+    fake_llm.add_fallback(FIRST_TOKEN_TIMEOUT=5.0, TOTAL_TIMEOUT=0.5)
+    fake_llm.hang()
+    started = time.monotonic()
+    stream = stream_reply(_chat(), purpose="chat_partner", mode="chat")
+    with pytest.raises(LLMError) as caught:
+        await _collect(stream)
+    assert time.monotonic() - started < 1.5
+    assert caught.value.kind == "timeout" and stream.stats.status == "failed"
+
+
+async def test_a_json_call_falls_back_like_a_stream(fake_llm: FakeLLM) -> None:
+    fake_llm.add_fallback()
+    fake_llm.fail(503, model=HEAD)
+    fake_llm.reply_json({"summary": "代わりに", "score": 60}, model=BEHIND)
+    result = await complete_json(judge_messages("評価", []), schema=Verdict, purpose="judge", mode="chat")
+    assert (
+        result.value.score == 60 and result.stats.model == BEHIND_LABEL and result.stats.provider == "openai_compatible"
+    )
 
 
 async def test_a_failure_with_nowhere_to_fall_back_is_one_clear_error(fake_llm: FakeLLM) -> None:
@@ -336,12 +417,13 @@ async def test_gemini_goes_first_and_gives_way_when_it_fails(
 
 
 async def test_the_litellm_stream_reader_reads_a_real_stream(fake_llm: FakeLLM) -> None:
-    from workplace_roleplay.llm.providers import CallContext, Target, open_litellm
+    from workplace_roleplay.llm.deployments import Route
+    from workplace_roleplay.llm.providers import Limits, open_litellm
 
     fake_llm.reply(["litellm", "の", "道"])
-    target = Target("openai", FakeLLM.PRIMARY, f"{fake_llm.server.base_url}/v1", "test-key")
-    context = CallContext(stream=True, first_token_timeout=2.0, total_timeout=10.0)
-    stream = await open_litellm(target, _chat(), {"temperature": 0.1}, context)
+    route = Route("test", "openai", FakeLLM.PRIMARY, f"{fake_llm.server.base_url}/v1", "test-key")
+    limits = Limits(first_token_timeout=2.0, total_timeout=10.0)
+    stream = await open_litellm(route, _chat(), {"temperature": 0.1}, limits)
     texts = [stream.first]
     while (text := await stream.next_text()) is not None:
         texts.append(text)
@@ -349,14 +431,39 @@ async def test_the_litellm_stream_reader_reads_a_real_stream(fake_llm: FakeLLM) 
     assert texts == ["litellm", "の", "道"] and stream.usage()[1] == 3
 
 
+@pytest.fixture
+def through_litellm(fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch) -> FakeLLM:
+    """OpenAI (the fake server, with a key) answered through litellm's provider code, as Gemini is."""
+    from workplace_roleplay.llm import deployments
+
+    monkeypatch.setattr(deployments, "LEAN_PROVIDERS", frozenset({"ollama", "openai_compatible"}))
+    fake_llm.configure(OPENAI_API_KEY="test-key")
+    return fake_llm
+
+
+async def test_a_stream_through_litellm_still_works(through_litellm: FakeLLM) -> None:
+    through_litellm.reply(["litellm", "経由", "です"])
+    stream = stream_reply(_chat(), purpose="chat_partner", mode="chat")
+    assert await _collect(stream) == ["litellm", "経由", "です"]
+    assert stream.stats.model == f"openai/{FakeLLM.PRIMARY}" and stream.stats.status == "complete"
+    assert through_litellm.requests[-1]["stream"] is True
+
+
+async def test_a_json_answer_through_litellm_is_validated(through_litellm: FakeLLM) -> None:
+    through_litellm.reply_json({"summary": "litellm", "score": 77})
+    result = await complete_json(judge_messages("評価", []), schema=Verdict, purpose="judge", mode="chat")
+    assert result.value == Verdict(summary="litellm", score=77) and result.stats.provider == "openai"
+    assert through_litellm.requests[-1]["response_format"]["type"] == "json_schema"
+
+
 def test_calls_from_several_event_loops_leave_no_pending_task_behind(
-    fake_llm: FakeLLM, caplog: pytest.LogCaptureFixture
+    through_litellm: FakeLLM, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Pages, sockets and the watch runner call the gateway from loops of their own."""
     import gc
     import threading
 
-    fake_llm.reply_json({"summary": "丁寧でした", "score": 82})
+    through_litellm.reply_json({"summary": "丁寧でした", "score": 82})
     loops = [asyncio.new_event_loop() for _ in range(2)]
     threads = [threading.Thread(target=loop.run_forever, daemon=True) for loop in loops]
     for thread in threads:

@@ -13,7 +13,7 @@ Scripts queue up: each request takes the next one, and the last one stays in for
 request until a new script is given. A script given ``model=...`` applies only to requests for that
 model and goes first. With no script the server streams a short default reply.
 
-Run it alone (for ``bench/``) with ``python -m workplace_roleplay.llm.fake_server --port 8089``;
+Run it alone (for ``bench/``) with ``python -m testing.fake_llm --port 8089``;
 ``GET /_timings`` then returns when each request arrived and each chunk was written
 (``time.monotonic()`` seconds, comparable across processes on one machine).
 """
@@ -348,9 +348,11 @@ class FakeLLM:
     """What the ``fake_llm`` pytest fixture gives a test: the server's scripting, plus switches
     for ``settings.LLM``, which it points at the server as an OpenAI-compatible base.
 
-    The primary deployment serves model ``PRIMARY``; ``add_fallback()`` adds a second deployment
-    (same server, model ``SECONDARY``) that the Router falls back to, so a test can script the
-    primary alone: ``fake_llm.fail(500, model=FakeLLM.PRIMARY)``.
+    The server is configured as an OpenAI-compatible base serving model ``PRIMARY``;
+    ``add_fallback()`` adds the same server as Ollama serving model ``SECONDARY``. Ollama comes
+    before an OpenAI-compatible server in the providers' order, so with both ``SECONDARY`` is
+    tried first and ``PRIMARY`` is the fallback behind it; a test scripts one of them alone with
+    ``fake_llm.fail(500, model=FakeLLM.SECONDARY)``.
     """
 
     PRIMARY = "fake-primary"
@@ -385,7 +387,7 @@ class FakeLLM:
         return fake_settings(self.server.base_url, **overrides)
 
     def configure(self, **overrides: Any) -> None:
-        """Point ``settings.LLM`` at the server with these overrides and start a fresh Router."""
+        """Point ``settings.LLM`` at the server with these overrides and start a fresh gateway."""
         self._settings.LLM = self.settings_for(**overrides)
         _reset_gateway()
 
@@ -399,8 +401,8 @@ class FakeLLM:
 
 
 def fake_settings(base_url: str, **overrides: Any) -> dict[str, Any]:
-    """``settings.LLM`` pointing at a fake server only, with short test timeouts, no Router
-    retries (they would add the Router's back-off sleeps) and an unpaced demo partner."""
+    """``settings.LLM`` pointing at a fake server only, with short test timeouts, no retries of a
+    server error (a test that wants them asks for ``NUM_RETRIES``) and an unpaced demo partner."""
     from workplace_roleplay.llm.config import PURPOSE_PARAMS
 
     models = {
@@ -429,7 +431,7 @@ def fake_settings(base_url: str, **overrides: Any) -> dict[str, Any]:
 
 
 def _reset_gateway() -> None:
-    """A fresh Router on the next call (nothing to do before the gateway was first used)."""
+    """Fresh deployments' health on the next call (nothing to do before the gateway was first used)."""
     deployments = sys.modules.get("workplace_roleplay.llm.deployments")
     if deployments is not None:
         deployments.reset_gateway()
