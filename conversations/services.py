@@ -89,13 +89,22 @@ def reply_finish(*, message: Message, text: str, status: str, metadata: dict[str
     return message
 
 
-def conversation_end(*, conversation: Conversation) -> Conversation:
-    """End the conversation once; listeners of ``practice_ended`` hear of it after the commit."""
+def conversation_end(*, conversation: Conversation, announce: bool = True) -> Conversation:
+    """End the conversation once; listeners of ``practice_ended`` hear of it after the commit.
+
+    With ``announce=False`` the caller announces it later (``conversation_announce_end``), e.g.
+    once the feedback asked at the end is stored.
+    """
     if conversation.ended_at is None:
         conversation.ended_at = timezone.now()
         conversation.save(update_fields=["ended_at"])
-        transaction.on_commit(lambda: _announce_end(conversation))
+        if announce:
+            conversation_announce_end(conversation=conversation)
     return conversation
+
+
+def conversation_announce_end(*, conversation: Conversation) -> None:
+    transaction.on_commit(lambda: _announce_end(conversation))
 
 
 def _announce_end(conversation: Conversation) -> None:
