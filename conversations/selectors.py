@@ -75,7 +75,7 @@ def learner_lines(*, conversation: Conversation) -> list[str]:
     return list(conversation.messages.filter(role=Role.USER).order_by("created_at").values_list("content", flat=True))
 
 
-def feedback_get(*, conversation_id: object) -> Feedback | None:
+def feedback_get(*, conversation_id: UUID | str) -> Feedback | None:
     """The stored feedback of a conversation (read afresh, not from a cached relation)."""
     return Feedback.objects.filter(conversation_id=conversation_id).first()
 
