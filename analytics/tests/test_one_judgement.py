@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from analytics.models import AnalysisStatus, StrengthAnalysis
-from analytics.tests.factories import conversation_with_lines, judge_answer
+from analytics.tests.factories import StrengthAnalysisFactory, conversation_with_lines, judge_answer
 from conversations import services as conversation_services
 from conversations.feedback import AXIS_NAMES, axis_label
 from conversations.models import Feedback
@@ -216,3 +217,30 @@ def test_when_the_judge_fails_at_feedback_the_analysis_judges_once_and_a_later_a
     assert asked_again.status_code == 200 and asked_again.json()["feedback"]["scores"] == FIRST
     assert _api_strengths(conversation.user) == FIRST
     assert len(fake_llm.requests) == 2  # the failed call and the one judgement
+
+
+def test_feedback_stored_before_evidence_was_asked_for_is_copied_into_a_retried_analysis(
+    fake_llm: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    user = UserFactory()
+    conversation = conversation_with_lines(user=user, lines=(LINE,), ended_at=timezone.now())
+    earlier = {  # feedback as stored before the judge also gave evidence and top strengths
+        "summary": "丁寧でした",
+        "went_well": [{"quote": LINE, "comment": "配慮"}],
+        "to_improve": [],
+        "better_phrasings": [],
+        "scores": FIRST,
+        "point_scores": [],
+    }
+    Feedback.objects.create(conversation=conversation, content=earlier, metadata={"model": "earlier"})
+    StrengthAnalysisFactory(user=user, conversation=conversation, status=AnalysisStatus.FAILED, scores={})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _page(user).post(f"/progress/journal/conversation/{conversation.pk}/analyse/", HTTP_HX_REQUEST="true")
+
+    analysis = StrengthAnalysis.objects.get(conversation=conversation)
+    assert analysis.status == AnalysisStatus.DONE and analysis.feedback == "丁寧でした"
+    assert {axis: value["score"] for axis, value in analysis.scores.items()} == FIRST
+    assert analysis.scores["empathy"]["evidence"] == [] and analysis.top_strengths == []
+    assert analysis.metadata == {"model": "earlier"}
+    assert fake_llm.requests == []
