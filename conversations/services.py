@@ -119,9 +119,14 @@ def conversation_delete(*, user: User, conversation_id: UUID | str) -> None:
 
 
 def feedback_store(*, conversation: Conversation, report: FeedbackReport, metadata: dict[str, Any]) -> Feedback:
-    """Store validated feedback (replacing earlier feedback on the same conversation) and end it."""
+    """Store validated feedback and end the conversation.
+
+    The first feedback stored for a conversation is kept and returned: when the judge was asked
+    twice at once (the analysis of a conversation ended without asking, and the learner asking),
+    the learner and My progress still see the same one.
+    """
     with transaction.atomic():
-        feedback, _ = Feedback.objects.update_or_create(
+        feedback, _ = Feedback.objects.get_or_create(
             conversation=conversation, defaults={"content": report.model_dump(mode="json"), "metadata": metadata}
         )
         conversation_end(conversation=conversation)

@@ -379,8 +379,11 @@ def commentary_retry(*, session: WatchSession) -> WatchSession:
 
 
 def feedback_store(*, session: WatchSession, report: dict[str, Any], metadata: dict[str, Any]) -> WatchSession:
+    """Store the feedback; the first stored is kept, so the learner and My progress see the same one."""
     with transaction.atomic():
         locked = _locked(session)
+        if locked.feedback:
+            return locked
         locked.feedback = report
         locked.metadata = {**(locked.metadata or {}), "feedback_call": metadata}
         locked.save(update_fields=["feedback", "metadata"])

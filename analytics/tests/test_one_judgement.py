@@ -15,16 +15,19 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
+from analytics import services as analysis_services
 from analytics.models import AnalysisStatus, StrengthAnalysis
 from analytics.tests.factories import StrengthAnalysisFactory, conversation_with_lines, judge_answer
+from conversations import judging
 from conversations import services as conversation_services
-from conversations.feedback import AXIS_NAMES, axis_label
+from conversations.feedback import AXIS_NAMES, FeedbackReport, axis_label
 from conversations.models import Feedback
 from scenarios.play import scenario_play_start
 from scenarios.tests.factories import ScenarioFactory
 from watch import services as watch_services
 from watch.models import Author, State, WatchSession
 from watch.tests.factories import WatchMessageFactory, WatchSessionFactory
+from workplace_roleplay.db import db_call
 
 pytestmark = pytest.mark.django_db
 
@@ -244,3 +247,28 @@ def test_feedback_stored_before_evidence_was_asked_for_is_copied_into_a_retried_
     assert analysis.scores["empathy"]["evidence"] == [] and analysis.top_strengths == []
     assert analysis.metadata == {"model": "earlier"}
     assert fake_llm.requests == []
+
+
+def test_when_the_background_judgement_lands_first_the_learner_is_shown_that_one(
+    fake_llm: Any, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chat ended without asking is judged in the background; the learner asks meanwhile."""
+    fake_llm.reply_json(judge_answer(quote=LINE, **SECOND))
+    conversation = conversation_with_lines(lines=(LINE,), ended_at=timezone.now())
+    asked = judging.feedback_report
+
+    async def background_lands_first(*args: Any, **kwargs: Any) -> Any:
+        answer = await asked(*args, **kwargs)
+        earlier = FeedbackReport.model_validate(judge_answer(quote=LINE, **FIRST))
+        await db_call(conversation_services.feedback_store)(conversation=conversation, report=earlier, metadata={})
+        return answer
+
+    monkeypatch.setattr(judging, "feedback_report", background_lands_first)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _api(conversation.user).post(
+            "/api/v1/chat/feedback", {"conversation_id": str(conversation.id)}, format="json"
+        )
+        analysis_services.analysis_request(kind="conversation", session_id=conversation.pk)
+
+    assert response.status_code == 200 and response.json()["feedback"]["scores"] == FIRST
+    assert _api_strengths(conversation.user) == FIRST
