@@ -1,46 +1,25 @@
-"""Asking the judge model for a strength analysis of one session (no database access here)."""
+"""The strength analysis of one session, derived from the session's feedback (no database access here).
+
+The judge is asked once per ended session (``conversations.judging``); its answer is stored as the
+session's feedback and the analysis copies it: the six scores as they are, and as evidence only
+the quotes that really are the learner's own lines. A source that stores no feedback of its own
+has its session judged here, with the same prompt.
+"""
 
 from __future__ import annotations
 
 import unicodedata
 from typing import Any
 
-from analytics.schemas import StrengthReport
 from analytics.sources import PracticeSession
-from conversations.feedback import AXIS_NAMES
-from workplace_roleplay.llm import CallStats, Purpose
-from workplace_roleplay.llm.prompts import judge_messages
-
-TASK_JA = (
-    "あなたは職場コミュニケーションの指導者です。以下の会話記録のうち、学習者（user）の発言だけを評価し、"
-    "JSONで返してください。6つの軸（共感力 empathy、明確な伝達力 clarity、傾聴力 active_listening、"
-    "適応力 adaptability、前向きさ positivity、プロフェッショナリズム professionalism）を0〜100で採点し、"
-    "各軸の根拠として学習者自身の発言をそのまま引用してください（該当がなければ空のリスト）。"
-    "特に優れていた強みを1〜3つ、理由と引用つきで挙げ、最後に具体的で前向きなフィードバックを2〜3文で書いてください。"
-)
-TASK_EN = (
-    "You are a workplace communication coach. Assess only the learner's (user) lines of the transcript below and "
-    "answer in JSON. Score the six axes (empathy, clarity, active_listening, adaptability, positivity, "
-    "professionalism) from 0 to 100 and, as evidence for each axis, quote the learner's own lines exactly (an empty "
-    "list when there are none). Name one to three top strengths with a reason and a quote, then write two or three "
-    "sentences of concrete, encouraging feedback."
-)
+from conversations.feedback import AXIS_NAMES, FeedbackReport
+from conversations.judging import feedback_report
 
 
-def strength_messages(session: PracticeSession) -> list[dict[str, str]]:
-    task = TASK_EN if session.language == "en" else TASK_JA
-    context = f"練習: {session.title}" if session.language != "en" else f"Practice: {session.title}"
-    return judge_messages(task, session.transcript, context=context, language=session.language)
-
-
-async def judge_strengths(session: PracticeSession) -> tuple[StrengthReport, CallStats]:
-    """The validated answer; raises ``LLMError`` when the judge fails or answers nonsense."""
-    from workplace_roleplay.llm import complete_json  # loads the model client on first use only
-
-    result = await complete_json(
-        strength_messages(session), schema=StrengthReport, purpose=Purpose.JUDGE, mode="analysis"
-    )
-    return result.value, result.stats
+async def judge_session(session: PracticeSession) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(report, call details) of the judge's one answer; raises ``LLMError`` when the judge fails."""
+    result = await feedback_report(session.transcript, language=session.language, mode=session.mode or "analysis")
+    return result.value.model_dump(mode="json"), result.stats.as_metadata()
 
 
 def _normal(text: str) -> str:
@@ -53,7 +32,7 @@ def is_learner_quote(quote: str, learner_lines: list[str]) -> bool:
     return bool(needle) and any(needle in _normal(line) for line in learner_lines)
 
 
-def stored_scores(report: StrengthReport, learner_lines: list[str]) -> dict[str, dict[str, Any]]:
+def stored_scores(report: FeedbackReport, learner_lines: list[str]) -> dict[str, dict[str, Any]]:
     """``{axis: {"score", "evidence"}}`` keeping only quotes that are really the learner's lines."""
     scores = report.scores.model_dump()
     return {
@@ -65,7 +44,7 @@ def stored_scores(report: StrengthReport, learner_lines: list[str]) -> dict[str,
     }
 
 
-def stored_strengths(report: StrengthReport, learner_lines: list[str]) -> list[dict[str, str]]:
+def stored_strengths(report: FeedbackReport, learner_lines: list[str]) -> list[dict[str, str]]:
     """The top strengths; a quote that is not the learner's own line is left out, not kept."""
     return [
         {

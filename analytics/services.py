@@ -1,24 +1,31 @@
-"""Writes: requesting, running and storing strength analyses."""
+"""Writes: requesting, running and storing strength analyses.
+
+An analysis is copied from the session's feedback (the judge's one answer for the session); the
+judge is asked only when the session has none yet, and its answer is then stored as the session's
+feedback too (``SessionSource.feedback``).
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from pydantic import ValidationError
 
 from accounts.models import User
 from analytics.cache import bump_user_version
-from analytics.judging import judge_strengths, stored_scores, stored_strengths
+from analytics.judging import judge_session, stored_scores, stored_strengths
 from analytics.models import AnalysisStatus, StrengthAnalysis
-from analytics.schemas import StrengthReport
 from analytics.selectors import STALE_PENDING, is_stale
-from analytics.sources import PracticeSession, SessionSource, get_source, session_lookup
+from analytics.sources import PracticeSession, SessionSource, StoredFeedback, get_source, session_lookup
+from conversations.feedback import FeedbackReport
 from scenarios.models import Scenario
-from workplace_roleplay.llm import CallStats
 
 logger = logging.getLogger(__name__)
 
@@ -110,39 +117,55 @@ def analysis_retry(*, user: User, kind: str, session_id: object) -> StrengthAnal
     return analysis_request(kind=kind, session_id=session_id, again=True)
 
 
-def analysis_start_attempt(*, analysis_id: int) -> tuple[StrengthAnalysis, PracticeSession] | None:
-    """Count an attempt and load the session; ``None`` when there is nothing (left) to do."""
+def analysis_start_attempt(
+    *, analysis_id: int
+) -> tuple[StrengthAnalysis, PracticeSession, Callable[[], StoredFeedback]] | None:
+    """Count an attempt and load the session; ``None`` when there is nothing (left) to do.
+
+    The third item gives the session's feedback (stored, or asked of the judge once).
+    """
     analysis = StrengthAnalysis.objects.filter(pk=analysis_id).first()
     if analysis is None or analysis.status == AnalysisStatus.DONE:
         return None
     analysis.attempts += 1
     analysis.save(update_fields=["attempts", "updated_at"])
     source = get_source(analysis.source)
-    session = source.load(str(getattr(analysis, f"{source.field}_id"))) if source else None
-    if session is None or not session.learner_lines:
+    session_id = str(getattr(analysis, f"{source.field}_id")) if source else ""
+    session = source.load(session_id) if source else None
+    if source is None or session is None or not session.learner_lines:
         analysis_fail(analysis=analysis, error="The session has no lines of the learner to analyse.")
         return None
-    return analysis, session
+    if source.feedback is not None:
+        return analysis, session, partial(source.feedback, session_id)
+    return analysis, session, partial(async_to_sync(judge_session), session)
 
 
 def analysis_run(*, analysis_id: int) -> StrengthAnalysis | None:
-    """Ask the judge and store the validated answer. ``LLMError`` reaches the caller (the task)."""
+    """Copy the session's feedback (asking the judge only when there is none) into the analysis.
+
+    ``LLMError`` reaches the caller (the task).
+    """
     started = analysis_start_attempt(analysis_id=analysis_id)
     if started is None:
         return None
-    analysis, session = started
-    report, stats = async_to_sync(judge_strengths)(session)
-    return analysis_store(analysis=analysis, report=report, stats=stats, learner_lines=session.learner_lines)
+    analysis, session, feedback = started
+    content, metadata = feedback()
+    try:
+        report = FeedbackReport.model_validate(content)
+    except ValidationError:
+        analysis_fail(analysis=analysis, error="The session's feedback could not be read.")
+        return None
+    return analysis_store(analysis=analysis, report=report, metadata=metadata, learner_lines=session.learner_lines)
 
 
 def analysis_store(
-    *, analysis: StrengthAnalysis, report: StrengthReport, stats: CallStats, learner_lines: list[str]
+    *, analysis: StrengthAnalysis, report: FeedbackReport, metadata: dict[str, Any], learner_lines: list[str]
 ) -> StrengthAnalysis:
     """Store a validated report: scores with the learner's own quotes as evidence."""
     analysis.scores = stored_scores(report, learner_lines)
     analysis.top_strengths = stored_strengths(report, learner_lines)
-    analysis.feedback = report.feedback
-    analysis.metadata = stats.as_metadata()
+    analysis.feedback = report.summary
+    analysis.metadata = metadata
     analysis.status, analysis.error = AnalysisStatus.DONE, ""
     analysis.analyzed_at = timezone.now()
     analysis.save()

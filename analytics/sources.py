@@ -15,6 +15,10 @@ may import them) under a ``kind``::
 ``load`` returns ``PracticeSession(user, transcript, started_at, ended_at, title, url, ...)``
 or ``None`` for an unknown id. Its transcript holds the learner's lines as ``role == "user"``;
 a session without such lines (e.g. watched without stepping in) is not analysed.
+``feedback`` (session id -> ``(report, call details)``) gives the session's stored feedback, or
+asks the judge once and stores it as the session's feedback (a later "get feedback" shows it
+without asking again); the analysis is copied from it. A source without ``feedback`` has its
+session judged by the analysis with the same prompt, and nothing stored but the analysis.
 The ``conversation`` source is registered here.
 """
 
@@ -25,15 +29,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import User
+from conversations.judging import feedback_generate
 from conversations.models import Conversation, Mode
 from conversations.selectors import conversation_history
 
 Transcript = list[dict[str, str]]
+# (the judge's report as stored, the details of the call that made it)
+StoredFeedback = tuple[dict[str, Any], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,7 @@ class SessionSource:
     sender: type[Model]
     load: Callable[[str], PracticeSession | None]
     list_for_user: Callable[[User], Iterable[SessionSummary]] = no_sessions
+    feedback: Callable[[str], StoredFeedback] | None = None
 
 
 _sources: dict[str, SessionSource] = {}
@@ -171,12 +180,20 @@ def conversations_for_journal(user: User) -> list[SessionSummary]:
     ]
 
 
+def conversation_feedback(session_id: str) -> StoredFeedback:
+    """The conversation's feedback: stored, or asked of the judge now and stored (raises ``LLMError``)."""
+    conversation = Conversation.objects.get(pk=session_id)
+    feedback = async_to_sync(feedback_generate)(conversation)
+    return feedback.content, feedback.metadata
+
+
 CONVERSATION_SOURCE = SessionSource(
     kind="conversation",
     field="conversation",
     sender=Conversation,
     load=load_conversation,
     list_for_user=conversations_for_journal,
+    feedback=conversation_feedback,
 )
 
 
@@ -198,4 +215,5 @@ def watch_source() -> SessionSource:
         sender=WatchSession,
         load=load,
         list_for_user=list_for_user,
+        feedback=practice.practice_feedback,
     )

@@ -52,7 +52,10 @@ def _on_llm_error(task: Any, analysis_id: int, retryable: bool, message: str) ->
     acks_late=True,
 )
 def analyse_session(self: Any, analysis_id: int) -> str:
-    """Score one session's learner lines on the six axes: "done", "failed" or "skipped"."""
+    """The session's strength analysis, copied from its one judged feedback: "done", "failed" or "skipped".
+
+    The judge is asked here only when the session has no feedback yet (ended without asking).
+    """
     return _attempt(self, analysis_id)
 
 

@@ -1,12 +1,14 @@
 """Structured feedback: the six strength axes and the schema the judge model must fill.
 
-One home for what chat, scenarios, watch step-in and analytics all score against. The judge's
-answer is validated against :class:`FeedbackReport` before anything is stored.
+One home for what chat, scenarios, watch step-in and analytics all score against. The judge is
+asked once per ended session; its answer is validated against :class:`FeedbackReport` and stored
+as the session's feedback, which the feedback panel shows and the strength analysis (My
+progress) copies. The judge's prompts are in ``conversations.judging``.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model, field_validator
 
 Score = Annotated[int, Field(ge=0, le=100)]
 ShortText = Annotated[str, Field(max_length=600)]
@@ -56,37 +58,48 @@ class PointScore(BaseModel):
     comment: ShortText
 
 
+MAX_EVIDENCE = 3
+MAX_STRENGTHS = 3
+
+
+class Quote(BaseModel):
+    quote: Annotated[str, Field(max_length=400)] = Field(description="One of the learner's own lines, quoted exactly")
+
+
+AxisEvidence: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    "AxisEvidence",
+    __doc__="For each axis, the learner's own lines that show it (quoted exactly; may be empty).",
+    **{name: (list[Quote], Field(default_factory=list, max_length=MAX_EVIDENCE)) for name in AXIS_NAMES},
+)
+
+
+class TopStrength(BaseModel):
+    axis: str = Field(description="The axis name", json_schema_extra={"enum": list(AXIS_NAMES)})
+    reason: Annotated[str, Field(max_length=400)] = Field(description="Why this is a strength, in one sentence")
+    quote: Annotated[str, Field(max_length=400)] = Field(
+        description="The learner's own line that shows it, quoted exactly"
+    )
+
+    @field_validator("axis")
+    @classmethod
+    def _known_axis(cls, value: str) -> str:
+        if value not in AXIS_NAMES:
+            raise ValueError(f"axis must be one of {', '.join(AXIS_NAMES)}")
+        return value
+
+
 class FeedbackReport(BaseModel):
+    """Everything the product shows of one session: the feedback panel and the strength analysis."""
+
     summary: Annotated[str, Field(max_length=1200)]
     went_well: list[QuotedPoint] = Field(max_length=6)
     to_improve: list[QuotedPoint] = Field(max_length=6)
     better_phrasings: list[BetterPhrasing] = Field(max_length=6)
     scores: AxisScores
+    evidence: AxisEvidence = Field(default_factory=AxisEvidence)  # type: ignore[valid-type]
+    top_strengths: list[TopStrength] = Field(default_factory=list, max_length=MAX_STRENGTHS)
     point_scores: list[PointScore] = Field(default_factory=list, max_length=12)
 
-
-FEEDBACK_TASK_JA = (
-    "あなたは職場コミュニケーションの指導者です。以下の会話記録のうち、学習者（user）の発言だけを評価し、"
-    "JSONで返してください。良かった点と改善点には学習者自身の発言をそのまま引用し、より良い言い方を提案し、"
-    "6つの軸（共感力 empathy、明確な伝達力 clarity、傾聴力 active_listening、適応力 adaptability、"
-    "前向きさ positivity、プロフェッショナリズム professionalism）を0〜100で採点してください。"
-)
-FEEDBACK_TASK_EN = (
-    "You are a workplace communication coach. Assess only the learner's (user) lines of the transcript below "
-    "and answer in JSON. Quote the learner's own lines exactly in what went well and what to improve, suggest "
-    "better phrasings, and score the six axes (empathy, clarity, active_listening, adaptability, positivity, "
-    "professionalism) from 0 to 100."
-)
-
-
-def feedback_task(*, language: str, points: list[str]) -> str:
-    task = FEEDBACK_TASK_JA if language == "ja" else FEEDBACK_TASK_EN
-    if points:
-        listed = "\n".join(f"- {point}" for point in points)
-        heading = (
-            "次の評価ポイントごとにも point_scores で採点してください:"
-            if language == "ja"
-            else ("Also score each of these feedback points in point_scores:")
-        )
-        task = f"{task}\n{heading}\n{listed}"
-    return task
+    def evidence_for(self, axis: str) -> list[str]:
+        quotes: Any = getattr(self.evidence, axis, [])
+        return [item.quote for item in quotes]

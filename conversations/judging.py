@@ -1,15 +1,74 @@
-"""Asking the judge model about a conversation: structured feedback, and hints for the next line."""
+"""Asking the judge model: its prompts (all in this module), structured feedback, and hints.
+
+The judge is asked once per ended session, with one prompt (``feedback_task``) whose answer holds
+everything the product shows: the six axes with the learner's quoted lines as evidence, what went
+well and what to improve, better phrasings, the top strengths and the scenario's feedback points.
+The answer is stored as the session's feedback; the strength analysis copies it.
+"""
 
 from pydantic import BaseModel, Field
 
 from conversations import services
-from conversations.feedback import FeedbackReport, feedback_task
+from conversations.feedback import AXIS_NAMES, FeedbackReport, axis_label
 from conversations.models import Conversation, Feedback
 from conversations.personas import feedback_brief_for
-from conversations.selectors import conversation_history
+from conversations.selectors import conversation_history, feedback_get
 from workplace_roleplay.db import db_call
 from workplace_roleplay.llm import JsonResult, Purpose, complete_json
 from workplace_roleplay.llm.prompts import judge_messages
+
+FEEDBACK_TASK_JA = (
+    "あなたは職場コミュニケーションの指導者です。以下の会話記録のうち、学習者（user）の発言だけを評価し、"
+    "JSONで返してください。summary に具体的で前向きな総評を2〜3文で書き、良かった点と改善点には学習者自身の"
+    "発言をそのまま引用し、より良い言い方を提案してください。6つの軸（共感力 empathy、明確な伝達力 clarity、"
+    "傾聴力 active_listening、適応力 adaptability、前向きさ positivity、プロフェッショナリズム professionalism）"
+    "を0〜100で採点し、evidence に各軸の根拠として学習者自身の発言をそのまま引用してください（該当がなければ空の"
+    "リスト）。top_strengths に特に優れていた強みを1〜3つ、理由と引用つきで挙げてください。"
+)
+FEEDBACK_TASK_EN = (
+    "You are a workplace communication coach. Assess only the learner's (user) lines of the transcript below "
+    "and answer in JSON. Write two or three sentences of concrete, encouraging feedback in summary, quote the "
+    "learner's own lines exactly in what went well and what to improve, and suggest better phrasings. Score the "
+    "six axes (empathy, clarity, active_listening, adaptability, positivity, professionalism) from 0 to 100 and, "
+    "as evidence for each axis, quote the learner's own lines exactly (an empty list when there are none). Name "
+    "one to three top strengths in top_strengths, each with a reason and a quote."
+)
+HINT_TASK_JA = "学習者が次に言うとよい発言の方向性を、ロールプレイのネタばらしをせずに短く助言してください。"
+HINT_TASK_EN = "Briefly suggest a direction for the learner's next line without spoiling the role-play."
+
+
+def feedback_task(*, language: str, points: list[str]) -> str:
+    """The judge's one task for an ended session (with the scenario's feedback points, if any)."""
+    task = FEEDBACK_TASK_JA if language == "ja" else FEEDBACK_TASK_EN
+    if points:
+        listed = "\n".join(f"- {point}" for point in points)
+        heading = (
+            "次の評価ポイントごとにも point_scores で採点してください:"
+            if language == "ja"
+            else ("Also score each of these feedback points in point_scores:")
+        )
+        task = f"{task}\n{heading}\n{listed}"
+    return task
+
+
+def hint_task(*, language: str) -> str:
+    return HINT_TASK_JA if language == "ja" else HINT_TASK_EN
+
+
+def commentary_task(*, language: str, first: str, second: str) -> str:
+    """The judge's commentary on a watched conversation between ``first`` and ``second``."""
+    axes = ", ".join(f"{name} ({axis_label(name, 'ja')})" for name in AXIS_NAMES)
+    if language == "en":
+        return (
+            "You are a workplace communication coach. Two people talked; the transcript calls the first "
+            f'"learner" ({first}) and the second "partner" ({second}). In JSON, give a short overview and, for '
+            f"each of them, what they did well, each point tied to one of the six axes: {axes}."
+        )
+    return (
+        "あなたは職場コミュニケーションの指導者です。二人の会話記録で、"
+        f"「learner」は{first}、「partner」は{second}です。JSONで、短い総評と、二人それぞれの良かった点を、"
+        f"6つの軸（{axes}）のいずれかに結びつけて述べてください。"
+    )
 
 
 class NoLearnerLinesError(Exception):
@@ -43,13 +102,31 @@ async def feedback_report(
 async def feedback_generate(
     conversation: Conversation, *, points: list[str] | None = None, context: str = ""
 ) -> Feedback:
-    """End the conversation, then score the learner's lines (and the given feedback points) and store it.
+    """The conversation's feedback: the stored one, or end the conversation, ask the judge once and store it.
 
-    The conversation stays ended when the judge fails: asking again retries only the feedback.
+    The end is announced (``practice_ended``: the strength analysis) once the feedback is stored,
+    so the analysis copies it instead of asking the judge again. The conversation stays ended when
+    the judge fails (the end is announced then, and the analysis asks the judge in the background);
+    asking again retries only the feedback.
     """
+    stored = await db_call(feedback_get)(conversation_id=conversation.id)
+    if stored is not None:
+        return stored
     transcript = await db_call(conversation_history)(conversation_id=conversation.id)
-    if any(turn["role"] == "user" for turn in transcript):
-        await db_call(services.conversation_end)(conversation=conversation)
+    if not any(turn["role"] == "user" for turn in transcript):
+        raise NoLearnerLinesError
+    ending = conversation.ended_at is None
+    await db_call(services.conversation_end)(conversation=conversation, announce=False)
+    try:
+        return await _judge_and_store(conversation, transcript, points=points, context=context)
+    finally:
+        if ending:
+            await db_call(services.conversation_announce_end)(conversation=conversation)
+
+
+async def _judge_and_store(
+    conversation: Conversation, transcript: list[dict[str, str]], *, points: list[str] | None, context: str
+) -> Feedback:
     if points is None:
         points, context = await db_call(feedback_brief_for)(conversation)
     result = await feedback_report(
@@ -62,11 +139,7 @@ async def feedback_generate(
 
 async def hint_generate(conversation: Conversation, *, context: str = "") -> Hint:
     language = _language(conversation)
-    task = (
-        "学習者が次に言うとよい発言の方向性を、ロールプレイのネタばらしをせずに短く助言してください。"
-        if language == "ja"
-        else "Briefly suggest a direction for the learner's next line without spoiling the role-play."
-    )
+    task = hint_task(language=language)
     transcript = await db_call(conversation_history)(conversation_id=conversation.id)
     if not context:
         _, context = await db_call(feedback_brief_for)(conversation)

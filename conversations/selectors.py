@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from conversations.models import Conversation, Message, Mode, Role, Status
+from conversations.models import Conversation, Feedback, Message, Mode, Role, Status
 
 HISTORY_TTL_SECONDS = 60 * 60
 
@@ -73,6 +73,11 @@ def conversations_for_user(*, user: User, mode: str | None = None, query: str = 
 
 def learner_lines(*, conversation: Conversation) -> list[str]:
     return list(conversation.messages.filter(role=Role.USER).order_by("created_at").values_list("content", flat=True))
+
+
+def feedback_get(*, conversation_id: UUID | str) -> Feedback | None:
+    """The stored feedback of a conversation (read afresh, not from a cached relation)."""
+    return Feedback.objects.filter(conversation_id=conversation_id).first()
 
 
 def feedback_for(*, conversation: Conversation) -> dict[str, Any] | None:

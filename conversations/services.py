@@ -98,13 +98,22 @@ def replies_interrupt_stale(*, before: datetime) -> int:
     return len(stale)
 
 
-def conversation_end(*, conversation: Conversation) -> Conversation:
-    """End the conversation once; listeners of ``practice_ended`` hear of it after the commit."""
+def conversation_end(*, conversation: Conversation, announce: bool = True) -> Conversation:
+    """End the conversation once; listeners of ``practice_ended`` hear of it after the commit.
+
+    With ``announce=False`` the caller announces it later (``conversation_announce_end``), e.g.
+    once the feedback asked at the end is stored.
+    """
     if conversation.ended_at is None:
         conversation.ended_at = timezone.now()
         conversation.save(update_fields=["ended_at"])
-        transaction.on_commit(lambda: _announce_end(conversation))
+        if announce:
+            conversation_announce_end(conversation=conversation)
     return conversation
+
+
+def conversation_announce_end(*, conversation: Conversation) -> None:
+    transaction.on_commit(lambda: _announce_end(conversation))
 
 
 def _announce_end(conversation: Conversation) -> None:
@@ -119,9 +128,14 @@ def conversation_delete(*, user: User, conversation_id: UUID | str) -> None:
 
 
 def feedback_store(*, conversation: Conversation, report: FeedbackReport, metadata: dict[str, Any]) -> Feedback:
-    """Store validated feedback (replacing earlier feedback on the same conversation) and end it."""
+    """Store validated feedback and end the conversation.
+
+    The first feedback stored for a conversation is kept and returned: when the judge was asked
+    twice at once (the analysis of a conversation ended without asking, and the learner asking),
+    the learner and My progress still see the same one.
+    """
     with transaction.atomic():
-        feedback, _ = Feedback.objects.update_or_create(
+        feedback, _ = Feedback.objects.get_or_create(
             conversation=conversation, defaults={"content": report.model_dump(mode="json"), "metadata": metadata}
         )
         conversation_end(conversation=conversation)

@@ -2,7 +2,8 @@
 
 The commentary says what each persona did well in communication terms, in the vocabulary of
 the six axes (``conversations.feedback``); it is validated against :class:`WatchCommentary`.
-Feedback after step-in is the usual ``FeedbackReport`` on the learner's own lines only.
+Feedback after step-in is the usual ``FeedbackReport`` on the learner's own lines only (asked
+once per session: ``watch.feedback``). The judge's prompts are in ``conversations.judging``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, field_validator
 
 from conversations.feedback import AXIS_NAMES, axis_label
-from conversations.judging import feedback_report
+from conversations.judging import commentary_task, feedback_report
 from watch import selectors
 from watch.models import WatchSession
 from workplace_roleplay.db import db_call
@@ -48,19 +49,7 @@ class WatchCommentary(BaseModel):
 
 
 def _task(session: WatchSession) -> str:
-    first, second = session.persona_label(0), session.persona_label(1)
-    axes = ", ".join(f"{name} ({axis_label(name, 'ja')})" for name in AXIS_NAMES)
-    if session.language == "en":
-        return (
-            "You are a workplace communication coach. Two people talked; the transcript calls the first "
-            f'"learner" ({first}) and the second "partner" ({second}). In JSON, give a short overview and, for '
-            f"each of them, what they did well, each point tied to one of the six axes: {axes}."
-        )
-    return (
-        "あなたは職場コミュニケーションの指導者です。二人の会話記録で、"
-        f"「learner」は{first}、「partner」は{second}です。JSONで、短い総評と、二人それぞれの良かった点を、"
-        f"6つの軸（{axes}）のいずれかに結びつけて述べてください。"
-    )
+    return commentary_task(language=session.language, first=session.persona_label(0), second=session.persona_label(1))
 
 
 async def commentary_generate(session: WatchSession) -> WatchCommentary:

@@ -1,7 +1,8 @@
 """Stepped-in watch sessions as practice sessions, for the apps that analyse them.
 
 ``practice_fields`` and ``journal_rows`` describe sessions in plain data; analytics (a higher
-layer) registers its "watch" source from them. The transcript is the one feedback scores: the
+layer) registers its "watch" source from them; ``practice_feedback`` gives it the session's one
+judged feedback to copy. The transcript is the one feedback scores: the
 learner's lines after step-in as ``user``, the other persona's as ``assistant``.
 """
 
@@ -9,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from watch import selectors
+from watch.feedback import feedback_ensure
 from watch.models import WatchSession
 
 SOURCE_KIND = "watch"
@@ -37,6 +40,12 @@ def practice_fields(session_id: str) -> dict[str, Any] | None:
         "scenario_id": session.scenario_id,
         "language": session.language,
     }
+
+
+def practice_feedback(session_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(report, call details) of the session's feedback: stored, or asked of the judge now and stored."""
+    session = async_to_sync(feedback_ensure)(WatchSession.objects.get(pk=session_id))
+    return session.feedback or {}, (session.metadata or {}).get("feedback_call") or {}
 
 
 def journal_rows(user: Any) -> list[dict[str, Any]]:

@@ -173,7 +173,9 @@ def _announce_end(session: WatchSession) -> None:
         practice_ended.send(sender=WatchSession, user=session.user, session_id=session.id, mode="watch")
 
 
-def _end(session: WatchSession, *, allowed: tuple[str, ...], state: str, reason: str, notice: str = "") -> WatchSession:
+def _end(
+    session: WatchSession, *, allowed: tuple[str, ...], state: str, reason: str, notice: str = "", announce: bool = True
+) -> WatchSession:
     ended = _change(
         session,
         allowed=allowed,
@@ -182,8 +184,14 @@ def _end(session: WatchSession, *, allowed: tuple[str, ...], state: str, reason:
         ended_at=timezone.now(),
         metadata={"end_reason": reason, "notice": notice},
     )
-    transaction.on_commit(lambda: _announce_end(ended))
+    if announce:
+        watch_announce_end(session=ended)
     return ended
+
+
+def watch_announce_end(*, session: WatchSession) -> None:
+    """Tell the listeners of ``practice_ended`` (after the commit) that the session ended."""
+    transaction.on_commit(lambda: _announce_end(session))
 
 
 # --- the owner's controls ------------------------------------------------------------------------------
@@ -240,11 +248,15 @@ def watch_halt(*, session: WatchSession) -> WatchSession:
     return _change(session, allowed=(State.STEPPED_IN,), metadata={"halt": halt})
 
 
-def watch_end(*, session: WatchSession) -> WatchSession:
-    """End a stepped-in session to get feedback (nothing to do when it has already ended)."""
+def watch_end(*, session: WatchSession, announce: bool = True) -> WatchSession:
+    """End a stepped-in session to get feedback (nothing to do when it has already ended).
+
+    With ``announce=False`` the caller announces the end (``watch_announce_end``) once the
+    feedback is stored, so the strength analysis copies it instead of asking the judge again.
+    """
     if session.is_ended:
         return session
-    return _end(session, allowed=(State.STEPPED_IN,), state=State.FINISHED, reason="feedback")
+    return _end(session, allowed=(State.STEPPED_IN,), state=State.FINISHED, reason="feedback", announce=announce)
 
 
 def watch_share(*, session: WatchSession, enabled: bool) -> WatchSession:
@@ -379,8 +391,11 @@ def commentary_retry(*, session: WatchSession) -> WatchSession:
 
 
 def feedback_store(*, session: WatchSession, report: dict[str, Any], metadata: dict[str, Any]) -> WatchSession:
+    """Store the feedback; the first stored is kept, so the learner and My progress see the same one."""
     with transaction.atomic():
         locked = _locked(session)
+        if locked.feedback:
+            return locked
         locked.feedback = report
         locked.metadata = {**(locked.metadata or {}), "feedback_call": metadata}
         locked.save(update_fields=["feedback", "metadata"])

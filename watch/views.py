@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from conversations.judging import NoLearnerLinesError
 from watch import broadcast, selectors, services
-from watch.commentary import feedback_generate
+from watch.feedback import feedback_ask
 from watch.forms import WatchStartForm
 from watch.models import WatchSession
 from watch.rendering import live_context
@@ -111,16 +111,13 @@ def feedback(request: HttpRequest, session_id: str) -> HttpResponse:
     session = selectors.watch_get_owned(user=request.user, session_id=session_id)
     error = ""
     try:
-        session = services.watch_end(session=session)
-        result = async_to_sync(feedback_generate)(session)
+        session = async_to_sync(feedback_ask)(session)
     except services.WatchStateError:
         error = _("Step in and say something before asking for feedback.")
     except NoLearnerLinesError:
         error = _("Say at least one thing after stepping in before asking for feedback.")
     except LLMError as failure:
         error = failure.user_message
-    else:
-        session = services.feedback_store(session=session, report=result["report"], metadata=result["metadata"])
     if request.htmx:  # type: ignore[attr-defined]
         # The feedback, and the panel below the conversation without its feedback button once it is there.
         context = {

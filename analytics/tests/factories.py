@@ -22,12 +22,17 @@ def scores(default: int = 60, evidence: dict[str, list[str]] | None = None, **va
 
 
 def judge_answer(default: int = 70, quote: str = "", **values: int) -> dict[str, Any]:
-    """What a well-behaved judge answers for ``analytics.schemas.StrengthReport``."""
+    """What a well-behaved judge answers for ``conversations.feedback.FeedbackReport`` (one call per session)."""
+    line = quote or "—"
     return {
+        "summary": "相手の立場に立った一言が良かったです。次は結論を先に伝えてみましょう。",
+        "went_well": [{"quote": line, "comment": "相手を気遣っていました"}],
+        "to_improve": [{"quote": line, "comment": "結論を先に伝えましょう"}],
+        "better_phrasings": [{"original": line, "suggestion": "結論から申し上げます。", "reason": "要点が伝わります"}],
         "scores": {axis: values.get(axis, default) for axis in AXIS_NAMES},
         "evidence": {axis: ([{"quote": quote}] if quote else []) for axis in AXIS_NAMES},
-        "top_strengths": [{"axis": "empathy", "reason": "相手を気遣っていました", "quote": quote or "—"}],
-        "feedback": "相手の立場に立った一言が良かったです。次は結論を先に伝えてみましょう。",
+        "top_strengths": [{"axis": "empathy", "reason": "相手を気遣っていました", "quote": line}],
+        "point_scores": [],
     }
 
 

@@ -22,7 +22,7 @@ from conversations.judging import NoLearnerLinesError
 from watch import broadcast, selectors, services
 from watch.api import serializers as s
 from watch.api.sse import event_stream_response, reply_frames, sse_frame, watch_events
-from watch.commentary import feedback_generate
+from watch.feedback import feedback_ask
 from watch.models import WatchSession
 from watch.transcripts import FORMATS, transcript_read
 from workplace_roleplay import ratelimits
@@ -266,8 +266,7 @@ class WatchFeedbackView(APIView):
     def post(self, request: Request, session_id: str) -> Response:
         session = _owned(request, session_id)
         try:
-            session = services.watch_end(session=session)
-            result = async_to_sync(feedback_generate)(session)
+            session = async_to_sync(feedback_ask)(session)
         except services.WatchStateError as error:
             return _conflict(error)
         except NoLearnerLinesError as error:
@@ -276,7 +275,6 @@ class WatchFeedbackView(APIView):
         except LLMError as error:
             body = {"detail": error.user_message, "retryable": error.retryable}
             return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-        session = services.feedback_store(session=session, report=result["report"], metadata=result["metadata"])
         return Response({"session_id": str(session.id), "feedback": session.feedback})
 
 

@@ -12,9 +12,9 @@ from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from analytics.models import AnalysisStatus
-from analytics.schemas import StrengthReport
 from analytics.services import analysis_store
 from analytics.tests.factories import StrengthAnalysisFactory, TeamFactory, judge_answer, scores
+from conversations.feedback import FeedbackReport
 from conversations.models import Message
 from workplace_roleplay.llm import CallStats
 
@@ -89,8 +89,8 @@ def test_figures_are_cached_until_a_new_analysis_lands(learner: Any) -> None:
     pending = StrengthAnalysisFactory(user=learner, status=AnalysisStatus.PENDING, scores={})
     analysis_store(
         analysis=pending,
-        report=StrengthReport.model_validate(judge_answer(default=42)),
-        stats=CallStats("fake", "fake", 1, 1, None, 1.0, "complete", False),
+        report=FeedbackReport.model_validate(judge_answer(default=42)),
+        metadata=CallStats("fake", "fake", 1, 1, None, 1.0, "complete", False).as_metadata(),
         learner_lines=[],
     )
     fresh = api.get("/api/v1/analytics/strengths").json()["latest"]["scores"]["empathy"]["score"]
