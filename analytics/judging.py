@@ -8,8 +8,8 @@ from typing import Any
 from analytics.schemas import StrengthReport
 from analytics.sources import PracticeSession
 from conversations.feedback import AXIS_NAMES
-from workplace_roleplay.llm import CallStats, Purpose
-from workplace_roleplay.llm.prompts import judge_messages
+from llm import CallStats, Purpose
+from llm.prompts import judge_messages
 
 TASK_JA = (
     "あなたは職場コミュニケーションの指導者です。以下の会話記録のうち、学習者（user）の発言だけを評価し、"
@@ -35,7 +35,7 @@ def strength_messages(session: PracticeSession) -> list[dict[str, str]]:
 
 async def judge_strengths(session: PracticeSession) -> tuple[StrengthReport, CallStats]:
     """The validated answer; raises ``LLMError`` when the judge fails or answers nonsense."""
-    from workplace_roleplay.llm import complete_json  # loads the model client on first use only
+    from llm import complete_json  # loads the model client on first use only
 
     result = await complete_json(
         strength_messages(session), schema=StrengthReport, purpose=Purpose.JUDGE, mode="analysis"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from django.db import transaction
@@ -17,8 +18,8 @@ from analytics.models import AnalysisStatus, StrengthAnalysis
 from analytics.schemas import StrengthReport
 from analytics.selectors import STALE_PENDING, is_stale
 from analytics.sources import PracticeSession, SessionSource, get_source, session_lookup
+from llm import CallStats
 from scenarios.models import Scenario
-from workplace_roleplay.llm import CallStats
 
 logger = logging.getLogger(__name__)
 
@@ -55,11 +56,18 @@ def _snapshot(session: PracticeSession) -> dict[str, object]:
     }
 
 
-def _enqueue(analysis_id: int) -> None:
-    from analytics.tasks import analyse_session
+_analysis_task: list[Any] = []
 
+
+def register_analysis_task(task: Any) -> None:
+    """The Celery task that analyses a session (``AnalyticsConfig.ready``: the task module imports
+    this one, so the task is handed over instead of imported)."""
+    _analysis_task[:] = [task]
+
+
+def _enqueue(analysis_id: int) -> None:
     try:
-        analyse_session.delay(analysis_id)
+        _analysis_task[0].delay(analysis_id)
     except Exception:  # noqa: BLE001  # a broker outage leaves the analysis pending; it can be asked for again
         logger.exception("analysis_enqueue_failed", extra={"analysis_id": analysis_id})
 

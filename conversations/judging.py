@@ -7,9 +7,9 @@ from conversations.feedback import FeedbackReport, feedback_task
 from conversations.models import Conversation, Feedback
 from conversations.personas import feedback_brief_for
 from conversations.selectors import conversation_history
-from workplace_roleplay.db import db_call
-from workplace_roleplay.llm import JsonResult, Purpose, complete_json
-from workplace_roleplay.llm.prompts import judge_messages
+from core.db import db_call
+from llm import JsonResult, Purpose, complete_json
+from llm.prompts import judge_messages
 
 
 class NoLearnerLinesError(Exception):
