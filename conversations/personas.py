@@ -20,7 +20,6 @@ _briefs: dict[str, FeedbackBriefResolver] = {}
 PURPOSE_BY_MODE: dict[str, Purpose] = {
     Mode.CHAT: Purpose.CHAT_PARTNER,
     Mode.SCENARIO: Purpose.SCENARIO_PARTNER,
-    Mode.WATCH: Purpose.WATCH_PERSONA,
 }
 
 

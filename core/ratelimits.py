@@ -37,7 +37,7 @@ from django_ratelimit.core import get_usage
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
-from core.net import client_ip, socket_client_ip
+from core.net import client_ip
 
 log = structlog.get_logger(__name__)
 
@@ -119,12 +119,6 @@ def request_subject(request: HttpRequest | Request) -> str:
         return subject_of(user)
     return subject_of(client_ip(request))  # type: ignore[arg-type]
 
-
-def scope_subject(scope: dict[str, Any]) -> str:
-    user = scope.get("user")
-    if user is not None and user.is_authenticated:
-        return subject_of(user)
-    return subject_of(socket_client_ip(scope))
 
 
 # --- API ----------------------------------------------------------------------------------

@@ -106,12 +106,6 @@ async def session(max_connections: int = 1000) -> aiohttp.ClientSession:
     return created
 
 
-async def close_sessions() -> None:
-    """Close the running loop's session (tests and shutdown; the loop's shutdown does it too)."""
-    entry = _SESSIONS.pop(asyncio.get_running_loop(), None)
-    if entry is not None:
-        await entry[0].close()
-
 
 # --- requests -----------------------------------------------------------------------------
 async def _error_from(response: aiohttp.ClientResponse) -> TransportError:
