@@ -24,7 +24,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts import services
 from accounts.forms import DeleteAccountForm, LoginForm, ProfileForm, SignupForm
 from accounts.models import User
-from accounts.net import client_ip
+from core.net import client_ip
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from django.core.cache import cache
 from django.utils import translation
 
-from workplace_roleplay.cache import UNREACHABLE
+from core.cache import UNREACHABLE
 
 T = TypeVar("T")
 

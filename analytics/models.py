@@ -93,10 +93,6 @@ class StrengthAnalysis(models.Model):
     def __str__(self) -> str:
         return f"{self.session_title or self.source} ({self.get_status_display()})"
 
-    @property
-    def is_done(self) -> bool:
-        return self.status == AnalysisStatus.DONE
-
 
 class ReportKind(models.TextChoices):
     WEEKLY = "weekly", _("Weekly summary")

@@ -62,11 +62,18 @@ def _snapshot(session: PracticeSession) -> dict[str, object]:
     }
 
 
-def _enqueue(analysis_id: int) -> None:
-    from analytics.tasks import analyse_session
+_analysis_task: list[Any] = []
 
+
+def register_analysis_task(task: Any) -> None:
+    """The Celery task that analyses a session (``AnalyticsConfig.ready``: the task module imports
+    this one, so the task is handed over instead of imported)."""
+    _analysis_task[:] = [task]
+
+
+def _enqueue(analysis_id: int) -> None:
     try:
-        analyse_session.delay(analysis_id)
+        _analysis_task[0].delay(analysis_id)
     except Exception:  # noqa: BLE001  # a broker outage leaves the analysis pending; it can be asked for again
         logger.exception("analysis_enqueue_failed", extra={"analysis_id": analysis_id})
 

@@ -38,6 +38,8 @@ from accounts.models import User
 from conversations.judging import feedback_generate
 from conversations.models import Conversation, Mode
 from conversations.selectors import conversation_history
+from watch import practice
+from watch.models import WatchSession
 
 Transcript = list[dict[str, str]]
 # (the judge's report as stored, the details of the call that made it)
@@ -199,9 +201,6 @@ CONVERSATION_SOURCE = SessionSource(
 
 def watch_source() -> SessionSource:
     """Stepped-in watch sessions, described by the watch app."""
-    from watch import practice
-    from watch.models import WatchSession
-
     def load(session_id: str) -> PracticeSession | None:
         fields = practice.practice_fields(session_id)
         return PracticeSession(**fields) if fields is not None else None

@@ -12,7 +12,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from analytics import reports, services
-from workplace_roleplay.llm import LLMError
+from llm import LLMError
 
 MAX_RETRIES = 4
 

@@ -21,8 +21,8 @@ from analytics.forms import PERIOD_LABELS, ExportForm, PageForm, PeriodForm, Rep
 from analytics.models import Report
 from analytics.reports import report_context, report_make_current
 from analytics.sources import get_source
-from workplace_roleplay import ratelimits
-from workplace_roleplay.ratelimits import rate_limit
+from core import ratelimits
+from core.ratelimits import rate_limit
 
 RECENT_REPORTS = 5
 

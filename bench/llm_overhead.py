@@ -13,7 +13,7 @@ floor and the gateway run in alternating rounds, so noise from other work on the
 both alike:
 
 - ``floor``: a bare aiohttp client with the same SSE parsing, no gateway (what any client pays)
-- ``gateway``: ``workplace_roleplay.llm.stream_reply`` (fallback loop, lean stream, stats, metrics, log)
+- ``gateway``: ``llm.stream_reply`` (fallback loop, lean stream, stats, metrics, log)
 - ``litellm-stock`` (reference, ``--stock``): litellm's Router streaming an ``openai/`` deployment
 
 Run: ``.venv/bin/python bench/llm_overhead.py`` (about 65 s; 95 s more with ``--stock``).
@@ -104,7 +104,7 @@ def messages(tag: str) -> list[dict[str, str]]:
 
 
 async def gateway_stream(tag: str) -> Sample:
-    from workplace_roleplay.llm import stream_reply
+    from llm import stream_reply
 
     sample = Sample(tag, time.monotonic())
     async for _chunk in stream_reply(messages(tag), purpose="chat_partner", mode="chat"):

@@ -22,12 +22,12 @@ from conversations import selectors, services
 from conversations.models import Conversation
 from conversations.rendering import render_event_html
 from conversations.streaming import ReplyNotStoredError, generate_reply, message_payload
-from workplace_roleplay import ratelimits
-from workplace_roleplay.languages import SocketLanguageMixin
-from workplace_roleplay.llm.prompts import UserTextError
-from workplace_roleplay.metrics import ActiveSession, track_active_session
-from workplace_roleplay.request_id import SocketLogContextMixin
-from workplace_roleplay.ws_frames import JsonFramesMixin
+from core import ratelimits
+from core.languages import SocketLanguageMixin
+from core.metrics import ActiveSession, track_active_session
+from core.request_id import SocketLogContextMixin
+from core.ws_frames import JsonFramesMixin
+from llm.prompts import UserTextError
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404

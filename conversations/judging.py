@@ -13,9 +13,9 @@ from conversations.feedback import AXIS_NAMES, FeedbackReport, axis_label
 from conversations.models import Conversation, Feedback
 from conversations.personas import feedback_brief_for
 from conversations.selectors import conversation_history, feedback_get
-from workplace_roleplay.db import db_call
-from workplace_roleplay.llm import JsonResult, Purpose, complete_json
-from workplace_roleplay.llm.prompts import judge_messages
+from core.db import db_call
+from llm import JsonResult, Purpose, complete_json
+from llm.prompts import judge_messages
 
 FEEDBACK_TASK_JA = (
     "あなたは職場コミュニケーションの指導者です。以下の会話記録のうち、学習者（user）の発言だけを評価し、"

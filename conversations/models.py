@@ -1,9 +1,10 @@
-"""Practice conversations and their messages: the one store every mode writes to.
+"""Chat and scenario conversations and their messages.
 
-A ``Conversation`` belongs to one user and one mode (chat, scenario, watch step-in). Its
-``Message`` rows are written as they happen: the learner's line before the model is called, the
-model's reply whatever becomes of the stream (complete, interrupted with the partial text, or
-failed with the reason the learner sees).
+A ``Conversation`` belongs to one user and one mode (chat or scenario play). Its ``Message`` rows
+are written as they happen: the learner's line before the model is called, the model's reply
+whatever becomes of the stream (complete, interrupted with the partial text, or failed with the
+reason the learner sees). Watch mode keeps its sessions and turns in tables of its own
+(``watch.models``).
 """
 
 import uuid
@@ -15,7 +16,6 @@ from django.db import models
 class Mode(models.TextChoices):
     CHAT = "chat", "Chat"
     SCENARIO = "scenario", "Scenario"
-    WATCH = "watch", "Watch"
 
 
 class Role(models.TextChoices):

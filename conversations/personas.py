@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 from conversations.models import Conversation, Mode
 from conversations.partners import PARTNERS, SITUATIONS, find_preset
-from workplace_roleplay.llm import Purpose
-from workplace_roleplay.llm.prompts import Persona
+from llm import Purpose
+from llm.prompts import Persona
 
 PersonaResolver = Callable[[Conversation], Persona]
 # (feedback points to score, context for the judge) of a conversation
@@ -20,7 +20,6 @@ _briefs: dict[str, FeedbackBriefResolver] = {}
 PURPOSE_BY_MODE: dict[str, Purpose] = {
     Mode.CHAT: Purpose.CHAT_PARTNER,
     Mode.SCENARIO: Purpose.SCENARIO_PARTNER,
-    Mode.WATCH: Purpose.WATCH_PERSONA,
 }
 
 

@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from conversations.models import Conversation, Feedback, Message, Mode, Role, Status
+from conversations.models import Conversation, Feedback, Message, Role, Status
 
 HISTORY_TTL_SECONDS = 60 * 60
 
@@ -84,9 +84,6 @@ def feedback_for(*, conversation: Conversation) -> dict[str, Any] | None:
     feedback = getattr(conversation, "feedback", None)
     return feedback.content if feedback is not None else None
 
-
-def chat_conversations(*, user: User, query: str = "") -> QuerySet[Conversation]:
-    return conversations_for_user(user=user, mode=Mode.CHAT, query=query)
 
 
 RETRY_CLOSED, RETRY_NOT_LAST = "closed", "not_last"

@@ -14,9 +14,9 @@ from conversations.models import Conversation, Feedback, Message, Mode, Role, St
 from conversations.partners import CUSTOM, PARTNERS, SITUATIONS, find_preset
 from conversations.selectors import conversation_get, history_cache_key
 from conversations.signals import practice_ended
-from workplace_roleplay.llm import Purpose, demo_mode, model_label
-from workplace_roleplay.llm.prompts import clean_user_text
-from workplace_roleplay.metrics import count_conversation
+from core.metrics import count_conversation
+from llm import Purpose, demo_mode, model_label
+from llm.prompts import clean_user_text
 
 MAX_CLIENT_ID_LENGTH = 64
 TITLE_SEPARATOR = {"ja": "・", "en": " · "}  # between the partner and the situation in a chat's title

@@ -26,9 +26,9 @@ from conversations import services
 from conversations.models import Conversation, Message, Status
 from conversations.personas import PURPOSE_BY_MODE, persona_for
 from conversations.selectors import conversation_history
-from workplace_roleplay.db import db_call
-from workplace_roleplay.llm import LLMError, Purpose, ReplyStream, stream_reply
-from workplace_roleplay.llm.prompts import opening_messages, partner_messages
+from core.db import db_call
+from llm import LLMError, Purpose, ReplyStream, stream_reply
+from llm.prompts import opening_messages, partner_messages
 
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
 # Asked after every chunk: True ends the reply there (kept as interrupted), e.g. a Stop sent from elsewhere.

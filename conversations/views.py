@@ -1,6 +1,5 @@
 """Chat practice pages (HTMX): start, the live conversation, feedback, the journal."""
 
-from typing import Any
 
 from asgiref.sync import async_to_sync
 from django.contrib import messages
@@ -14,10 +13,9 @@ from conversations import selectors, services
 from conversations.feedback import AXES
 from conversations.forms import ChatStartForm
 from conversations.judging import NoLearnerLinesError, feedback_generate
-from conversations.models import Conversation
-from conversations.streaming import message_payload
-from workplace_roleplay.llm import LLMError, demo_mode
-from workplace_roleplay.ratelimits import page_budget_exempt
+from conversations.pages import conversation_page_context
+from core.ratelimits import page_budget_exempt
+from llm import LLMError, demo_mode
 
 
 @login_required
@@ -40,18 +38,6 @@ def _journal(request: HttpRequest) -> dict[str, object]:
     query = request.GET.get("q", "")[:100]
     conversations = selectors.conversations_for_user(user=request.user, query=query)[:50]  # type: ignore[arg-type]
     return {"conversations": conversations, "q": query}
-
-
-def conversation_page_context(conversation: Conversation) -> dict[str, Any]:
-    """What the live conversation page shows; modes built on it (scenarios) add their own parts."""
-    rows = [message_payload(message) for message in selectors.conversation_messages(conversation=conversation)]
-    return {
-        "conversation": conversation,
-        "messages_list": rows,
-        "feedback": selectors.feedback_for(conversation=conversation),
-        "axes": AXES,
-        "demo": bool(conversation.metadata.get("demo")),
-    }
 
 
 @login_required

@@ -11,8 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-if TYPE_CHECKING:
-    from workplace_roleplay.llm.prompts import Persona
+from llm.prompts import Persona
 
 NEW_FOR_DAYS = 14
 # The labels of the scenario lines in the partner's additional instructions, per language.
@@ -309,8 +308,6 @@ class Scenario(models.Model):
 
     def as_persona(self, *, language: str = "ja") -> Persona:
         """The scenario as the LLM gateway's ``Persona``."""
-        from workplace_roleplay.llm.prompts import Persona
-
         return Persona(**self.persona_fields(language=language))
 
 

@@ -14,10 +14,11 @@ from django.db.models import Count
 from conversations import services as conversation_services
 from conversations.models import Conversation, Mode
 from conversations.personas import register_feedback_brief, register_persona_resolver
+from llm import Purpose, demo_mode, model_label
+from llm.prompts import Persona
 from scenarios.models import Scenario, ScenarioPlay
 from scenarios.practice import register_practised_counter
-from workplace_roleplay.llm import Purpose, demo_mode, model_label
-from workplace_roleplay.llm.prompts import Persona
+from scenarios.selectors import scenario_has_consent
 
 
 class ConsentRequiredError(Exception):
@@ -26,8 +27,6 @@ class ConsentRequiredError(Exception):
 
 def scenario_play_start(*, user: Any, scenario: Scenario) -> Conversation:
     """A new play: the conversation, the link to the scenario, and the character's opening line."""
-    from scenarios.selectors import scenario_has_consent
-
     if scenario.sensitive and not scenario_has_consent(user=user, scenario=scenario):
         raise ConsentRequiredError
     metadata = {

@@ -139,7 +139,7 @@ def scenario_consent_record(*, user: Any, scenario: Scenario) -> ScenarioConsent
 
 
 def scenario_persona_fields(scenario: Scenario, *, language: str = "ja") -> dict[str, str]:
-    """The partner's persona as plain data (the keys of ``workplace_roleplay.llm.prompts.Persona``)."""
+    """The partner's persona as plain data (the keys of ``llm.prompts.Persona``)."""
     return scenario.persona_fields(language=language)
 
 

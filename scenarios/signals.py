@@ -6,6 +6,7 @@ from django.db.models.signals import post_delete, post_save
 
 from scenarios.cache import catalog_changed
 from scenarios.models import FeedbackPoint, LearningPoint, Scenario
+from scenarios.services import builtin_scenarios_fill_english, builtin_scenarios_load
 
 
 def _catalog_changed(sender: type, **kwargs: Any) -> None:
@@ -24,8 +25,6 @@ def load_builtin_scenarios(sender: Any = None, **kwargs: Any) -> None:
     Scenarios already there are left as trainers edited them, so running demo data again is harmless;
     only their empty English texts are filled in.
     """
-    from scenarios.services import builtin_scenarios_fill_english, builtin_scenarios_load
-
     users = kwargs.get("users") or {}
     result = builtin_scenarios_load(user=users.get("trainer"), create_only=True)
     filled = builtin_scenarios_fill_english()

@@ -10,13 +10,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from conversations.judging import hint_generate
 from conversations.models import Mode
+from conversations.pages import conversation_page_context
 from conversations.selectors import conversation_get
-from conversations.views import conversation_page_context
+from core.ratelimits import SCENARIO_START, rate_limit
+from llm import LLMError
 from scenarios import play, selectors, services
 from scenarios.forms import CatalogFilterForm, ConsentForm
 from scenarios.models import Scenario
-from workplace_roleplay.llm import LLMError
-from workplace_roleplay.ratelimits import SCENARIO_START, rate_limit
 
 
 @require_GET

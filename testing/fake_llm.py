@@ -258,7 +258,7 @@ class FakeLLMServer:
             return True
         script = self._take(model)
         if script is self.default and self.answer_structured and body.get("response_format"):
-            from workplace_roleplay.llm.demo import json_answer
+            from llm.demo import json_answer
 
             script = Script("reply", _json_tokens(json_answer(body.get("messages"), body["response_format"])))
         if script.kind == "hang":
@@ -403,7 +403,7 @@ class FakeLLM:
 def fake_settings(base_url: str, **overrides: Any) -> dict[str, Any]:
     """``settings.LLM`` pointing at a fake server only, with short test timeouts, no retries of a
     server error (a test that wants them asks for ``NUM_RETRIES``) and an unpaced demo partner."""
-    from workplace_roleplay.llm.config import PURPOSE_PARAMS
+    from llm.config import PURPOSE_PARAMS
 
     models = {
         "gemini": "gemini-test",
@@ -432,7 +432,7 @@ def fake_settings(base_url: str, **overrides: Any) -> dict[str, Any]:
 
 def _reset_gateway() -> None:
     """Fresh deployments' health on the next call (nothing to do before the gateway was first used)."""
-    deployments = sys.modules.get("workplace_roleplay.llm.deployments")
+    deployments = sys.modules.get("llm.deployments")
     if deployments is not None:
         deployments.reset_gateway()
 

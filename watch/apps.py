@@ -9,6 +9,8 @@ class WatchConfig(AppConfig):
 
     def ready(self) -> None:
         from conversations.sweeps import register_stale_reply_sweep
+        from watch import dispatch, runner, tasks
         from watch.services import turns_interrupt_stale
 
         register_stale_reply_sweep("watch", turns_interrupt_stale)
+        dispatch.register_drivers(drive=runner.drive, task=tasks.watch_drive)

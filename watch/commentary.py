@@ -15,11 +15,11 @@ from pydantic import BaseModel, Field, field_validator
 
 from conversations.feedback import AXIS_NAMES, axis_label
 from conversations.judging import commentary_task, feedback_report
+from core.db import db_call
+from llm import Purpose, complete_json
+from llm.prompts import judge_messages
 from watch import selectors
 from watch.models import WatchSession
-from workplace_roleplay.db import db_call
-from workplace_roleplay.llm import Purpose, complete_json
-from workplace_roleplay.llm.prompts import judge_messages
 
 Text = Annotated[str, Field(max_length=400)]
 

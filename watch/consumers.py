@@ -24,15 +24,15 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core import ratelimits
+from core.languages import SocketLanguageMixin, language_of
+from core.metrics import ActiveSession, track_active_session
+from core.request_id import SocketLogContextMixin
+from core.ws_frames import JsonFramesMixin
+from llm.prompts import UserTextError
 from watch import broadcast, selectors, services
 from watch.models import WatchSession
 from watch.rendering import render_frame_html
-from workplace_roleplay import ratelimits
-from workplace_roleplay.languages import SocketLanguageMixin, language_of
-from workplace_roleplay.llm.prompts import UserTextError
-from workplace_roleplay.metrics import ActiveSession, track_active_session
-from workplace_roleplay.request_id import SocketLogContextMixin
-from workplace_roleplay.ws_frames import JsonFramesMixin
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Future, wait
 from typing import Any
 
@@ -69,13 +69,18 @@ def _log_failure(future: Future[Any]) -> None:
         log.error("watch_runner_failed", error=repr(future.exception()))
 
 
+_drivers: dict[str, Any] = {}
+
+
+def register_drivers(*, drive: Callable[[str], Coroutine[Any, Any, Any]], task: Any) -> None:
+    """The runner's coroutine and its Celery task (given by ``WatchConfig.ready``: both import this
+    module's callers, so they are handed over instead of imported)."""
+    _drivers.update(drive=drive, task=task)
+
+
 def dispatch(session_id: str) -> Future[Any] | None:
     """Run the session's pending work (a turn loop, a reply, the wrap-up) somewhere."""
     if uses_celery():
-        from watch.tasks import watch_drive
-
-        watch_drive.delay(session_id)
+        _drivers["task"].delay(session_id)
         return None
-    from watch.runner import drive
-
-    return submit(drive(session_id))
+    return submit(_drivers["drive"](session_id))

@@ -6,10 +6,10 @@ The feedback panel shows the stored answer and the strength analysis (My progres
 from __future__ import annotations
 
 from conversations.judging import NoLearnerLinesError
+from core.db import db_call
 from watch import selectors, services
 from watch.commentary import feedback_generate
 from watch.models import WatchSession
-from workplace_roleplay.db import db_call
 
 
 async def feedback_ask(session: WatchSession) -> WatchSession:

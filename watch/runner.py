@@ -29,14 +29,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from conversations.streaming import ReplyNotStoredError, stream_into
+from core.db import db_call
+from llm import LLMError, Purpose
+from llm.prompts import opening_messages, partner_messages
 from watch import broadcast, conf, selectors, services, themes
 from watch.bus import get_bus
 from watch.commentary import commentary_generate
 from watch.models import State, WatchMessage, WatchSession
 from watch.transcripts import transcript_write
-from workplace_roleplay.db import db_call
-from workplace_roleplay.llm import LLMError, Purpose
-from workplace_roleplay.llm.prompts import opening_messages, partner_messages
 
 log = structlog.get_logger(__name__)
 _ENDED = (State.STOPPED, State.FINISHED)

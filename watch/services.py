@@ -17,14 +17,14 @@ from django.utils.translation import override
 from accounts.models import User
 from conversations.models import Status
 from conversations.signals import practice_ended
+from core.metrics import count_conversation
+from llm.prompts import clean_user_text
 from scenarios.models import Scenario
 from watch import broadcast, conf, selectors, themes
 from watch.bus import get_bus
 from watch.dispatch import dispatch
 from watch.models import ACTIVE_STATES, Author, Pace, State, WatchMessage, WatchSession
 from watch.transcripts import transcript_write
-from workplace_roleplay.llm.prompts import clean_user_text
-from workplace_roleplay.metrics import count_conversation
 
 
 class WatchInputError(ValueError):

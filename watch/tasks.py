@@ -5,6 +5,8 @@ import asyncio
 from celery import shared_task
 
 from watch import conf
+from watch.bus import get_bus
+from watch.runner import drive
 
 
 def _time_limit() -> int:
@@ -12,9 +14,6 @@ def _time_limit() -> int:
 
 
 async def _drive(session_id: str) -> None:
-    from watch.bus import get_bus
-    from watch.runner import drive
-
     try:
         await drive(session_id)
     finally:

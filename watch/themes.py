@@ -2,13 +2,13 @@
 
 A theme is one of the presets below or a published scenario (``scenario:<id>``); each persona is
 a preset role with its personality and speaking style. Everything here reaches the model only
-through ``workplace_roleplay.llm.prompts.Persona``.
+through ``llm.prompts.Persona``.
 """
 
 from dataclasses import dataclass
 from typing import Any
 
-from workplace_roleplay.llm.prompts import Persona
+from llm.prompts import Persona
 
 SCENARIO_PREFIX = "scenario:"
 

@@ -11,15 +11,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from conversations.judging import NoLearnerLinesError
+from core import ratelimits
+from core.ratelimits import page_budget_exempt, rate_limit
+from llm import LLMError, demo_mode
 from watch import broadcast, selectors, services
 from watch.feedback import feedback_ask
 from watch.forms import WatchStartForm
 from watch.models import WatchSession
 from watch.rendering import live_context
 from watch.transcripts import FORMATS, transcript_read
-from workplace_roleplay import ratelimits
-from workplace_roleplay.llm import LLMError, demo_mode
-from workplace_roleplay.ratelimits import page_budget_exempt, rate_limit
 
 SHARE_SESSION_KEY = "watch_share_tokens"
 

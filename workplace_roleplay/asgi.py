@@ -15,8 +15,8 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
-from workplace_roleplay import ws_server  # noqa: E402
-from workplace_roleplay.asgi_errors import StartedResponseGuard  # noqa: E402
+from core import ws_server  # noqa: E402
+from core.asgi_errors import StartedResponseGuard  # noqa: E402
 from workplace_roleplay.routing import websocket_application  # noqa: E402
 
 ws_server.install()

@@ -10,4 +10,4 @@ app = Celery("workplace_roleplay")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-import workplace_roleplay.celery_signals  # noqa: E402,F401 - log context and metrics for every task
+import core.celery_signals  # noqa: E402,F401 - log context and metrics for every task

@@ -5,8 +5,8 @@ from channels.routing import URLRouter
 
 from accounts.ws_auth import JWTAuthMiddleware
 from conversations.routing import websocket_urlpatterns as conversation_routes
+from core.ws_security import OriginOrBearerValidator
 from watch.routing import websocket_urlpatterns as watch_routes
-from workplace_roleplay.ws_security import OriginOrBearerValidator
 
 websocket_urlpatterns: list = [*conversation_routes, *watch_routes]
 

@@ -7,9 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView, TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from workplace_roleplay.health import healthz, readyz
-from workplace_roleplay.metrics import metrics_view
-from workplace_roleplay.security import allow_inline_styles
+from core.health import healthz, readyz
+from core.metrics import metrics_view
+from core.security import allow_inline_styles
 
 admin.site.site_header = _("Workplace Roleplay administration")
 admin.site.site_title = _("Workplace Roleplay administration")
@@ -51,5 +51,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
-handler404 = "workplace_roleplay.api.not_found"
-handler500 = "workplace_roleplay.errors.server_error"
+handler404 = "core.api.not_found"
+handler500 = "core.errors.server_error"

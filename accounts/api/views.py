@@ -35,7 +35,7 @@ from accounts.api.serializers import (
     as_drf_error,
 )
 from accounts.models import User
-from accounts.net import client_ip
+from core.net import client_ip
 
 DetailSerializer = inline_serializer("Detail", {"detail": serializers.CharField()})
 LockedSerializer = inline_serializer(

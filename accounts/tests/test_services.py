@@ -7,8 +7,8 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from accounts import services
 from accounts.models import DEFAULT_PREFERENCES, User
-from accounts.net import client_ip
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from core.net import client_ip
 
 pytestmark = pytest.mark.django_db
 

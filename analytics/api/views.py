@@ -29,7 +29,7 @@ from analytics.api.serializers import (
 )
 from analytics.cache import PROGRESS_TTL, REPORT_TTL, STRENGTHS_TTL, cached
 from analytics.export import export_file
-from workplace_roleplay import ratelimits
+from core import ratelimits
 
 FIELD_ERRORS = OpenApiResponse(description="Invalid query parameter: `{field: [message, ...]}`.")
 NOT_FOUND = OpenApiResponse(description="Not found (or not yours).")

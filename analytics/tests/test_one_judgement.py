@@ -22,12 +22,12 @@ from conversations import judging
 from conversations import services as conversation_services
 from conversations.feedback import AXIS_NAMES, FeedbackReport, axis_label
 from conversations.models import Feedback
+from core.db import db_call
 from scenarios.play import scenario_play_start
 from scenarios.tests.factories import ScenarioFactory
 from watch import services as watch_services
 from watch.models import Author, State, WatchSession
 from watch.tests.factories import WatchMessageFactory, WatchSessionFactory
-from workplace_roleplay.db import db_call
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from conversations.feedback import FeedbackReport
 from conversations.models import Conversation
 from conversations.partners import CUSTOM, MAX_CUSTOM_LENGTH, PARTNERS, SITUATIONS
-from workplace_roleplay.llm.prompts import MAX_USER_CHARS
+from llm.prompts import MAX_USER_CHARS
 
 
 class MessageSerializer(serializers.Serializer):

@@ -3,9 +3,8 @@
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import generics, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,17 +12,11 @@ from rest_framework.views import APIView
 
 from conversations import selectors, services
 from conversations.api import serializers as s
-from conversations.api.sse import EventStreamRenderer, reply_stream_response, wants_event_stream
-from conversations.judging import NoLearnerLinesError, feedback_generate
+from conversations.api.sse import EventStreamRenderer
+from conversations.api.turns import ignore_events, post_feedback, post_message, reply_not_stored
 from conversations.models import Conversation, Mode
-from conversations.streaming import ReplyNotStoredError, generate_reply, message_payload, store_failed_message
-from workplace_roleplay import ratelimits
-from workplace_roleplay.llm import LLMError
-from workplace_roleplay.llm.prompts import UserTextError
-
-
-async def _ignore(event: dict[str, Any]) -> None:
-    return None
+from conversations.streaming import ReplyNotStoredError, generate_reply, message_payload
+from core import ratelimits
 
 
 def conversation_detail_data(conversation: Conversation) -> dict[str, Any]:
@@ -35,64 +28,6 @@ def conversation_detail_data(conversation: Conversation) -> dict[str, Any]:
     }
 
 
-def post_message(request: Request, *, mode: str) -> Any:
-    """Store the learner's line, then answer with the reply as JSON or as a live event stream."""
-    body = s.ChatMessageSerializer(data=request.data)
-    body.is_valid(raise_exception=True)
-    conversation = selectors.conversation_get(
-        user=request.user,
-        conversation_id=body.validated_data["conversation_id"],
-        mode=mode,  # type: ignore[arg-type]
-    )
-    try:
-        message, created = services.message_append_user(
-            conversation=conversation, text=body.validated_data["text"], client_id=body.validated_data.get("client_id")
-        )
-    except UserTextError as error:
-        raise serializers.ValidationError({"text": [error.message]}) from error
-    except services.ConversationClosedError as error:
-        raise serializers.ValidationError({"conversation_id": [_("This conversation has ended.")]}) from error
-    if created and wants_event_stream(request, stream=body.validated_data["stream"]):
-        return reply_stream_response(conversation, message)
-    try:
-        reply = async_to_sync(generate_reply)(conversation=conversation, emit=_ignore) if created else None
-    except ReplyNotStoredError:
-        return reply_not_stored()
-    data = {
-        "message": message_payload(message),
-        "reply": message_payload(reply) if reply else None,
-        "duplicate": not created,
-    }
-    return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
-
-
-def reply_not_stored() -> Response:
-    """The database failed during the reply (the learner's line is stored): try again shortly."""
-    body = {"detail": store_failed_message(), "retryable": True}
-    return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
-
-
-def post_feedback(request: Request, *, mode: str, points: list[str] | None = None, context: str = "") -> Response:
-    body = s.ConversationRefSerializer(data=request.data)
-    body.is_valid(raise_exception=True)
-    conversation = selectors.conversation_get(
-        user=request.user,
-        conversation_id=body.validated_data["conversation_id"],
-        mode=mode,  # type: ignore[arg-type]
-    )
-    try:
-        feedback = async_to_sync(feedback_generate)(conversation, points=points, context=context)
-    except NoLearnerLinesError as error:
-        raise serializers.ValidationError(
-            {"conversation_id": ["Say at least one thing before asking for feedback."]}
-        ) from error
-    except LLMError as error:
-        return Response(
-            {"detail": error.user_message, "retryable": error.retryable}, status=status.HTTP_503_SERVICE_UNAVAILABLE
-        )
-    return Response({"conversation_id": str(conversation.id), "feedback": feedback.content})
-
-
 class ChatStartView(APIView):
     @extend_schema(request=s.ChatStartSerializer, responses={201: s.ChatStartResponseSerializer}, tags=["chat"])
     def post(self, request: Request) -> Response:
@@ -100,7 +35,7 @@ class ChatStartView(APIView):
         body.is_valid(raise_exception=True)
         conversation = services.chat_start(user=request.user, **body.validated_data)  # type: ignore[arg-type]
         try:
-            opening = async_to_sync(generate_reply)(conversation=conversation, emit=_ignore)
+            opening = async_to_sync(generate_reply)(conversation=conversation, emit=ignore_events)
         except ReplyNotStoredError:
             return reply_not_stored()
         data = {"conversation": s.ConversationSerializer(conversation).data, "messages": [message_payload(opening)]}

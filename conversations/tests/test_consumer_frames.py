@@ -11,8 +11,8 @@ from accounts.models import DEFAULT_PREFERENCES
 from accounts.tests.factories import UserFactory
 from conversations.models import Message
 from conversations.tests.factories import ConversationFactory, MessageFactory
+from core.tests.raw_websocket import BINARY, TEXT, Closed, RawWebSocket
 from workplace_roleplay.asgi import application
-from workplace_roleplay.tests.raw_websocket import BINARY, TEXT, Closed, RawWebSocket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

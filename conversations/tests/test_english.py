@@ -13,8 +13,8 @@ from conversations.models import Conversation
 from conversations.partners import PARTNERS, SITUATIONS
 from conversations.personas import persona_for
 from conversations.services import chat_start
-from workplace_roleplay.llm.demo import reply_text
-from workplace_roleplay.llm.prompts import opening_messages
+from llm.demo import reply_text
+from llm.prompts import opening_messages
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]+")
 

@@ -7,7 +7,7 @@ from conversations import selectors, services
 from conversations.models import Conversation, Message, Status
 from conversations.selectors import history_cache_key
 from conversations.tests.factories import ConversationFactory, MessageFactory
-from workplace_roleplay.llm.prompts import MAX_USER_CHARS, UserTextError
+from llm.prompts import MAX_USER_CHARS, UserTextError
 
 pytestmark = pytest.mark.django_db
 

@@ -12,19 +12,15 @@ from rest_framework.views import APIView
 
 from conversations.api import serializers as cs
 from conversations.api.sse import EventStreamRenderer
-from conversations.api.views import post_feedback, post_message
+from conversations.api.turns import ignore_events, post_feedback, post_message
 from conversations.judging import hint_generate
 from conversations.models import Mode
 from conversations.selectors import conversation_get
 from conversations.streaming import generate_reply, message_payload
+from core import ratelimits
+from llm import LLMError
 from scenarios import selectors, services
 from scenarios.play import ConsentRequiredError, scenario_play_start
-from workplace_roleplay import ratelimits
-from workplace_roleplay.llm import LLMError
-
-
-async def _ignore(event: dict[str, Any]) -> None:
-    """Events of a reply the response returns whole."""
 
 
 class ScenarioRefSerializer(serializers.Serializer):
@@ -73,7 +69,7 @@ class ScenarioStartView(APIView):
             return Response({"detail": detail, "code": "consent_required"}, status=status.HTTP_403_FORBIDDEN)
         rows = [message_payload(message) for message in conversation.messages.order_by("created_at")]
         if not rows:  # no scripted first line in the learner's language: the character opens
-            rows = [message_payload(async_to_sync(generate_reply)(conversation=conversation, emit=_ignore))]
+            rows = [message_payload(async_to_sync(generate_reply)(conversation=conversation, emit=ignore_events))]
         return Response({"conversation": cs.ConversationSerializer(conversation).data, "messages": rows}, status=201)
 
 

@@ -6,7 +6,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_scenario_becomes_the_llm_gateways_persona():
-    prompts = pytest.importorskip("workplace_roleplay.llm.prompts", reason="the LLM gateway's prompt module")
+    prompts = pytest.importorskip("llm.prompts", reason="the LLM gateway's prompt module")
     Persona = prompts.Persona  # noqa: N806
 
     scenario = ScenarioFactory.create(ai_role="課長", learner_role="新人", situation="金曜の夕方。")

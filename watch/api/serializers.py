@@ -2,10 +2,10 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from conversations.api.serializers import TextField
+from llm.prompts import MAX_USER_CHARS
 from watch import conf, themes
 from watch.forms import theme_values
 from watch.models import Pace
-from workplace_roleplay.llm.prompts import MAX_USER_CHARS
 
 PERSONA_KEYS = [persona.key for persona in themes.PERSONAS]
 

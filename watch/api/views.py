@@ -19,16 +19,16 @@ from rest_framework.views import APIView
 
 from conversations.api.sse import EventStreamRenderer, stream_position, wants_event_stream
 from conversations.judging import NoLearnerLinesError
+from core import ratelimits
+from core.languages import language_of
+from llm import LLMError
+from llm.prompts import UserTextError
 from watch import broadcast, selectors, services
 from watch.api import serializers as s
 from watch.api.sse import event_stream_response, reply_frames, sse_frame, watch_events
 from watch.feedback import feedback_ask
 from watch.models import WatchSession
 from watch.transcripts import FORMATS, transcript_read
-from workplace_roleplay import ratelimits
-from workplace_roleplay.languages import language_of
-from workplace_roleplay.llm import LLMError
-from workplace_roleplay.llm.prompts import UserTextError
 
 SHARE = OpenApiParameter("share", str, description="The share token (viewers who are not the owner)")
 TAGS = ["watch"]

@@ -7,11 +7,11 @@ from channels.testing import WebsocketCommunicator
 
 from accounts.models import DEFAULT_PREFERENCES
 from accounts.tests.factories import UserFactory
+from core.tests.raw_websocket import BINARY, TEXT, Closed, RawWebSocket
 from watch.models import State, WatchMessage, WatchSession
 from watch.tests.conftest import db
 from watch.tests.factories import WatchSessionFactory
 from watch.tests.helpers import connect, headers, receive_until
-from workplace_roleplay.tests.raw_websocket import BINARY, TEXT, Closed, RawWebSocket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,11 +7,11 @@ import pytest
 from django.test import Client
 
 from accounts.tests.factories import UserFactory
+from llm.demo import reply_text
+from llm.prompts import opening_messages, system_prompt
 from scenarios.models import Scenario
 from scenarios.services import builtin_scenarios_load
 from watch import services, themes
-from workplace_roleplay.llm.demo import reply_text
-from workplace_roleplay.llm.prompts import opening_messages, system_prompt
 
 pytestmark = pytest.mark.django_db
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]+")

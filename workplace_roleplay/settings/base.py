@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "django_prometheus",
+    "core",
     "accounts",
     "conversations",
     "scenarios",
@@ -60,11 +61,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    "workplace_roleplay.request_id.RequestIdMiddleware",
-    "workplace_roleplay.health.ProbeMiddleware",
+    "core.request_id.RequestIdMiddleware",
+    "core.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "workplace_roleplay.security.ContentSecurityPolicyMiddleware",
-    "workplace_roleplay.security.RequestBodyLimitMiddleware",
+    "core.security.ContentSecurityPolicyMiddleware",
+    "core.security.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -75,7 +76,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "workplace_roleplay.ratelimits.RateLimitMiddleware",
+    "core.ratelimits.RateLimitMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -127,7 +128,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "workplace_roleplay.cache.ResilientRedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="wr"),
@@ -165,7 +166,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # its lines go through the JSON handle
 
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True
-# Named rate limits (workplace_roleplay/ratelimits.py), per signed-in user or per client address.
+# Named rate limits (core/ratelimits.py), per signed-in user or per client address.
 # Each is one rate or a comma-separated list, e.g. RATE_LIMIT_DEFAULT="200/h,50/m". "default" is
 # every API call; pages (with their htmx requests) and socket messages have budgets of their own
 # that a person clicking and typing never reaches.
@@ -209,16 +210,16 @@ TEAM_MIN_LEARNERS = env.int("TEAM_MIN_LEARNERS", default=3)
 # --- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "workplace_roleplay.request_id.LoggedJWTAuthentication",
+        "core.request_id.LoggedJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "workplace_roleplay.api.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["workplace_roleplay.ratelimits.RateLimitThrottle"],
-    "DEFAULT_PARSER_CLASSES": ["workplace_roleplay.api.SizeLimitedJSONParser"],
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["core.ratelimits.RateLimitThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.SizeLimitedJSONParser"],
 }
 from datetime import timedelta  # noqa: E402
 
@@ -242,7 +243,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "workplace_roleplay.api.document_error_responses",
+        "core.api.document_error_responses",
     ],
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
@@ -306,13 +307,13 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # --- Logging -----------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
-from workplace_roleplay.logging import configure_logging  # noqa: E402
+from core.logging import configure_logging  # noqa: E402
 
 LOGGING_CONFIG = None
 configure_logging(LOG_LEVEL)
 
 # --- LLM gateway -------------------------------------------------------------------------
-from workplace_roleplay.llm.config import llm_settings_from_env  # noqa: E402
+from llm.config import llm_settings_from_env  # noqa: E402
 
 LLM = llm_settings_from_env(env)
 

@@ -16,7 +16,7 @@ from analytics.services import analysis_store
 from analytics.tests.factories import StrengthAnalysisFactory, TeamFactory, judge_answer, scores
 from conversations.feedback import FeedbackReport
 from conversations.models import Message
-from workplace_roleplay.llm import CallStats
+from llm import CallStats
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,80 @@
+"""The request handlers every mode built on the chat engine shares (chat, scenarios): a learner's
+line with its reply, and feedback on the conversation. Each mode's view calls them with its mode."""
+
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from django.utils.translation import gettext as _
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from conversations import selectors, services
+from conversations.api import serializers as s
+from conversations.api.sse import reply_stream_response, wants_event_stream
+from conversations.judging import NoLearnerLinesError, feedback_generate
+from conversations.streaming import ReplyNotStoredError, generate_reply, message_payload, store_failed_message
+from llm import LLMError
+from llm.prompts import UserTextError
+
+
+async def ignore_events(event: dict[str, Any]) -> None:
+    return None
+
+
+def post_message(request: Request, *, mode: str) -> Any:
+    """Store the learner's line, then answer with the reply as JSON or as a live event stream."""
+    body = s.ChatMessageSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    conversation = selectors.conversation_get(
+        user=request.user,
+        conversation_id=body.validated_data["conversation_id"],
+        mode=mode,  # type: ignore[arg-type]
+    )
+    try:
+        message, created = services.message_append_user(
+            conversation=conversation, text=body.validated_data["text"], client_id=body.validated_data.get("client_id")
+        )
+    except UserTextError as error:
+        raise serializers.ValidationError({"text": [error.message]}) from error
+    except services.ConversationClosedError as error:
+        raise serializers.ValidationError({"conversation_id": [_("This conversation has ended.")]}) from error
+    if created and wants_event_stream(request, stream=body.validated_data["stream"]):
+        return reply_stream_response(conversation, message)
+    try:
+        reply = async_to_sync(generate_reply)(conversation=conversation, emit=ignore_events) if created else None
+    except ReplyNotStoredError:
+        return reply_not_stored()
+    data = {
+        "message": message_payload(message),
+        "reply": message_payload(reply) if reply else None,
+        "duplicate": not created,
+    }
+    return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+def reply_not_stored() -> Response:
+    """The database failed during the reply (the learner's line is stored): try again shortly."""
+    body = {"detail": store_failed_message(), "retryable": True}
+    return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
+
+
+def post_feedback(request: Request, *, mode: str, points: list[str] | None = None, context: str = "") -> Response:
+    body = s.ConversationRefSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    conversation = selectors.conversation_get(
+        user=request.user,
+        conversation_id=body.validated_data["conversation_id"],
+        mode=mode,  # type: ignore[arg-type]
+    )
+    try:
+        feedback = async_to_sync(feedback_generate)(conversation, points=points, context=context)
+    except NoLearnerLinesError as error:
+        raise serializers.ValidationError(
+            {"conversation_id": [_("Say at least one thing before asking for feedback.")]}
+        ) from error
+    except LLMError as error:
+        return Response(
+            {"detail": error.user_message, "retryable": error.retryable}, status=status.HTTP_503_SERVICE_UNAVAILABLE
+        )
+    return Response({"conversation_id": str(conversation.id), "feedback": feedback.content})

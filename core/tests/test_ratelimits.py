@@ -1,0 +1,181 @@
+"""The shared rate limits: counting, the page middleware, the client address behind a proxy."""
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from accounts.tests.factories import UserFactory
+from core import ratelimits
+
+pytestmark = pytest.mark.django_db
+
+
+def _limits(settings: Any, **limits: str) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, **{name: [rate] for name, rate in limits.items()}}
+
+
+def test_it_refuses_the_request_over_the_limit_and_says_how_long_to_wait(settings: Any) -> None:
+    _limits(settings, chat_message="2/m")
+    results = [ratelimits.hit(["chat_message"], "user:one") for _ in range(3)]
+    assert results[:2] == [None, None]
+    assert results[2] is not None and 1 <= results[2] <= 60
+
+
+def test_it_counts_each_user_and_each_limit_apart(settings: Any) -> None:
+    _limits(settings, chat_message="1/m", scenario_start="1/m")
+    assert ratelimits.hit(["chat_message"], "user:one") is None
+    assert ratelimits.hit(["chat_message"], "user:two") is None
+    assert ratelimits.hit(["scenario_start"], "user:one") is None
+    assert ratelimits.hit(["chat_message"], "user:one") is not None
+
+
+def test_every_rate_of_a_limit_applies(settings: Any) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "default": ["100/h", "2/m"]}
+    assert [ratelimits.hit(["default"], "ip:203.0.113.9") is None for _ in range(3)] == [True, True, False]
+
+
+async def test_the_consumer_check_answers_with_the_seconds_to_wait(settings: Any) -> None:
+    _limits(settings, watch_start="1/m")
+    assert await ratelimits.check("watch_start", "203.0.113.7") is None
+    retry_after = await ratelimits.check("watch_start", "203.0.113.7")
+    assert retry_after is not None and retry_after >= 1
+
+
+def test_limits_come_from_the_environment_in_several_shapes(settings: Any) -> None:
+    settings.RATE_LIMITS = {"default": "200/h, 50/m", "chat_message": ["30/m"]}
+    assert ratelimits.rates_for("default") == ["200/h", "50/m"]
+    assert ratelimits.rates_for("chat_message") == ["30/m"]
+    assert ratelimits.rates_for("unknown") == []
+
+
+def test_an_unreachable_cache_lets_requests_through(settings: Any) -> None:
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    _limits(settings, chat_message="0/m")
+    assert ratelimits.hit(["chat_message"], "user:one") is None
+
+
+def test_pages_over_the_page_limit_get_a_429_page_with_retry_after(client: Client, settings: Any) -> None:
+    _limits(settings, page="3/m")
+    client.force_login(UserFactory())
+    statuses = [client.get("/chat/").status_code for _ in range(3)]
+    refused = client.get("/chat/")
+    assert statuses == [200, 200, 200]
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) >= 1
+    body = refused.content.decode()
+    assert "<html" in body and "rate-limited" in body and refused["Retry-After"] in body
+
+
+def test_htmx_requests_over_the_limit_get_only_the_message(client: Client, settings: Any) -> None:
+    _limits(settings, page="1/m")
+    client.force_login(UserFactory())
+    client.get("/chat/journal/", headers={"HX-Request": "true"})
+    refused = client.get("/chat/journal/", headers={"HX-Request": "true"})
+    assert refused.status_code == 429
+    assert "<html" not in refused.content.decode() and 'role="alert"' in refused.content.decode()
+
+
+def test_anonymous_visitors_are_counted_by_the_trusted_proxy_header(client: Client, settings: Any) -> None:
+    settings.TRUSTED_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    _limits(settings, page="1/m")
+    first = client.get("/accounts/login/", headers={"X-Forwarded-For": "198.51.100.1"})
+    spoofed = client.get("/accounts/login/", headers={"X-Forwarded-For": "192.0.2.77, 198.51.100.1"})
+    other = client.get("/accounts/login/", headers={"X-Forwarded-For": "198.51.100.2"})
+    assert (first.status_code, spoofed.status_code, other.status_code) == (200, 429, 200)
+
+
+def test_probes_and_static_files_are_never_limited(client: Client, settings: Any) -> None:
+    _limits(settings, page="1/m")
+    assert [client.get("/healthz").status_code for _ in range(3)] == [200, 200, 200]
+    assert [client.get("/readyz").status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_the_api_answers_429_as_json_with_retry_after(settings: Any) -> None:
+    from rest_framework.test import APIClient
+
+    _limits(settings, default="2/m")
+    api = APIClient()
+    api.force_authenticate(UserFactory())
+    [api.get("/api/v1/chat/history") for _ in range(2)]
+    refused = api.get("/api/v1/chat/history")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) >= 1
+    assert set(refused.json()) == {"detail"}
+
+
+def _shipped_limits(settings: Any) -> None:
+    from workplace_roleplay.settings import base
+
+    settings.RATE_LIMITS = dict(base.RATE_LIMITS)
+
+
+def test_a_brisk_learner_is_never_locked_out_of_the_pages(client: Client, settings: Any) -> None:
+    _shipped_limits(settings)
+    client.force_login(UserFactory())
+    statuses = {client.get("/chat/journal/", headers={"HX-Request": "true"}).status_code for _ in range(80)}
+    assert statuses == {200}
+
+
+async def test_a_brisk_learner_is_never_locked_out_of_the_sockets(settings: Any) -> None:
+    _shipped_limits(settings)
+    address = "203.0.113.50"  # counted like a signed-in user, without a database row
+    waits = [await ratelimits.check((ratelimits.DEFAULT, ratelimits.CHAT_MESSAGE), address) for _ in range(25)]
+    waits += [await ratelimits.check(ratelimits.DEFAULT, address) for _ in range(55)]
+    assert waits == [None] * 80
+
+
+def test_the_api_keeps_its_own_limits_apart_from_the_pages(settings: Any) -> None:
+    _limits(settings, default="1/m")
+    assert ratelimits.hit([ratelimits.DEFAULT], "user:one") is None
+    assert ratelimits.hit([ratelimits.PAGE], "user:one") is None
+    assert ratelimits.hit([ratelimits.DEFAULT], "user:one") is not None
+
+
+def test_the_wait_is_said_in_minutes_in_the_learners_language(client: Client, settings: Any) -> None:
+    _limits(settings, page="1/h")
+    client.force_login(UserFactory(preferences={"language": "en"}))
+    client.get("/chat/")
+    refused = client.get("/chat/")
+    body = refused.content.decode()
+    minutes = -(-int(refused["Retry-After"]) // 60)
+    assert refused.status_code == 429
+    assert f"Please wait {minutes} minute" in body and "second" not in body
+    japanese = Client()
+    japanese.force_login(UserFactory(preferences={"language": "ja"}))
+    japanese.get("/chat/")
+    assert "分待ってから" in japanese.get("/chat/").content.decode()
+
+
+def test_the_wait_text_counts_seconds_under_a_minute_and_minutes_after() -> None:
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert ratelimits.wait_message(1) == "You are going a little fast. Please wait 1 second and try again."
+        assert "wait 59 seconds" in ratelimits.wait_message(59)
+        assert "wait 1 minute and" in ratelimits.wait_message(60)
+        assert "wait 29 minutes" in ratelimits.wait_message(1701)
+    with translation.override("ja"):
+        assert "29分" in ratelimits.wait_message(1701)
+
+
+def test_feedback_for_a_conversation_with_learner_lines_is_never_refused(
+    client: Client, settings: Any, fake_llm: Any
+) -> None:
+    from conversations.tests.factories import ConversationFactory, MessageFactory
+
+    _limits(settings, page="1/h")
+    conversation = ConversationFactory()
+    MessageFactory(conversation=conversation, content="ご相談があります")
+    scores = dict.fromkeys(
+        ["empathy", "clarity", "active_listening", "adaptability", "positivity", "professionalism"], 70
+    )
+    report = {"summary": "丁寧でした", "went_well": [], "to_improve": [], "better_phrasings": [], "scores": scores}
+    fake_llm.reply_json(report)
+    client.force_login(conversation.user)
+    assert client.get(f"/chat/{conversation.id}/").status_code == 200
+    assert client.get(f"/chat/{conversation.id}/").status_code == 429
+    response = client.post(f"/chat/{conversation.id}/feedback/", headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "丁寧でした" in response.content.decode()
