@@ -61,7 +61,7 @@ def test_two_pages_watch_one_session_and_the_owner_steps_in(
         viewer.goto(share_url)
         viewer.wait_for_selector(".wmsg-seat0 >> text=お疲れさまです。")
         viewer.wait_for_selector(".wmsg-seat1.wmsg-streaming .wmsg-speaker >> text=先輩")
-        owner.wait_for_function("document.querySelector('#watch-viewers').textContent.includes('2')")
+        owner.wait_for_function("() => document.querySelector('#watch-viewers').textContent.includes('2')")
         assert viewer.query_selector("#stop-button") is None and viewer.query_selector("#watch-share") is None
 
         owner.click("button.step-in[data-seat='1']")
