@@ -1,17 +1,18 @@
 """The project's API: one error shape for every endpoint."""
 
-import io
 from typing import IO, Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext, gettext_lazy
 from django.views import defaults
-from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from workplace_roleplay import inputs
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -19,7 +20,19 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is not None and response.status_code == status.HTTP_429_TOO_MANY_REQUESTS:
         response.data = {"detail": gettext("Too many requests. Please wait and try again.")}
+    if response is not None:
+        # Messages may quote the input (a choice that is not on the list): keep them encodable.
+        response.data = inputs.clean_value(response.data)
     return response
+
+
+class TextField(serializers.CharField):
+    """A CharField that refuses numbers, booleans, lists and objects instead of turning them into text."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class RequestBodyTooLarge(APIException):
@@ -32,17 +45,21 @@ class SizeLimitedJSONParser(JSONParser):
     """JSON bodies of at most ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bytes; larger ones get a 413.
 
     Django enforces that limit only when ``request.body`` is read, while DRF parses from the
-    stream, so the limit is applied here, whatever the declared ``Content-Length``.
+    stream, so the limit is applied here, whatever the declared ``Content-Length``. The body is
+    then parsed by ``inputs.loads_json``: a body that is not UTF-8, nests deeper than
+    ``inputs.MAX_JSON_DEPTH`` or holds a NUL character or a lone surrogate gets a 400 that
+    names the reason (and never quotes the body).
     """
 
     def parse(self, stream: IO[Any], media_type: str | None = None, parser_context: Any = None) -> Any:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if limit is not None:
-            body = stream.read(limit + 1)
-            if len(body) > limit:
-                raise RequestBodyTooLarge()
-            stream = io.BytesIO(body)
-        return super().parse(stream, media_type, parser_context)
+        body = stream.read() if limit is None else stream.read(limit + 1)
+        if limit is not None and len(body) > limit:
+            raise RequestBodyTooLarge()
+        try:
+            return inputs.loads_json(body)
+        except inputs.InputError as error:
+            raise ParseError(error.message, code=error.code) from error
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

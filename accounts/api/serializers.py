@@ -10,6 +10,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
 from accounts.models import LANGUAGES, PARTNER_CHOICES, User
+from workplace_roleplay.api import TextField
 
 
 def as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
@@ -28,6 +29,7 @@ class PreferencesSerializer(serializers.Serializer):
 class UserSerializer(serializers.ModelSerializer):
     """The signed-in user. Only ``display_name`` and ``preferences`` can be changed."""
 
+    display_name = TextField(max_length=80, required=False, allow_blank=True)
     preferences = PreferencesSerializer(source="*")
     is_trainer = serializers.BooleanField(read_only=True)
 
@@ -38,15 +40,15 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class RegisterSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
+    username = TextField(max_length=150)
     email = serializers.EmailField()
-    password = serializers.CharField(write_only=True, style={"input_type": "password"}, trim_whitespace=False)
-    display_name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+    password = TextField(write_only=True, style={"input_type": "password"}, trim_whitespace=False)
+    display_name = TextField(max_length=80, required=False, allow_blank=True, default="")
 
 
 class LoginSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=254, help_text="Username or e-mail address.")
-    password = serializers.CharField(write_only=True, style={"input_type": "password"}, trim_whitespace=False)
+    username = TextField(max_length=254, help_text="Username or e-mail address.")
+    password = TextField(write_only=True, style={"input_type": "password"}, trim_whitespace=False)
 
 
 class TokenPairSerializer(serializers.Serializer):
@@ -58,6 +60,8 @@ class TokenPairSerializer(serializers.Serializer):
 class RefreshSerializer(TokenRefreshSerializer):
     """simplejwt's refresh with rotation; a token of a deleted account is simply invalid."""
 
+    refresh = TextField()
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         try:
             return super().validate(attrs)
@@ -66,7 +70,7 @@ class RefreshSerializer(TokenRefreshSerializer):
 
 
 class RefreshTokenSerializer(serializers.Serializer):
-    refresh = serializers.CharField(help_text="The refresh token to revoke.")
+    refresh = TextField(help_text="The refresh token to revoke.")
 
 
 class TokenRotationSerializer(serializers.Serializer):
@@ -75,7 +79,7 @@ class TokenRotationSerializer(serializers.Serializer):
 
 
 class PasswordSerializer(serializers.Serializer):
-    password = serializers.CharField(write_only=True, style={"input_type": "password"}, trim_whitespace=False)
+    password = TextField(write_only=True, style={"input_type": "password"}, trim_whitespace=False)
 
 
 class PracticeHistoryItemSerializer(serializers.Serializer):
