@@ -5,9 +5,10 @@
   so the chat socket works in every browser.
 - ``RequestBodyLimitMiddleware``: a request announcing a body over ``MAX_REQUEST_BODY_BYTES`` is
   refused with 413 before anything reads it (uploads included, which Django would spool to disk).
-- ``UnstorableTextMiddleware``: a NUL character or a lone surrogate in the path, a query parameter
+- ``InputGuardMiddleware``: a NUL character or a lone surrogate in the path, a query parameter
   or a form field is refused with 400 before any view, form or serializer sees it (JSON bodies
-  are checked by the API's parser, ``workplace_roleplay.api.SizeLimitedJSONParser``).
+  are checked by the API's parser, ``workplace_roleplay.api.SizeLimitedJSONParser``); so is an
+  API query parameter given more than once (each takes one value).
 """
 
 from collections.abc import Callable
@@ -85,11 +86,21 @@ def _has_unstorable_text(request: HttpRequest) -> bool:
     return any(inputs.find_unstorable(text) for text in texts)
 
 
-class UnstorableTextMiddleware:
+def _repeated_api_parameter(request: HttpRequest) -> str | None:
+    """Every query parameter of the API takes one value: the name of one given twice, if any."""
+    if not request.path.startswith("/api/"):
+        return None
+    return next((name for name, values in request.GET.lists() if len(values) > 1), None)
+
+
+class InputGuardMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if _has_unstorable_text(request):
             return refusal(request, inputs.unstorable_text_error().message, 400)
+        if (name := _repeated_api_parameter(request)) is not None:
+            body = {name: [gettext("Give this parameter only once.")]}
+            return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
         return self.get_response(request)

@@ -1,10 +1,11 @@
 """Project URLs: pages per app, the versioned API, admin, health."""
 
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from workplace_roleplay.api import no_such_endpoint
 from workplace_roleplay.health import healthz, readyz
 from workplace_roleplay.metrics import metrics_view
 from workplace_roleplay.security import allow_inline_styles
@@ -17,6 +18,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("analytics.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", allow_inline_styles(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="api-docs"),
+    re_path(r"", no_such_endpoint),  # last: any other address under /api/v1/ is a JSON 404
 ]
 
 urlpatterns = [

@@ -39,6 +39,19 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "username", "email", "is_trainer", "created_at"]
 
 
+class PreferencesPatchSerializer(serializers.Serializer):
+    language = serializers.ChoiceField(choices=LANGUAGES, required=False, help_text="Language of pages and feedback.")
+    default_partner = serializers.ChoiceField(
+        choices=[value for value, _label in PARTNER_CHOICES], required=False, help_text="Partner chosen by default."
+    )
+
+
+class UserPatchSerializer(UserSerializer):
+    """What a PATCH may send: any of the fields, and either preference alone."""
+
+    preferences = PreferencesPatchSerializer(source="*", required=False)  # type: ignore[assignment]
+
+
 class RegisterSerializer(serializers.Serializer):
     username = TextField(max_length=150)
     email = serializers.EmailField()

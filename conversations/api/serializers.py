@@ -5,7 +5,7 @@ from rest_framework import serializers
 from conversations.feedback import FeedbackReport
 from conversations.models import Conversation
 from conversations.partners import CUSTOM, MAX_CUSTOM_LENGTH, PARTNERS, SITUATIONS
-from workplace_roleplay.api import TextField
+from workplace_roleplay.api import StrictBooleanField, TextField
 from workplace_roleplay.llm.prompts import MAX_USER_CHARS
 
 
@@ -65,7 +65,7 @@ class ChatMessageSerializer(serializers.Serializer):
     conversation_id = serializers.UUIDField()
     text = TextField(max_length=MAX_USER_CHARS, trim_whitespace=True)
     client_id = TextField(max_length=64, required=False, allow_blank=True)
-    stream = serializers.BooleanField(required=False, default=False)
+    stream = StrictBooleanField(required=False, default=False)
 
 
 class ChatMessageResponseSerializer(serializers.Serializer):

@@ -53,7 +53,9 @@ def post_message(request: Request, *, mode: str) -> Any:
         raise serializers.ValidationError({"conversation_id": ["This conversation has ended."]}) from error
     wants_stream = body.validated_data["stream"] or "text/event-stream" in request.headers.get("Accept", "")
     if created and wants_stream:
-        return reply_stream_response(conversation, message)
+        streamed = reply_stream_response(conversation, message)
+        streamed.status_code = status.HTTP_201_CREATED  # the line was stored, as in JSON
+        return streamed
     reply = async_to_sync(generate_reply)(conversation=conversation, emit=_ignore) if created else None
     data = {
         "message": message_payload(message),

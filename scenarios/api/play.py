@@ -20,11 +20,12 @@ from conversations.streaming import message_payload
 from scenarios import selectors, services
 from scenarios.play import ConsentRequiredError, scenario_play_start
 from workplace_roleplay import ratelimits
+from workplace_roleplay.api import StrictIntegerField
 from workplace_roleplay.llm import LLMError
 
 
 class ScenarioRefSerializer(serializers.Serializer):
-    scenario_id = serializers.IntegerField(min_value=1)
+    scenario_id = StrictIntegerField(min_value=1)
 
 
 class HintSerializer(serializers.Serializer):
@@ -77,7 +78,7 @@ class ScenarioMessageView(APIView):
 
     @extend_schema(
         request=cs.ChatMessageSerializer,
-        responses={201: cs.ChatMessageResponseSerializer},
+        responses={201: cs.ChatMessageResponseSerializer, 200: cs.ChatMessageResponseSerializer},
         tags=["scenarios"],
         description="Send a line; with `Accept: text/event-stream` the reply streams as chat.* events.",
     )

@@ -22,6 +22,7 @@ from scenarios.api.serializers import (
 )
 from scenarios.cache import CATALOG_TTL_SECONDS, catalog_version
 from scenarios.models import Scenario
+from workplace_roleplay.api import query_data
 
 
 def _list_cache_key(request: Request, query: dict[str, Any]) -> str:
@@ -36,7 +37,7 @@ class ScenarioListView(generics.ListAPIView):
     serializer_class = ScenarioSerializer
 
     def _query(self) -> dict[str, Any]:
-        query = ScenarioListQuerySerializer(data=self.request.query_params)
+        query = ScenarioListQuerySerializer(data=query_data(self.request))
         query.is_valid(raise_exception=True)
         return dict(query.validated_data)
 

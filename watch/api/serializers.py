@@ -4,7 +4,7 @@ from rest_framework import serializers
 from watch import conf, themes
 from watch.forms import theme_values
 from watch.models import Pace
-from workplace_roleplay.api import TextField
+from workplace_roleplay.api import StrictBooleanField, StrictIntegerField, TextField
 from workplace_roleplay.llm.prompts import MAX_USER_CHARS
 
 PERSONA_KEYS = [persona.key for persona in themes.PERSONAS]
@@ -100,17 +100,17 @@ class PaceSerializer(serializers.Serializer):
 
 
 class StepInSerializer(serializers.Serializer):
-    seat = serializers.ChoiceField(choices=[0, 1], help_text="The persona seat to take")
+    seat = StrictIntegerField(min_value=0, max_value=1, help_text="The persona seat to take (0 or 1)")
 
 
 class ShareSerializer(serializers.Serializer):
-    enabled = serializers.BooleanField()
+    enabled = StrictBooleanField()
 
 
 class WatchLineSerializer(serializers.Serializer):
     text = TextField(max_length=MAX_USER_CHARS, trim_whitespace=True)
     client_id = TextField(max_length=64, required=False, allow_blank=True)
-    stream = serializers.BooleanField(required=False, default=False)
+    stream = StrictBooleanField(required=False, default=False)
 
 
 class WatchLineResponseSerializer(serializers.Serializer):
