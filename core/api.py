@@ -1,25 +1,64 @@
 """The project's API: one error shape for every endpoint."""
 
-import io
 from typing import IO, Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext, gettext_lazy
 from django.views import defaults
-from rest_framework import status
-from rest_framework.exceptions import APIException
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException, ParseError
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from core import inputs
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, with field errors kept as they are and other errors under ``detail``."""
     response = drf_exception_handler(exc, context)
     if response is not None and response.status_code == status.HTTP_429_TOO_MANY_REQUESTS:
-        response.data = {"detail": gettext("Too many requests. Please wait and try again.")}
+        response.data = too_many_requests_body(int(getattr(exc, "wait", None) or 1))
+    if response is not None:
+        # Messages may quote the input (a choice that is not on the list): keep them encodable.
+        response.data = inputs.clean_value(response.data)
     return response
+
+
+def too_many_requests_body(retry_after: int) -> dict[str, Any]:
+    """Every 429 of the API: the message and, as in ``Retry-After``, the seconds to wait."""
+    return {"detail": gettext("Too many requests. Please wait and try again."), "retry_after": max(1, retry_after)}
+
+
+class TextField(serializers.CharField):
+    """A CharField that refuses numbers, booleans, lists and objects instead of turning them into text."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """``true`` or ``false`` only: no ``0``, ``1`` or ``"yes"`` standing in for them."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer only: no ``"5"`` or ``5.0`` standing in for it."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class RequestBodyTooLarge(APIException):
@@ -32,25 +71,86 @@ class SizeLimitedJSONParser(JSONParser):
     """JSON bodies of at most ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bytes; larger ones get a 413.
 
     Django enforces that limit only when ``request.body`` is read, while DRF parses from the
-    stream, so the limit is applied here, whatever the declared ``Content-Length``.
+    stream, so the limit is applied here, whatever the declared ``Content-Length``. The body is
+    then parsed by ``inputs.loads_json``: a body that is not UTF-8, nests deeper than
+    ``inputs.MAX_JSON_DEPTH`` or holds a NUL character or a lone surrogate gets a 400 that
+    names the reason (and never quotes the body).
     """
 
     def parse(self, stream: IO[Any], media_type: str | None = None, parser_context: Any = None) -> Any:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if limit is not None:
-            body = stream.read(limit + 1)
-            if len(body) > limit:
-                raise RequestBodyTooLarge()
-            stream = io.BytesIO(body)
-        return super().parse(stream, media_type, parser_context)
+        body = stream.read() if limit is None else stream.read(limit + 1)
+        if limit is not None and len(body) > limit:
+            raise RequestBodyTooLarge()
+        try:
+            return inputs.loads_json(body)
+        except inputs.InputError as error:
+            raise ParseError(error.message, code=error.code) from error
+
+
+def _json_not_found() -> JsonResponse:
+    body = {"detail": gettext("Not found.")}
+    return JsonResponse(body, status=status.HTTP_404_NOT_FOUND, json_dumps_params={"ensure_ascii": False})
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """404 as JSON under ``/api/``, as the usual page elsewhere."""
     if request.path.startswith("/api/"):
-        body = {"detail": gettext("Not found.")}
-        return JsonResponse(body, status=status.HTTP_404_NOT_FOUND, json_dumps_params={"ensure_ascii": False})
+        return _json_not_found()
     return defaults.page_not_found(request, exception)
+
+
+@csrf_exempt
+def no_such_endpoint(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """The last API route: an address no endpoint has is a JSON 404 (with ``DEBUG`` on too)."""
+    return _json_not_found()
+
+
+class StrictPagination(PageNumberPagination):
+    """Page numbers (and sizes, where a view allows them) must be whole numbers: 400 otherwise."""
+
+    def get_page_number(self, request: Any, paginator: Any) -> Any:
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if raw in self.last_page_strings:
+            return paginator.num_pages
+        return _positive_number(self.page_query_param, raw)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"] = {**parameter["schema"], "minimum": 1}
+        return parameters
+
+    def get_page_size(self, request: Any) -> int | None:
+        name = self.page_size_query_param
+        raw = request.query_params.get(name) if name else None
+        if name is None or raw is None:
+            return self.page_size
+        size = _positive_number(name, raw)
+        return min(size, self.max_page_size) if self.max_page_size else size
+
+
+def _positive_number(name: str, raw: str) -> int:
+    if not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
+        raise serializers.ValidationError({name: [gettext("A whole number of at least 1 is expected.")]})
+    return int(raw)
+
+
+class StrictContentNegotiation(DefaultContentNegotiation):
+    """``?format=`` with no value names no format: a 404, as an unknown format is."""
+
+    def select_renderer(self, request: Any, renderers: Any, format_suffix: str | None = None) -> Any:
+        name = self.settings.URL_FORMAT_OVERRIDE
+        if name and request.query_params.get(name) == "" and not format_suffix:
+            raise Http404()
+        return super().select_renderer(request, renderers, format_suffix)
+
+
+def query_data(request: Any) -> dict[str, str]:
+    """Query parameters for a query serializer, with an empty value kept as given (not as "omitted")."""
+    return dict(request.query_params.items())
 
 
 # --- The schema documents the errors every endpoint can answer --------------------------------
@@ -61,10 +161,21 @@ _ERRORS: dict[str, tuple[str, str]] = {
     "403": ("ErrorDetail", "Signed in, but not allowed to do this."),
     "404": ("ErrorDetail", "Not found, or not yours."),
     "413": ("ErrorDetail", "The request body is too large."),
-    "429": ("ErrorDetail", "Too many requests: wait as many seconds as the `Retry-After` header says."),
+    "429": ("RateLimited", "Too many requests: wait as many seconds as `retry_after` (and `Retry-After`) say."),
 }
 _ERROR_SCHEMAS: dict[str, dict[str, Any]] = {
     "ErrorDetail": {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]},
+    "RateLimited": {
+        "type": "object",
+        "properties": {"detail": {"type": "string"}, "retry_after": {"type": "integer", "minimum": 1}},
+        "required": ["detail", "retry_after"],
+    },
+    "ServerSentEvent": {
+        "type": "object",
+        "description": "One server-sent event: its name, its data (JSON text) and, where it can be resumed, its id.",
+        "properties": {"event": {"type": "string"}, "data": {"type": "string"}, "id": {"type": "string"}},
+        "required": ["data"],
+    },
     "FieldErrors": {
         "type": "object",
         "additionalProperties": True,
@@ -121,15 +232,41 @@ def _error_response(code: str, streams: bool) -> dict[str, Any]:
     return response
 
 
+def _document_errors(operation: dict[str, Any]) -> None:
+    """The shared error answers, where the operation documents none (or only a description)."""
+    responses = operation.setdefault("responses", {})
+    streams = _streams(operation)
+    for code in _error_codes(operation):
+        shared = _error_response(code, streams)
+        documented = responses.setdefault(code, shared)
+        if "content" not in documented:
+            documented["content"] = shared["content"]
+            documented.setdefault("headers", shared.get("headers", {}))
+
+
+def _document_event_streams(operation: dict[str, Any]) -> None:
+    """A ``text/event-stream`` answer is a series of events, not the JSON shape it is listed with."""
+    for code, response in operation.get("responses", {}).items():
+        stream = response.get("content", {}).get(SSE)
+        if str(code).startswith("2") and stream is not None:
+            stream["schema"] = {"$ref": "#/components/schemas/ServerSentEvent"}
+
+
+INPUT_RULES = (
+    "\n\nText never contains a NUL character or an unpaired surrogate, JSON bodies nest at most "
+    f"{inputs.MAX_JSON_DEPTH} levels and each query parameter is given once: otherwise the answer is 400."
+)
+
+
 def document_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     """drf-spectacular hook: add the shared error answers an operation does not document itself."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     for name, schema in _ERROR_SCHEMAS.items():
         schemas.setdefault(name, schema)
+    info = result.setdefault("info", {})
+    info["description"] = info.get("description", "") + INPUT_RULES
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
-            responses = operation.setdefault("responses", {})
-            streams = _streams(operation)
-            for code in _error_codes(operation):
-                responses.setdefault(code, _error_response(code, streams))
+            _document_errors(operation)
+            _document_event_streams(operation)
     return result

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count
+from django.http import Http404
 
 from conversations import services as conversation_services
 from conversations.models import Conversation, Mode
@@ -49,7 +50,11 @@ def scenario_play_start(*, user: Any, scenario: Scenario) -> Conversation:
 
 
 def scenario_for(conversation: Conversation) -> Scenario:
-    return ScenarioPlay.objects.select_related("scenario").get(conversation=conversation).scenario
+    """The scenario being played; 404 when the play is gone (its conversation was just deleted)."""
+    play = ScenarioPlay.objects.select_related("scenario").filter(conversation=conversation).first()
+    if play is None:
+        raise Http404()
+    return play.scenario
 
 
 def scenario_persona(conversation: Conversation) -> Persona:

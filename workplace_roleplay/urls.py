@@ -2,11 +2,12 @@
 
 from django.contrib import admin
 from django.templatetags.static import static
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView, TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from core.api import no_such_endpoint
 from core.health import healthz, readyz
 from core.metrics import metrics_view
 from core.security import allow_inline_styles
@@ -23,6 +24,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("analytics.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", allow_inline_styles(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="api-docs"),
+    re_path(r"", no_such_endpoint),  # last: any other address under /api/v1/ is a JSON 404
 ]
 
 

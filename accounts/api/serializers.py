@@ -11,6 +11,7 @@ from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
 from accounts.models import LANGUAGES, PARTNER_CHOICES, User
 from accounts.services import SingleUseRefreshToken
+from core.api import TextField
 
 
 def as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
@@ -29,6 +30,7 @@ class PreferencesSerializer(serializers.Serializer):
 class UserSerializer(serializers.ModelSerializer):
     """The signed-in user. Only ``display_name`` and ``preferences`` can be changed."""
 
+    display_name = TextField(max_length=80, required=False, allow_blank=True)
     preferences = PreferencesSerializer(source="*")
     is_trainer = serializers.BooleanField(read_only=True)
 
@@ -38,16 +40,29 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "username", "email", "is_trainer", "created_at"]
 
 
+class PreferencesPatchSerializer(serializers.Serializer):
+    language = serializers.ChoiceField(choices=LANGUAGES, required=False, help_text="Language of pages and feedback.")
+    default_partner = serializers.ChoiceField(
+        choices=[value for value, _label in PARTNER_CHOICES], required=False, help_text="Partner chosen by default."
+    )
+
+
+class UserPatchSerializer(UserSerializer):
+    """What a PATCH may send: any of the fields, and either preference alone."""
+
+    preferences = PreferencesPatchSerializer(source="*", required=False)  # type: ignore[assignment]
+
+
 class RegisterSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
+    username = TextField(max_length=150)
     email = serializers.EmailField()
-    password = serializers.CharField(write_only=True, style={"input_type": "password"}, trim_whitespace=False)
-    display_name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+    password = TextField(write_only=True, style={"input_type": "password"}, trim_whitespace=False)
+    display_name = TextField(max_length=80, required=False, allow_blank=True, default="")
 
 
 class LoginSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=254, help_text="Username or e-mail address.")
-    password = serializers.CharField(write_only=True, style={"input_type": "password"}, trim_whitespace=False)
+    username = TextField(max_length=254, help_text="Username or e-mail address.")
+    password = TextField(write_only=True, style={"input_type": "password"}, trim_whitespace=False)
 
 
 class TokenPairSerializer(serializers.Serializer):
@@ -63,6 +78,8 @@ class RefreshSerializer(TokenRefreshSerializer):
 
     token_class = SingleUseRefreshToken
 
+    refresh = TextField()
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         try:
             return super().validate(attrs)
@@ -71,7 +88,7 @@ class RefreshSerializer(TokenRefreshSerializer):
 
 
 class RefreshTokenSerializer(serializers.Serializer):
-    refresh = serializers.CharField(help_text="The refresh token to revoke.")
+    refresh = TextField(help_text="The refresh token to revoke.")
 
 
 class TokenRotationSerializer(serializers.Serializer):
@@ -80,7 +97,7 @@ class TokenRotationSerializer(serializers.Serializer):
 
 
 class PasswordSerializer(serializers.Serializer):
-    password = serializers.CharField(write_only=True, style={"input_type": "password"}, trim_whitespace=False)
+    password = TextField(write_only=True, style={"input_type": "password"}, trim_whitespace=False)
 
 
 class PracticeHistoryItemSerializer(serializers.Serializer):

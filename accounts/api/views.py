@@ -12,7 +12,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,10 +30,12 @@ from accounts.api.serializers import (
     RegisterSerializer,
     TokenPairSerializer,
     TokenRotationSerializer,
+    UserPatchSerializer,
     UserSerializer,
     as_drf_error,
 )
 from accounts.models import User
+from core.api import StrictPagination
 from core.net import client_ip
 
 DetailSerializer = inline_serializer("Detail", {"detail": serializers.CharField()})
@@ -154,6 +155,8 @@ class LogoutView(PublicAuthView):
 class MeView(APIView):
     """The caller's own account; there is no way to address another user's."""
 
+    delete_takes_body = True  # the password, asked again
+
     @extend_schema(tags=["users"], summary="The signed-in user", responses={200: UserSerializer, 401: UNAUTHORIZED})
     def get(self, request: Request) -> Response:
         return Response(UserSerializer(_me(request)).data)
@@ -170,7 +173,7 @@ class MeView(APIView):
     @extend_schema(
         tags=["users"],
         summary="Change some of the display name and preferences",
-        request=UserSerializer,
+        request=UserPatchSerializer,
         responses={200: UserSerializer, 400: FIELD_ERRORS, 401: UNAUTHORIZED},
     )
     def patch(self, request: Request) -> Response:
@@ -203,7 +206,7 @@ class MeView(APIView):
         return Response(UserSerializer(user).data)
 
 
-class HistoryPagination(PageNumberPagination):
+class HistoryPagination(StrictPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 

@@ -30,6 +30,7 @@ from analytics.api.serializers import (
 from analytics.cache import PROGRESS_TTL, REPORT_TTL, STRENGTHS_TTL, cached
 from analytics.export import export_file
 from core import ratelimits
+from core.api import query_data
 
 FIELD_ERRORS = OpenApiResponse(description="Invalid query parameter: `{field: [message, ...]}`.")
 NOT_FOUND = OpenApiResponse(description="Not found (or not yours).")
@@ -42,7 +43,7 @@ def _me(request: Request) -> User:
 
 
 def _query(serializer_class: type, request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.query_params)
+    serializer = serializer_class(data=query_data(request))
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
 

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from conversations.feedback import FeedbackReport
 from conversations.models import Conversation
 from conversations.partners import CUSTOM, MAX_CUSTOM_LENGTH, PARTNERS, SITUATIONS
+from core.api import StrictBooleanField, TextField
 from llm.prompts import MAX_USER_CHARS
 
 
@@ -42,8 +43,8 @@ class ConversationDetailSerializer(serializers.Serializer):
 class ChatStartSerializer(serializers.Serializer):
     partner = serializers.ChoiceField(choices=[p.key for p in PARTNERS] + [CUSTOM])
     situation = serializers.ChoiceField(choices=[s.key for s in SITUATIONS] + [CUSTOM])
-    custom_partner = serializers.CharField(max_length=MAX_CUSTOM_LENGTH, required=False, allow_blank=True, default="")
-    custom_situation = serializers.CharField(max_length=MAX_CUSTOM_LENGTH, required=False, allow_blank=True, default="")
+    custom_partner = TextField(max_length=MAX_CUSTOM_LENGTH, required=False, allow_blank=True, default="")
+    custom_situation = TextField(max_length=MAX_CUSTOM_LENGTH, required=False, allow_blank=True, default="")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         errors = {}
@@ -60,20 +61,11 @@ class ChatStartResponseSerializer(serializers.Serializer):
     messages = MessageSerializer(many=True)
 
 
-class TextField(serializers.CharField):
-    """A CharField that refuses numbers, lists and objects instead of turning them into text."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
 class ChatMessageSerializer(serializers.Serializer):
     conversation_id = serializers.UUIDField()
     text = TextField(max_length=MAX_USER_CHARS, trim_whitespace=True)
-    client_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    stream = serializers.BooleanField(required=False, default=False)
+    client_id = TextField(max_length=64, required=False, allow_blank=True)
+    stream = StrictBooleanField(required=False, default=False)
 
 
 class ChatMessageResponseSerializer(serializers.Serializer):

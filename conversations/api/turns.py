@@ -40,7 +40,9 @@ def post_message(request: Request, *, mode: str) -> Any:
     except services.ConversationClosedError as error:
         raise serializers.ValidationError({"conversation_id": [_("This conversation has ended.")]}) from error
     if created and wants_event_stream(request, stream=body.validated_data["stream"]):
-        return reply_stream_response(conversation, message)
+        streamed = reply_stream_response(conversation, message)
+        streamed.status_code = status.HTTP_201_CREATED  # the line was stored, as in JSON
+        return streamed
     try:
         reply = async_to_sync(generate_reply)(conversation=conversation, emit=ignore_events) if created else None
     except ReplyNotStoredError:

@@ -103,7 +103,8 @@ def test_the_api_answers_429_as_json_with_retry_after(settings: Any) -> None:
     refused = api.get("/api/v1/chat/history")
     assert refused.status_code == 429
     assert int(refused["Retry-After"]) >= 1
-    assert set(refused.json()) == {"detail"}
+    assert set(refused.json()) == {"detail", "retry_after"}
+    assert refused.json()["retry_after"] == int(refused["Retry-After"])
 
 
 def _shipped_limits(settings: Any) -> None:

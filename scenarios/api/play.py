@@ -18,13 +18,14 @@ from conversations.models import Mode
 from conversations.selectors import conversation_get
 from conversations.streaming import generate_reply, message_payload
 from core import ratelimits
+from core.api import StrictIntegerField
 from llm import LLMError
 from scenarios import selectors, services
 from scenarios.play import ConsentRequiredError, scenario_play_start
 
 
 class ScenarioRefSerializer(serializers.Serializer):
-    scenario_id = serializers.IntegerField(min_value=1)
+    scenario_id = StrictIntegerField(min_value=1)
 
 
 class HintSerializer(serializers.Serializer):
@@ -79,7 +80,7 @@ class ScenarioMessageView(APIView):
 
     @extend_schema(
         request=cs.ChatMessageSerializer,
-        responses={201: cs.ChatMessageResponseSerializer},
+        responses={201: cs.ChatMessageResponseSerializer, 200: cs.ChatMessageResponseSerializer},
         tags=["scenarios"],
         description="Send a line; with `Accept: text/event-stream` the reply streams as chat.* events.",
     )

@@ -13,6 +13,7 @@ from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api import query_data
 from scenarios import selectors
 from scenarios.api.serializers import (
     ScenarioDetailSerializer,
@@ -42,7 +43,7 @@ class ScenarioListView(generics.ListAPIView):
     serializer_class = ScenarioSerializer
 
     def _query(self) -> dict[str, Any]:
-        query = ScenarioListQuerySerializer(data=self.request.query_params)
+        query = ScenarioListQuerySerializer(data=query_data(self.request))
         query.is_valid(raise_exception=True)
         return dict(query.validated_data)
 

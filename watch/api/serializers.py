@@ -1,7 +1,7 @@
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from conversations.api.serializers import TextField
+from core.api import StrictBooleanField, StrictIntegerField, TextField
 from llm.prompts import MAX_USER_CHARS
 from watch import conf, themes
 from watch.forms import theme_values
@@ -11,7 +11,7 @@ PERSONA_KEYS = [persona.key for persona in themes.PERSONAS]
 
 
 class WatchStartSerializer(serializers.Serializer):
-    theme = serializers.CharField(
+    theme = TextField(
         max_length=64,
         help_text="A preset (" + ", ".join(t.key for t in themes.THEMES) + ") or scenario:<id> of a published scenario",
     )
@@ -20,7 +20,7 @@ class WatchStartSerializer(serializers.Serializer):
     )
     pace = serializers.ChoiceField(choices=Pace.choices, default=Pace.NORMAL)
     models = serializers.ListField(
-        child=serializers.CharField(max_length=120, allow_blank=True),
+        child=TextField(max_length=120, allow_blank=True),
         required=False,
         max_length=2,
         help_text="A model per persona, from WATCH_PERSONA_MODELS (default: one each when several are configured)",
@@ -92,7 +92,7 @@ class WatchDetailSerializer(serializers.Serializer):
 
 
 class ShareTokenSerializer(serializers.Serializer):
-    share_token = serializers.CharField(max_length=64)
+    share_token = TextField(max_length=64)
 
 
 class PaceSerializer(serializers.Serializer):
@@ -100,17 +100,17 @@ class PaceSerializer(serializers.Serializer):
 
 
 class StepInSerializer(serializers.Serializer):
-    seat = serializers.ChoiceField(choices=[0, 1], help_text="The persona seat to take")
+    seat = StrictIntegerField(min_value=0, max_value=1, help_text="The persona seat to take (0 or 1)")
 
 
 class ShareSerializer(serializers.Serializer):
-    enabled = serializers.BooleanField()
+    enabled = StrictBooleanField()
 
 
 class WatchLineSerializer(serializers.Serializer):
     text = TextField(max_length=MAX_USER_CHARS, trim_whitespace=True)
-    client_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    stream = serializers.BooleanField(required=False, default=False)
+    client_id = TextField(max_length=64, required=False, allow_blank=True)
+    stream = StrictBooleanField(required=False, default=False)
 
 
 class WatchLineResponseSerializer(serializers.Serializer):

@@ -83,7 +83,8 @@ class WatchStartView(APIView):
         try:
             session = services.watch_start(user=request.user, **body.validated_data)  # type: ignore[arg-type]
         except services.StartLimitError as error:
-            response = Response({"detail": error.message}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+            limited = {"detail": error.message, "retry_after": error.retry_after}
+            response = Response(limited, status=status.HTTP_429_TOO_MANY_REQUESTS)
             response["Retry-After"] = str(error.retry_after)
             return response
         except services.WatchInputError as error:
@@ -255,7 +256,9 @@ class WatchMessageView(APIView):
         learner = selectors.message_payload(message, session)
         name = request.user.name  # type: ignore[union-attr]
         if created and wants_event_stream(request, stream=body.validated_data["stream"]):
-            return event_stream_response(_line_events(str(session.id), learner, name))
+            streamed = event_stream_response(_line_events(str(session.id), learner, name))
+            streamed.status_code = status.HTTP_201_CREATED  # the line was stored, as in JSON
+            return streamed
         reply = async_to_sync(_wait_reply)(str(session.id), message.seq, name) if created else None
         data = {"message": learner, "reply": reply, "duplicate": not created}
         return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

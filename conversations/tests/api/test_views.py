@@ -191,7 +191,7 @@ async def test_it_streams_the_reply_as_server_sent_events(fake_llm: Any) -> None
         content_type="application/json",
         headers={"Authorization": f"Bearer {token}", "Accept": "text/event-stream"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 201  # the line was stored, as in JSON
     assert response["Content-Type"].startswith("text/event-stream")
     body = b"".join([chunk async for chunk in response.streaming_content]).decode()
     events = [line[len("event: ") :] for line in body.splitlines() if line.startswith("event: ")]
