@@ -125,12 +125,14 @@ def request_subject(request: HttpRequest | Request) -> str:
 
 
 class RateLimitThrottle(BaseThrottle):
-    """Counts each API call against ``default`` and the view's own ``rate_limits``."""
+    """Counts each API call against ``default`` and the view's own ``rate_limits``; a view with
+    ``budget_exempt = True`` (asking for feedback) counts only against its own."""
 
     retry_after: int | None = None
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        names = (DEFAULT, *getattr(view, "rate_limits", ()))
+        budget = () if getattr(view, "budget_exempt", False) else (DEFAULT,)
+        names = (*budget, *getattr(view, "rate_limits", ()))
         self.retry_after = hit(names, request_subject(request))
         return self.retry_after is None
 

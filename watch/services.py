@@ -57,7 +57,8 @@ class WatchStateError(Exception):
 def _theme_fields(theme: str, language: str) -> dict[str, Any]:
     if theme.startswith(themes.SCENARIO_PREFIX):
         number = theme.removeprefix(themes.SCENARIO_PREFIX)
-        scenario = Scenario.objects.filter(pk=int(number), published=True).first() if number.isdigit() else None
+        readable = number.isascii() and number.isdigit()  # "²".isdigit() is true, yet int("²") raises
+        scenario = Scenario.objects.filter(pk=int(number), published=True).first() if readable else None
         if scenario is None:
             raise WatchInputError("theme", _("Choose a theme from the list."))
         persona = scenario.as_persona(language=language)

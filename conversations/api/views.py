@@ -72,6 +72,8 @@ class ChatHistoryView(generics.ListAPIView):
 
 
 class ChatFeedbackView(APIView):
+    budget_exempt = True  # feedback on what the learner said is never refused by the API budget
+
     @extend_schema(request=s.ConversationRefSerializer, responses={200: s.FeedbackResponseSerializer}, tags=["chat"])
     def post(self, request: Request) -> Response:
         return post_feedback(request, mode=Mode.CHAT)

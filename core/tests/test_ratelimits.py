@@ -180,3 +180,24 @@ def test_feedback_for_a_conversation_with_learner_lines_is_never_refused(
     assert client.get(f"/chat/{conversation.id}/").status_code == 429
     response = client.post(f"/chat/{conversation.id}/feedback/", headers={"HX-Request": "true"})
     assert response.status_code == 200 and "丁寧でした" in response.content.decode()
+
+
+def test_feedback_over_the_api_is_never_refused_by_the_api_budget(client: Client, settings: Any, fake_llm: Any) -> None:
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from conversations.tests.factories import ConversationFactory, MessageFactory
+
+    _limits(settings, default="1/m")
+    conversation = ConversationFactory()
+    MessageFactory(conversation=conversation, content="ご相談があります")
+    scores = dict.fromkeys(
+        ["empathy", "clarity", "active_listening", "adaptability", "positivity", "professionalism"], 70
+    )
+    fake_llm.reply_json({"summary": "丁寧でした", "went_well": [], "to_improve": [], "better_phrasings": [], "scores": scores})
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {AccessToken.for_user(conversation.user)}"}
+    assert client.get("/api/v1/chat/history", **auth).status_code == 200
+    assert client.get("/api/v1/chat/history", **auth).status_code == 429
+
+    response = client.post("/api/v1/chat/feedback", {"conversation_id": str(conversation.id)}, content_type="application/json", **auth)
+
+    assert response.status_code == 200 and response.json()["feedback"]["summary"] == "丁寧でした"

@@ -89,6 +89,8 @@ class ScenarioMessageView(APIView):
 
 
 class ScenarioFeedbackView(APIView):
+    budget_exempt = True  # feedback on what the learner said is never refused by the API budget
+
     @extend_schema(
         request=cs.ConversationRefSerializer,
         responses={200: cs.FeedbackResponseSerializer},

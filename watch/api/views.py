@@ -265,6 +265,8 @@ class WatchMessageView(APIView):
 
 
 class WatchFeedbackView(APIView):
+    budget_exempt = True  # feedback on what the learner said is never refused by the API budget
+
     @extend_schema(request=None, responses={200: s.WatchFeedbackResponseSerializer, 503: None}, tags=TAGS)
     def post(self, request: Request, session_id: str) -> Response:
         session = _owned(request, session_id)

@@ -60,6 +60,14 @@ def test_it_answers_bad_input_with_field_errors() -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("theme", ["scenario:²", "scenario:١٢"])
+def test_it_refuses_a_scenario_theme_that_is_not_ascii_digits(theme: str) -> None:
+    response = _client(UserFactory()).post("/api/v1/watch/start", {**START, "theme": theme}, format="json")
+    assert response.status_code == 400 and "theme" in response.json()
+    assert not WatchSession.objects.exists()
+
+
+@pytest.mark.django_db
 def test_it_limits_starts(settings: Any) -> None:
     client = _client(UserFactory())
     assert [client.post("/api/v1/watch/start", START, format="json").status_code for _ in range(3)] == [201, 201, 429]
