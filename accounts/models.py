@@ -15,7 +15,7 @@ LANGUAGES = ("ja", "en")
 PARTNER_CHOICES: tuple[tuple[str, Any], ...] = (
     ("同僚", _("Colleague")),
     ("先輩", _("Senior colleague")),
-    ("上司", _("Boss")),
+    ("上司", _("Manager")),
     ("後輩", _("Junior colleague")),
     ("取引先", _("Client")),
 )

@@ -31,3 +31,12 @@ def test_saving_the_profile_in_japanese_confirms_in_japanese() -> None:
     page = _save(client, "ja")
 
     assert "プロフィールを保存しました。" in page and "Your profile has been saved." not in page
+
+
+def test_the_profile_names_partners_as_chat_does() -> None:
+    client = Client()
+    client.force_login(UserFactory.create(preferences={"language": "en", "default_partner": "同僚"}))
+
+    page = client.get(PROFILE).content.decode()
+
+    assert '<option value="上司">Manager</option>' in page and "Boss" not in page
