@@ -2,7 +2,7 @@
 
 - OpenAI-compatible servers (openai, ollama, openai_compatible): the lean transport.
 - Gemini: litellm's own provider code, ``litellm.acompletion`` called plainly.
-- ``demo/offline-partner``: the offline demo partner (:mod:`llm.demo`).
+- ``demo/offline-partner``: the offline demo partner (the `llm.demo` package).
 
 This is the only module that imports litellm, and only inside the functions that need it: a
 process that never calls Gemini never loads it (litellm alone is some 250 MB resident).
