@@ -1,4 +1,20 @@
-"""Writes about accounts: sign-up, profile changes, deletion, log-in with lockout, API tokens."""
+"""Writes about accounts: sign-up, profile changes, deletion, log-in with lockout, API tokens.
+
+The log-in lockout is the product's own (two cache counters and a lock key) rather than a
+library's, because each would lose something it guarantees:
+
+- django-ratelimit counts in fixed windows: a lock would last only until its window ends
+  (anything from a second to ``LOGIN_LOCKOUT_SECONDS``) instead of the full lockout from the
+  failure that reached the limit, failures straddling a window boundary would never lock, and
+  it has no public way to clear an account's count after a successful log-in.
+- django-axes has one ``AXES_FAILURE_LIMIT`` for every lockout parameter, so the account (5)
+  and the client address (20) cannot have limits of their own; it also adds its own tables,
+  middleware and authentication backend (which refuses to run without the request) to do what
+  the functions below do with the cache.
+
+A failure that cannot be counted because Redis is unreachable is logged
+(``login_lockout_unavailable``) and the log-in is answered all the same.
+"""
 
 import hashlib
 import math
@@ -6,6 +22,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group, update_last_login
@@ -22,6 +39,9 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import selectors
 from accounts.models import DEFAULT_PREFERENCES, LANGUAGES, PARTNERS, TRAINER_GROUP, User, normalise_email
+from core.cache import UNREACHABLE
+
+log = structlog.get_logger(__name__)
 
 ErrorDict = dict[str, list[ValidationError]]
 
@@ -286,6 +306,9 @@ def _record_failure(counter: _FailureCounter) -> None:
     except ValueError:  # the window ended between add() and incr()
         cache.set(counter.count_key, 1, window)
         failures = 1
+    except UNREACHABLE as error:  # Redis restarting: the failure goes uncounted, the log-in is answered
+        log.warning("login_lockout_unavailable", error=type(error).__name__)
+        return
     if failures >= counter.limit:
         cache.set(counter.lock_key, time.time() + window, window)
         cache.delete(counter.count_key)

@@ -5,6 +5,15 @@ analytics figures), so while Redis restarts a read is a miss and a write is skip
 the API and sockets keep serving instead of failing. Each skipped call is logged once per
 error as a warning. Counters (``incr``, used by rate limits) still raise, and the rate
 limiter lets requests through when they do.
+
+Why not django-redis with ``IGNORE_EXCEPTIONS``: it swallows errors in every method alike,
+counters included, so ``incr`` and ``add`` answer ``None`` while Redis is down. django-ratelimit
+reads a ``None`` count as "limit" (every request answered 429 during a Redis restart) unless
+``RATELIMIT_FAIL_OPEN`` is set, and then the skip is silent (no ``rate_limit_unavailable``
+line); the log-in lockout would get ``None`` back from ``incr`` instead of a count. Its
+ignored errors are logged (with ``DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS``) as a plain "Exception
+ignored" traceback rather than one ``cache_unreachable`` warning naming the operation. This class is
+Django's own Redis backend plus seven ``try`` blocks, so keeping it costs little.
 """
 
 from typing import Any

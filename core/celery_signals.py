@@ -10,6 +10,12 @@
 - ``setup_logging``: Celery's own lines (worker, beat, task outcomes) go through the product's
   JSON handler instead of Celery's plain-text one, at ``--loglevel`` or ``LOG_LEVEL``, whichever
   says more.
+
+Why not django-structlog's Celery receivers (checked against 11.0.0): its ``task_prerun``
+receiver clears the whole log context and nothing gives it back, so a task run eagerly inside
+a request would take the request's ``request_id`` and ``user_id`` with it; and it needs its
+own worker boot step and middleware. The metrics and the JSON logging set-up above stay the
+product's in any case.
 """
 
 from __future__ import annotations

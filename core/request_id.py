@@ -7,6 +7,15 @@
 - Sockets: ``SocketLogContextMixin`` (put it first in a consumer's bases) binds ``connection_id``
   and ``user_id`` on connect and a fresh ``request_id`` for every frame received.
 - Celery: ``core.celery_signals`` binds ``task_id`` for the duration of each task.
+
+Why not django-structlog's ``RequestMiddleware`` (checked against 11.0.0): it does not return
+``X-Request-ID`` in the response; it takes an incoming ``X-Request-ID`` as it comes (trusted
+whole or not at all), so an id with a newline or of any length would land in every line; and
+it clears the log context when it returns, so Django's own ``django.request`` line for a 4xx
+or 5xx, which the handler writes after the middleware chain, would lose ``request_id`` and
+``user_id``. It also writes ``request_started``/``request_finished`` lines of its own
+(the ``django_http_*`` metrics already count requests) and knows nothing of sockets, so the
+mixin below would stay in any case.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from accounts import services
 from accounts.models import DEFAULT_PREFERENCES, User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from core.cache import ResilientRedisCache
 from core.net import client_ip
 
 pytestmark = pytest.mark.django_db
@@ -192,6 +193,16 @@ def test_it_locks_a_client_address_that_tries_many_accounts(settings):
     with pytest.raises(services.LoginLockedError):
         _attempt("hanako", DEFAULT_PASSWORD, ip="203.0.113.7")
     assert _attempt("hanako", DEFAULT_PASSWORD, ip="203.0.113.8") == user
+
+
+def test_it_still_answers_log_ins_while_the_cache_is_unreachable(monkeypatch):
+    down = ResilientRedisCache("redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 0.2}})
+    monkeypatch.setattr(services, "cache", down)
+    user = UserFactory.create(username="hanako")
+
+    with pytest.raises(services.InvalidCredentialsError):
+        _attempt("hanako", "wrong-password")
+    assert _attempt("hanako", DEFAULT_PASSWORD) == user
 
 
 # --- Client address -----------------------------------------------------------------------
