@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -21,6 +22,16 @@ def _clean_cache() -> Iterator[None]:
     cache.clear()
     translation.deactivate()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _rate_limit_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rate-limit windows are fixed (django-ratelimit): a test whose requests straddle the end of
+    a window would see its counter start again. Each test reads the limiter's clock at one instant."""
+    import django_ratelimit.core
+
+    instant = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: instant))
 
 
 # --- Browser tests: the real ASGI app under daphne, driven by headless Chromium ------------
