@@ -39,9 +39,10 @@ class WriteBreaker(threading.Thread):
             holder.rollback()
 
     def _terminate_waiting_writer(self, killer: psycopg.Connection[Any], holder_pid: int) -> int:
-        query = "SELECT pid FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))"
+        # A terminated writer lingers in pg_stat_activity for a moment: wait for the next one.
+        query = "SELECT pid FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid)) AND NOT pid = ANY(%s)"
         for _ in _polling():
-            row = killer.execute(query, [holder_pid]).fetchone()
+            row = killer.execute(query, [holder_pid, self.terminated]).fetchone()
             if row is not None:
                 killer.execute("SELECT pg_terminate_backend(%s)", [row[0]])
                 return int(row[0])
