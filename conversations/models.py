@@ -69,6 +69,13 @@ class Turn(models.Model):
     class Meta:
         abstract = True
 
+    @staticmethod
+    def client_id_once(parent: str, *, name: str) -> models.UniqueConstraint:
+        """A client's id names one line of its conversation or session (lines without one are free)."""
+        return models.UniqueConstraint(
+            fields=[parent, "client_id"], name=name, condition=models.Q(client_id__isnull=False)
+        )
+
 
 class Message(Turn):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
@@ -76,13 +83,7 @@ class Message(Turn):
 
     class Meta:
         indexes = [models.Index(fields=["conversation", "created_at"], name="msg_conv_created_idx")]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["conversation", "client_id"],
-                name="msg_unique_client_id",
-                condition=models.Q(client_id__isnull=False),
-            )
-        ]
+        constraints = [Turn.client_id_once("conversation", name="msg_unique_client_id")]
         ordering = ["created_at"]
 
     def __str__(self) -> str:

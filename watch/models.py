@@ -92,11 +92,7 @@ class WatchMessage(Turn):
         indexes = [models.Index(fields=["session", "created_at"], name="watchmsg_session_created_idx")]
         constraints = [
             models.UniqueConstraint(fields=["session", "seq"], name="watchmsg_unique_seq"),
-            models.UniqueConstraint(
-                fields=["session", "client_id"],
-                name="watchmsg_unique_client_id",
-                condition=models.Q(client_id__isnull=False),
-            ),
+            Turn.client_id_once("session", name="watchmsg_unique_client_id"),
         ]
         ordering = ["seq"]
 
