@@ -10,11 +10,11 @@ from channels.testing import WebsocketCommunicator
 from django.http import Http404
 from django.urls import path
 from prometheus_client import REGISTRY
-from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.tests.factories import UserFactory
 from accounts.ws_auth import JWTAuthMiddleware
 from core.consumers import CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED, PracticeSocket
+from core.tests.sockets import bearer_headers
 from core.ws_security import OriginOrBearerValidator
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,13 +52,9 @@ class EchoSocket(PracticeSocket):
 application = OriginOrBearerValidator(JWTAuthMiddleware(URLRouter([path("ws/echo/<str:name>", EchoSocket.as_asgi())])))
 
 
-def _bearer(user: Any) -> list[tuple[bytes, bytes]]:
-    return [(b"authorization", f"Bearer {AccessToken.for_user(user)}".encode())]
-
-
 async def _open(name: str = "room", query: str = "", language: str = "en") -> WebsocketCommunicator:
     user = await database_sync_to_async(UserFactory)(preferences={"language": language})
-    communicator = WebsocketCommunicator(application, f"/ws/echo/{name}{query}", headers=_bearer(user))
+    communicator = WebsocketCommunicator(application, f"/ws/echo/{name}{query}", headers=bearer_headers(user))
     connected, _ = await communicator.connect()
     assert connected
     return communicator
@@ -76,14 +72,14 @@ async def test_it_closes_with_4401_when_no_one_is_signed_in() -> None:
 
 async def test_it_closes_with_4404_when_there_is_nothing_the_user_may_see() -> None:
     user = await database_sync_to_async(UserFactory)()
-    communicator = WebsocketCommunicator(application, "/ws/echo/missing", headers=_bearer(user))
+    communicator = WebsocketCommunicator(application, "/ws/echo/missing", headers=bearer_headers(user))
 
     assert await communicator.connect() == (False, CLOSE_NOT_FOUND)
 
 
 async def test_it_refuses_a_browser_from_another_site() -> None:
     user = await database_sync_to_async(UserFactory)()
-    headers = [(b"origin", b"https://evil.example"), *_bearer(user)]
+    headers = [(b"origin", b"https://evil.example"), *bearer_headers(user)]
     communicator = WebsocketCommunicator(application, "/ws/echo/room", headers=headers)
 
     connected, _ = await communicator.connect()
