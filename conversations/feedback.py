@@ -8,7 +8,7 @@ progress) copies. The judge's prompts are in ``conversations.judging``.
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, create_model, field_validator
+from pydantic import AfterValidator, BaseModel, Field, create_model
 
 Score = Annotated[int, Field(ge=0, le=100)]
 ShortText = Annotated[str, Field(max_length=600)]
@@ -23,6 +23,15 @@ AXES: tuple[tuple[str, str, str], ...] = (
     ("professionalism", "プロフェッショナリズム", "Professionalism"),
 )
 AXIS_NAMES: tuple[str, ...] = tuple(name for name, _, _ in AXES)
+
+
+def _known_axis(value: str) -> str:
+    if value not in AXIS_NAMES:
+        raise ValueError(f"axis must be one of {', '.join(AXIS_NAMES)}")
+    return value
+
+
+Axis = Annotated[str, AfterValidator(_known_axis)]  # one of the six axes, as every judge answer names them
 
 
 def axis_label(name: str, language: str = "ja") -> str:
@@ -74,18 +83,11 @@ AxisEvidence: type[BaseModel] = create_model(  # type: ignore[call-overload]
 
 
 class TopStrength(BaseModel):
-    axis: str = Field(description="The axis name", json_schema_extra={"enum": list(AXIS_NAMES)})
+    axis: Axis = Field(description="The axis name", json_schema_extra={"enum": list(AXIS_NAMES)})
     reason: Annotated[str, Field(max_length=400)] = Field(description="Why this is a strength, in one sentence")
     quote: Annotated[str, Field(max_length=400)] = Field(
         description="The learner's own line that shows it, quoted exactly"
     )
-
-    @field_validator("axis")
-    @classmethod
-    def _known_axis(cls, value: str) -> str:
-        if value not in AXIS_NAMES:
-            raise ValueError(f"axis must be one of {', '.join(AXIS_NAMES)}")
-        return value
 
 
 class FeedbackReport(BaseModel):

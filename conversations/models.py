@@ -3,8 +3,8 @@
 A ``Conversation`` belongs to one user and one mode (chat or scenario play). Its ``Message`` rows
 are written as they happen: the learner's line before the model is called, the model's reply
 whatever becomes of the stream (complete, interrupted with the partial text, or failed with the
-reason the learner sees). Watch mode keeps its sessions and turns in tables of its own
-(``watch.models``).
+reason the learner sees). Both are a ``Turn``, as watch mode's ``WatchMessage`` is: watch keeps its
+sessions and turns in tables of its own (``watch.models``) on the same turn code.
 """
 
 import uuid
@@ -51,10 +51,15 @@ class Conversation(models.Model):
         return self.ended_at is not None
 
 
-class Message(models.Model):
+class Turn(models.Model):
+    """What every line of every mode holds: its text, how its stream ended, the client's id for it
+    (a line sent twice is stored once), what the model said of it, and when it was begun.
+
+    ``Message`` (chat and scenarios) and ``watch.WatchMessage`` are turns; ``conversations.turns``
+    writes and reads them.
+    """
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
-    role = models.CharField(max_length=16, choices=Role.choices)
     content = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.COMPLETE)
     client_id = models.CharField(max_length=64, null=True, blank=True)
@@ -62,14 +67,23 @@ class Message(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        abstract = True
+
+    @staticmethod
+    def client_id_once(parent: str, *, name: str) -> models.UniqueConstraint:
+        """A client's id names one line of its conversation or session (lines without one are free)."""
+        return models.UniqueConstraint(
+            fields=[parent, "client_id"], name=name, condition=models.Q(client_id__isnull=False)
+        )
+
+
+class Message(Turn):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    role = models.CharField(max_length=16, choices=Role.choices)
+
+    class Meta:
         indexes = [models.Index(fields=["conversation", "created_at"], name="msg_conv_created_idx")]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["conversation", "client_id"],
-                name="msg_unique_client_id",
-                condition=models.Q(client_id__isnull=False),
-            )
-        ]
+        constraints = [Turn.client_id_once("conversation", name="msg_unique_client_id")]
         ordering = ["created_at"]
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
+from conversations import turns
 from conversations.models import Conversation, Feedback, Message, Role, Status
 
 HISTORY_TTL_SECONDS = 60 * 60
@@ -47,14 +48,8 @@ def conversation_history(*, conversation_id: UUID | str) -> list[dict[str, str]]
     cached = cache.get(key)
     if cached is not None:
         return list(cached)
-    rows = (
-        Message.objects.filter(conversation_id=conversation_id)
-        .exclude(status__in=[Status.FAILED, Status.STREAMING])
-        .exclude(content="")
-        .order_by("created_at", "id")
-        .values_list("role", "content")
-    )
-    history = [{"role": role, "content": content} for role, content in rows]
+    rows = turns.spoken(Message.objects.filter(conversation_id=conversation_id)).order_by("created_at", "id")
+    history = turns.prompt_history(rows.only("role", "content"), role_of=lambda message: message.role)
     cache.set(key, history, HISTORY_TTL_SECONDS)
     return history
 
@@ -83,7 +78,6 @@ def feedback_get(*, conversation_id: UUID | str) -> Feedback | None:
 def feedback_for(*, conversation: Conversation) -> dict[str, Any] | None:
     feedback = getattr(conversation, "feedback", None)
     return feedback.content if feedback is not None else None
-
 
 
 RETRY_CLOSED, RETRY_NOT_LAST = "closed", "not_last"

@@ -5,10 +5,11 @@ from typing import Any
 from uuid import UUID
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from conversations import turns
 from conversations.feedback import FeedbackReport
 from conversations.models import Conversation, Feedback, Message, Mode, Role, Status
 from conversations.partners import CUSTOM, PARTNERS, SITUATIONS, find_preset
@@ -18,7 +19,6 @@ from core.metrics import count_conversation
 from llm import Purpose, demo_mode, model_label
 from llm.prompts import clean_user_text
 
-MAX_CLIENT_ID_LENGTH = 64
 TITLE_SEPARATOR = {"ja": "・", "en": " · "}  # between the partner and the situation in a chat's title
 
 
@@ -47,20 +47,14 @@ def message_append_user(
     content = clean_user_text(text)
     if conversation.is_ended:
         raise ConversationClosedError
-    client_id = (client_id or "").strip()[:MAX_CLIENT_ID_LENGTH] or None
-    if client_id:
-        existing = conversation.messages.filter(client_id=client_id).first()
-        if existing is not None:
-            return existing, False
-    try:
-        with transaction.atomic():
-            message = Message.objects.create(
-                conversation=conversation, role=Role.USER, content=content, client_id=client_id
-            )
-    except IntegrityError:  # the same client id arrived twice at once
-        return conversation.messages.get(client_id=client_id), False
-    _invalidate_history(conversation.id)
-    return message, True
+
+    def create(key: str | None) -> Message:
+        return Message.objects.create(conversation=conversation, role=Role.USER, content=content, client_id=key)
+
+    message, created = turns.turn_append_once(conversation.messages.all(), client_id=client_id, create=create)
+    if created:
+        _invalidate_history(conversation.id)
+    return message, created
 
 
 def message_append_assistant(
@@ -76,26 +70,24 @@ def message_append_assistant(
 
 def reply_begin(*, conversation: Conversation) -> Message:
     """The row the model's reply streams into; stored before the first token arrives."""
-    message = Message.objects.create(conversation=conversation, role=Role.ASSISTANT, status=Status.STREAMING)
+    message = turns.reply_begin(Message, conversation=conversation, role=Role.ASSISTANT)
     _invalidate_history(conversation.id)
     return message
 
 
 def reply_finish(*, message: Message, text: str, status: str, metadata: dict[str, Any]) -> Message:
-    message.content = text
-    message.status = status
-    message.metadata = {**message.metadata, **metadata}
-    message.save(update_fields=["content", "status", "metadata"])
+    turns.reply_finish(turn=message, text=text, status=status, metadata=metadata)
     _invalidate_history(message.conversation_id)
     return message
 
 
 def replies_interrupt_stale(*, before: datetime) -> int:
     """Replies begun before ``before`` and still streaming (their writer died): kept as interrupted."""
-    stale = list(Message.objects.filter(status=Status.STREAMING, created_at__lt=before))
-    for message in stale:
-        reply_finish(message=message, text=message.content, status=Status.INTERRUPTED, metadata={"stale": True})
-    return len(stale)
+    return len(turns.replies_interrupt_stale(Message.objects.all(), before=before, finish=_finish_turn))
+
+
+def _finish_turn(*, turn: Message, **result: Any) -> Message:
+    return reply_finish(message=turn, **result)
 
 
 def conversation_end(*, conversation: Conversation, announce: bool = True) -> Conversation:

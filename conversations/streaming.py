@@ -26,6 +26,7 @@ from conversations import services
 from conversations.models import Conversation, Message, Status
 from conversations.personas import PURPOSE_BY_MODE, persona_for
 from conversations.selectors import conversation_history
+from conversations.turns import turn_payload
 from core.db import db_call
 from llm import LLMError, Purpose, ReplyStream, stream_reply
 from llm.prompts import opening_messages, partner_messages
@@ -59,17 +60,12 @@ def store_failed_message() -> str:
 
 
 def message_payload(message: Message) -> dict[str, Any]:
-    meta = message.metadata or {}
     return {
-        "id": str(message.id),
+        **turn_payload(message),
         "conversation_id": str(message.conversation_id),
         "role": message.role,
-        "content": message.content,
-        "status": message.status,
         "client_id": message.client_id,
-        "error": meta.get("error"),
-        "demo": bool(meta.get("demo")),
-        "created_at": message.created_at.isoformat(),
+        "demo": bool((message.metadata or {}).get("demo")),
     }
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
-from conversations.feedback import AXIS_NAMES, axis_label
+from conversations.feedback import AXIS_NAMES, Axis, axis_label
 from conversations.judging import commentary_task, feedback_report
 from core.db import db_call
 from llm import Purpose, complete_json
@@ -25,16 +25,9 @@ Text = Annotated[str, Field(max_length=400)]
 
 
 class AxisNote(BaseModel):
-    axis: str = Field(description="One of: " + ", ".join(AXIS_NAMES))
+    axis: Axis = Field(description="One of: " + ", ".join(AXIS_NAMES))
     comment: Text = Field(description="What the persona did well, in that axis's terms")
     quote: Annotated[str, Field(max_length=300)] = Field(default="", description="The persona's own words")
-
-    @field_validator("axis")
-    @classmethod
-    def _known_axis(cls, value: str) -> str:
-        if value not in AXIS_NAMES:
-            raise ValueError(f"axis must be one of {', '.join(AXIS_NAMES)}")
-        return value
 
 
 class PersonaCommentary(BaseModel):

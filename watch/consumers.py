@@ -8,34 +8,27 @@ ends), ``watch.learner.message``, ``watch.state``, ``watch.commentary``, ``watch
 ``watch.user.leave`` (with the viewer count). Events come from ``watch.broadcast``, never from
 the channel layer. The owner sends the controls: ``watch.pause``, ``watch.resume``,
 ``watch.pace`` (``pace``), ``watch.stop``, ``watch.step_in`` (``seat``), ``watch.message``
-(``text``, ``client_id``) and ``watch.halt`` (stop the reply being written).
+(``text``, ``client_id``) and ``watch.halt`` (stop the reply being written). Auth, close codes,
+frame checks and rate limits are those of every practice socket (``core.consumers``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from core import ratelimits
-from core.languages import SocketLanguageMixin, language_of
-from core.metrics import ActiveSession, track_active_session
-from core.request_id import SocketLogContextMixin
-from core.ws_frames import JsonFramesMixin
+from core.consumers import CLOSE_NOT_FOUND, PracticeSocket
+from core.languages import language_of
 from llm.prompts import UserTextError
 from watch import broadcast, selectors, services
 from watch.models import WatchSession
 from watch.rendering import render_frame_html
 
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_NOT_FOUND = 4404
 NO_CHANNEL_LAYER = "watch-direct"  # an alias with no layer: this consumer needs none
 # Frames count against "default" (a line also against "chat_message"); Stop is never refused.
 FRAME_LIMITS = {"watch.message": (ratelimits.DEFAULT, ratelimits.CHAT_MESSAGE), "watch.stop": (), "watch.halt": ()}
@@ -70,60 +63,44 @@ def _seat(value: Any) -> int:
         return -1
 
 
-class WatchConsumer(SocketLogContextMixin, SocketLanguageMixin, JsonFramesMixin, AsyncJsonWebsocketConsumer):
+class WatchConsumer(PracticeSocket):
     channel_layer_alias = NO_CHANNEL_LAYER
+    metric_mode = "watch"
+    frame_limits = FRAME_LIMITS
     subscription: broadcast.Subscription | None = None
-    active_session: ActiveSession | None = None
     access: selectors.Access
-    html: bool = False
     language: str = "ja"
 
-    async def connect(self) -> None:
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
-            return
-        query = parse_qs(self.scope.get("query_string", b"").decode())
+    async def find(self, user: Any, query: dict[str, list[str]]) -> None:
         session_id = self.scope["url_route"]["kwargs"]["session_id"]
-        try:
-            self.access = await database_sync_to_async(_open)(user, session_id, query.get("share", [""])[0])
-        except Http404:
-            await self.close(code=CLOSE_NOT_FOUND)
-            return
-        self.html = query.get("format", [""])[0] == "html"
+        self.access = await database_sync_to_async(_open)(user, session_id, query.get("share", [""])[0])
         self.language = language_of(user)
-        await self.accept()
-        self.active_session = track_active_session("watch").open()
+
+    async def opened(self) -> None:
         session_id = str(self.access.session.id)
-        self.subscription = await broadcast.subscribe(session_id, self, owner=self.access.owner, name=user.name)
+        name = self.scope["user"].name
+        self.subscription = await broadcast.subscribe(session_id, self, owner=self.access.owner, name=name)
         await self.deliver(self.subscription.snapshot)
 
-    async def disconnect(self, code: int) -> None:
-        if self.active_session is not None:
-            self.active_session.close()
+    async def closed(self) -> None:
         if self.subscription is not None:
             subscription, self.subscription = self.subscription, None
             await broadcast.unsubscribe(subscription)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
-            await self._error("bad_request", _("Send a JSON object."))
+            await self.refuse_not_json_object()
             return
         kind = str(content.get("type", ""))[:40]
-        limits = FRAME_LIMITS.get(kind, (ratelimits.DEFAULT,))
-        if limits and (retry_after := await ratelimits.check(limits, self.scope["user"])):
-            await self._rate_limited(retry_after)
+        if not await self.within_limits(kind):
             return
         command = _command(kind, content)
         if command is None:
-            await self._error("bad_request", _("Unknown message type: %(type)s") % {"type": kind})
+            await self.refuse_unknown(kind)
         elif not self.access.owner:
-            await self._error("forbidden", _("Only the owner can control this session."))
+            await self.error("forbidden", _("Only the owner can control this session."))
         else:
             await self._run(command)
-
-    async def frame_refused(self, message: str) -> None:
-        await self._error("bad_frame", message)
 
     async def _run(self, command: Callable[[WatchSession], Any]) -> None:
         def run() -> None:
@@ -134,20 +111,10 @@ class WatchConsumer(SocketLogContextMixin, SocketLanguageMixin, JsonFramesMixin,
         try:
             await database_sync_to_async(run)()
         except (services.WatchStateError, services.WatchInputError, UserTextError) as error:
-            await self._error("invalid", str(error.message))
+            await self.error("invalid", str(error.message))
 
-    async def _error(self, code: str, message: str, **extra: Any) -> None:
-        await self.deliver(broadcast.Frame({"type": "watch.error", "code": code, "message": message, **extra}))
-
-    async def _rate_limited(self, retry_after: int) -> None:
-        """The frame is dropped (nothing changes); the socket stays open."""
-        with translation.override(self.language):
-            message = ngettext(
-                "You are going a little fast. Please wait %(seconds)s second and try again.",
-                "You are going a little fast. Please wait %(seconds)s seconds and try again.",
-                retry_after,
-            ) % {"seconds": retry_after}
-        await self._error("rate_limited", message, retry_after=retry_after)
+    async def send_error(self, event: dict[str, Any]) -> None:
+        await self.deliver(broadcast.Frame({**event, "type": "watch.error"}))
 
     async def deliver(self, frame: broadcast.Frame) -> None:
         """One frame to this socket: HTML fragments for the page, JSON for the app (encoded once

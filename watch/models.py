@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from conversations.models import Status
+from conversations.models import Turn
 
 
 class State(models.TextChoices):
@@ -80,27 +80,19 @@ class WatchSession(models.Model):
         return str(label or persona.get("role") or "AI")
 
 
-class WatchMessage(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+class WatchMessage(Turn):
+    """A turn of watch mode; its ``metadata`` holds the model, tokens, latency, status and error."""
+
     session = models.ForeignKey(WatchSession, on_delete=models.CASCADE, related_name="messages")
     persona = models.PositiveSmallIntegerField()  # the seat that spoke: 0 or 1
     author = models.CharField(max_length=8, choices=Author.choices, default=Author.AI)
-    content = models.TextField(blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.COMPLETE)
-    client_id = models.CharField(max_length=64, null=True, blank=True)
-    metadata = models.JSONField(default=dict, blank=True)  # model, tokens, latency, status, error
     seq = models.PositiveIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         indexes = [models.Index(fields=["session", "created_at"], name="watchmsg_session_created_idx")]
         constraints = [
             models.UniqueConstraint(fields=["session", "seq"], name="watchmsg_unique_seq"),
-            models.UniqueConstraint(
-                fields=["session", "client_id"],
-                name="watchmsg_unique_client_id",
-                condition=models.Q(client_id__isnull=False),
-            ),
+            Turn.client_id_once("session", name="watchmsg_unique_client_id"),
         ]
         ordering = ["seq"]
 

@@ -12,7 +12,9 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import User
+from conversations import turns
 from conversations.models import Status
+from conversations.turns import turn_payload
 from watch.bus import get_bus
 from watch.models import Author, State, WatchMessage, WatchSession
 
@@ -62,20 +64,15 @@ def runner_active(session_id: UUID | str) -> bool:
 
 def message_payload(message: WatchMessage, session: WatchSession, *, stale: bool = False) -> dict[str, Any]:
     """A turn as every client sees it; a "streaming" row no runner is writing shows as interrupted."""
-    meta = message.metadata or {}
     status = Status.INTERRUPTED if stale and message.status == Status.STREAMING else message.status
     return {
-        "id": str(message.id),
+        **turn_payload(message, status=status),
         "session_id": str(message.session_id),
         "seq": message.seq,
         "persona": message.persona,
         "author": message.author,
         "speaker": session.persona_label(message.persona),
-        "content": message.content,
-        "status": status,
-        "error": meta.get("error"),
-        "model": meta.get("model", ""),
-        "created_at": message.created_at.isoformat(),
+        "model": (message.metadata or {}).get("model", ""),
     }
 
 
@@ -121,16 +118,13 @@ def live_snapshot(*, session_id: str) -> dict[str, Any]:
 
 def spoken(*, session: WatchSession) -> list[WatchMessage]:
     """Turns with text that were not failures, in order."""
-    rows = watch_messages(session=session).exclude(status__in=[Status.FAILED, Status.STREAMING]).exclude(content="")
-    return list(rows)
+    return list(turns.spoken(watch_messages(session=session)))
 
 
 def history_for(*, session: WatchSession, seat: int) -> list[dict[str, str]]:
     """The conversation from ``seat``'s side: its own lines are ``assistant``, the other's ``user``."""
-    return [
-        {"role": "assistant" if row.persona == seat else "user", "content": row.content}
-        for row in spoken(session=session)
-    ]
+    rows = spoken(session=session)
+    return turns.prompt_history(rows, role_of=lambda row: "assistant" if row.persona == seat else "user")
 
 
 def last_turn(*, session: WatchSession) -> WatchMessage | None:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from accounts.models import User
-from conversations.models import Status
+from conversations import turns
 from conversations.signals import practice_ended
 from core.metrics import count_conversation
 from llm.prompts import clean_user_text
@@ -283,26 +283,26 @@ def _next_seq(session: WatchSession) -> int:
 def watch_say(*, session: WatchSession, text: object, client_id: str | None = None) -> tuple[WatchMessage, bool]:
     """Store the learner's line (once per ``client_id``) and have the other persona answer it."""
     cleaned = clean_user_text(text)
-    if client_id:
-        existing = session.messages.filter(client_id=client_id).first()
-        if existing is not None:
-            return existing, False
-    with transaction.atomic():
+
+    def create(key: str | None) -> WatchMessage:
         locked = _locked(session)
         if locked.state != State.STEPPED_IN or locked.seat is None:
             raise WatchStateError(_("Step in first to say something."))
         if selectors.busy(session=locked):
             raise WatchStateError(_("The other persona is still replying. Wait for the reply or press Stop."))
-        try:
-            message = WatchMessage.objects.create(
-                session=locked, persona=locked.seat, author=Author.LEARNER, content=cleaned,
-                client_id=client_id or None, seq=_next_seq(locked),
-            )  # fmt: skip
-        except IntegrityError as error:
-            raise WatchStateError(_("This message was already sent.")) from error
-    payload = selectors.message_payload(message, locked)
-    transaction.on_commit(lambda: _said(locked, payload))
-    return message, True
+        return WatchMessage.objects.create(
+            session=locked, persona=locked.seat, author=Author.LEARNER, content=cleaned, client_id=key,
+            seq=_next_seq(locked),
+        )  # fmt: skip
+
+    try:
+        message, created = turns.turn_append_once(session.messages.all(), client_id=client_id, create=create)
+    except IntegrityError as error:
+        raise WatchStateError(_("This message was already sent.")) from error
+    if created:
+        payload = selectors.message_payload(message, message.session)
+        transaction.on_commit(lambda: _said(message.session, payload))
+    return message, created
 
 
 def _said(session: WatchSession, payload: dict[str, Any]) -> None:
@@ -313,33 +313,28 @@ def _said(session: WatchSession, payload: dict[str, Any]) -> None:
 def reply_begin(*, session: WatchSession, persona: int) -> WatchMessage:
     with transaction.atomic():
         locked = _locked(session)
-        return WatchMessage.objects.create(
-            session=locked, persona=persona, author=Author.AI, status=Status.STREAMING, seq=_next_seq(locked)
-        )
+        return turns.reply_begin(WatchMessage, session=locked, persona=persona, author=Author.AI, seq=_next_seq(locked))
 
 
 def reply_finish(*, message: WatchMessage, text: str, status: str, metadata: dict[str, Any]) -> WatchMessage:
-    message.content = text
-    message.status = status
-    message.metadata = {**(message.metadata or {}), **metadata, "status": status}
-    message.save(update_fields=["content", "status", "metadata"])
-    return message
+    return turns.reply_finish(turn=message, text=text, status=status, metadata={**metadata, "status": status})
 
 
 def interrupt_stale_turns(*, session: WatchSession) -> list[WatchMessage]:
     """Turns left "streaming" by a runner that died: kept as interrupted (call holding the lease)."""
-    rows = list(session.messages.filter(status=Status.STREAMING))
-    for row in rows:
-        reply_finish(message=row, text=row.content, status=Status.INTERRUPTED, metadata={"error": "", "stale": True})
-    return rows
+    return turns.replies_interrupt_stale(session.messages.all(), metadata={"error": ""}, finish=_finish_turn)
+
+
+def _finish_turn(*, turn: WatchMessage, **result: Any) -> WatchMessage:
+    return reply_finish(message=turn, **result)
 
 
 def turns_interrupt_stale(before: datetime) -> int:
     """Turns begun before ``before`` and still streaming (their runner died): kept as interrupted,
     and the session's viewers told."""
-    stale = list(WatchMessage.objects.filter(status=Status.STREAMING, created_at__lt=before).select_related("session"))
+    streaming = WatchMessage.objects.select_related("session")
+    stale = turns.replies_interrupt_stale(streaming, before=before, metadata={"error": ""}, finish=_finish_turn)
     for row in stale:
-        reply_finish(message=row, text=row.content, status=Status.INTERRUPTED, metadata={"error": "", "stale": True})
         event = {"type": broadcast.AI_MESSAGE, "kind": "done", "message": selectors.message_payload(row, row.session)}
         broadcast.publish_sync(str(row.session_id), event)
     return len(stale)

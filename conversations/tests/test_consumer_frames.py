@@ -11,22 +11,15 @@ from accounts.models import DEFAULT_PREFERENCES
 from accounts.tests.factories import UserFactory
 from conversations.models import Message
 from conversations.tests.factories import ConversationFactory, MessageFactory
-from core.tests.raw_websocket import BINARY, TEXT, Closed, RawWebSocket
+from core.tests import raw_websocket as raw
+from core.tests.raw_websocket import TEXT, Closed, RawWebSocket
 from workplace_roleplay.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-MALFORMED_TEXT_FRAMES = {
-    "invalid JSON": '{"type": "chat.message", "text": ',
-    "empty": "",
-    "deeply nested list": "[" * 30_000 + "]" * 30_000,
-    "deeply nested object": '{"a":' * 10_000 + "1" + "}" * 10_000,
-    "surrogate in text": '{"type": "chat.message", "text": "\\ud800", "client_id": "c-1"}',
-    "NUL in client_id": '{"type": "chat.message", "text": "hello", "client_id": "\\u0000"}',
-    "surrogate in client_id": '{"type": "chat.message", "text": "hello", "client_id": "\\udfff"}',
-    "raw lone surrogate": '{"type": "chat.message", "text": "\udcff"}',
-    "5000-digit number": '{"type": "chat.message", "text": "hi", "client_id": ' + "9" * 5000 + "}",
-}
+MALFORMED_TEXT_FRAMES = raw.malformed_text_frames(
+    "chat.message", '{"type": "chat.message", "text": "hi", "client_id": {number}}'
+)
 
 
 def _headers(user: Any) -> list[tuple[bytes, bytes]]:
@@ -108,11 +101,7 @@ def _raw_socket(live_asgi_server: Any, conversation: Any) -> RawWebSocket:
     return socket
 
 
-@pytest.mark.parametrize(
-    ("opcode", "payload"),
-    [(BINARY, b"\x00\xff\xfe binary"), (TEXT, b'{"type": "chat.message", "text": "\xff\xfe"}')],
-    ids=["binary frame", "invalid UTF-8 in a text frame"],
-)
+@pytest.mark.parametrize(("opcode", "payload"), raw.undecodable_frames("chat.message"))
 def test_it_answers_undecodable_frames_on_the_server_and_stays_open(
     live_asgi_server: Any, opcode: int, payload: bytes
 ) -> None:
@@ -131,7 +120,7 @@ def test_it_refuses_a_10_mb_frame_on_the_server_with_1009(live_asgi_server: Any)
     conversation = ConversationFactory()
     MessageFactory(conversation=conversation, role="assistant", content="お疲れさま！")
     socket = _raw_socket(live_asgi_server, conversation)
-    socket.send_frame(TEXT, b'{"type": "chat.message", "text": "' + b"a" * 10_000_000 + b'"}')
+    socket.send_frame(TEXT, raw.oversized_frame("chat.message"))
     with pytest.raises(Closed) as closed:
         socket.receive()
     assert closed.value.code == 1009

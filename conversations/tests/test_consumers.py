@@ -3,18 +3,17 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.tests.factories import UserFactory
 from conversations.models import Message, Status
 from conversations.tests.factories import ConversationFactory, MessageFactory
+from core.tests.sockets import bearer_headers, receive_until
 from workplace_roleplay.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _headers(user: Any) -> list[tuple[bytes, bytes]]:
-    return [(b"authorization", f"Bearer {AccessToken.for_user(user)}".encode())]
+_headers = bearer_headers
 
 
 async def _connect(conversation: Any, user: Any = None, query: str = "") -> WebsocketCommunicator:
@@ -26,12 +25,7 @@ async def _connect(conversation: Any, user: Any = None, query: str = "") -> Webs
 
 
 async def _until(communicator: WebsocketCommunicator, kind: str, timeout: float = 5) -> list[dict[str, Any]]:
-    events = []
-    while True:
-        event = await communicator.receive_json_from(timeout=timeout)
-        events.append(event)
-        if event["type"] == kind:
-            return events
+    return await receive_until(communicator, kind, timeout)
 
 
 async def _started() -> Any:

@@ -9,6 +9,8 @@ import struct
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
+
 TEXT, BINARY, CLOSE, PING, PONG = 0x1, 0x2, 0x8, 0x9, 0xA
 
 
@@ -92,3 +94,36 @@ class RawWebSocket:
     def close(self) -> None:
         self.send_frame(CLOSE, struct.pack("!H", 1000))
         self.sock.close()
+
+
+def malformed_text_frames(message_type: str, long_number_frame: str) -> dict[str, str]:
+    """Text frames every socket must answer with ``bad_frame`` and stay open, by name (for ids);
+    ``message_type`` is the socket's line-sending type, ``long_number_frame`` a frame of it with
+    ``{number}`` where a 5000-digit number goes."""
+    line = f'{{"type": "{message_type}", "text": '
+    return {
+        "invalid JSON": line,
+        "empty": "",
+        "deeply nested list": "[" * 30_000 + "]" * 30_000,
+        "deeply nested object": '{"a":' * 10_000 + "1" + "}" * 10_000,
+        "surrogate in text": line + '"\\ud800", "client_id": "c-1"}',
+        "NUL in client_id": line + '"hello", "client_id": "\\u0000"}',
+        "surrogate in client_id": line + '"hello", "client_id": "\\udfff"}',
+        "raw lone surrogate": line + '"\udcff"}',
+        "5000-digit number": long_number_frame.replace("{number}", "9" * 5000),
+    }
+
+
+def undecodable_frames(message_type: str) -> list[Any]:
+    """(opcode, payload) frames only a raw client can send, as test parameters: binary, and a
+    ``message_type`` line whose text is not UTF-8."""
+    invalid_utf8 = f'{{"type": "{message_type}", "text": "'.encode() + b'\xff\xfe"}'
+    return [
+        pytest.param(BINARY, b"\x00\xff\xfe binary", id="binary frame"),
+        pytest.param(TEXT, invalid_utf8, id="invalid UTF-8 in a text frame"),
+    ]
+
+
+def oversized_frame(message_type: str) -> bytes:
+    """A ``message_type`` line of 10 MB, far over what a socket reads."""
+    return f'{{"type": "{message_type}", "text": "'.encode() + b"a" * 10_000_000 + b'"}'

@@ -23,7 +23,7 @@ def _plant_failures() -> None:
     import redis
     from django.core.signals import request_started
 
-    from conversations.api import sse
+    from core import sse
     from watch import broadcast
 
     replay, stream_error = broadcast.replay, getattr(sse, "stream_error", None)

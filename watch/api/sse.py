@@ -11,7 +11,6 @@ started is logged and ends with a ``watch.error`` event (``retryable``: reconnec
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
@@ -19,7 +18,8 @@ from django.http import StreamingHttpResponse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from conversations.api.sse import guarded
+from core import sse
+from core.sse import KEEPALIVE, encode_frame
 from watch import broadcast
 from watch.broadcast import Frame
 
@@ -45,9 +45,7 @@ class QueueSubscriber:
 
 
 def sse_frame(frame: Frame) -> str:
-    seq = frame.data.get("seq")
-    head = f"id: {seq}\n" if isinstance(seq, int) else ""
-    return f"{head}event: {frame.type}\ndata: {json.dumps(frame.data, ensure_ascii=False)}\n\n"
+    return encode_frame(frame.type, frame.data, event_id=frame.data.get("seq"))
 
 
 def _finished(session: dict[str, Any]) -> bool:
@@ -75,7 +73,7 @@ async def watch_events(
         if _finished(subscription.snapshot.data["session"]):
             return
         async for live in _live(subscriber, sent):
-            yield sse_frame(live) if live is not None else ": keepalive\n\n"
+            yield sse_frame(live) if live is not None else KEEPALIVE
             if live is not None and live.type in (broadcast.COMMENTARY, broadcast.REVOKED):
                 return
     finally:
@@ -135,7 +133,4 @@ def _error_frame(event: dict[str, Any]) -> str:
 
 
 def event_stream_response(events: AsyncGenerator[str]) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(guarded(events, error_frame=_error_frame), content_type="text/event-stream")
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"
-    return response
+    return sse.event_stream_response(events, error_frame=_error_frame)

@@ -17,10 +17,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from conversations.api.sse import EventStreamRenderer, stream_position, wants_event_stream
+from conversations.api.sse import EventStreamRenderer, wants_event_stream
 from conversations.judging import NoLearnerLinesError
 from core import ratelimits
 from core.languages import language_of
+from core.sse import stream_position
 from llm import LLMError
 from llm.prompts import UserTextError
 from watch import broadcast, selectors, services

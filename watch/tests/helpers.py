@@ -3,16 +3,16 @@
 from typing import Any
 
 from channels.testing import WebsocketCommunicator
-from rest_framework_simplejwt.tokens import AccessToken
 
+from core.tests.sockets import bearer_headers
+from core.tests.sockets import receive_until as receive_until
 from watch.tests.conftest import COMMENTARY
 from workplace_roleplay.asgi import application
 
 PRESENCE = {"watch.user.join", "watch.user.leave"}
 
 
-def headers(user: Any) -> list[tuple[bytes, bytes]]:
-    return [(b"authorization", f"Bearer {AccessToken.for_user(user)}".encode())]
+headers = bearer_headers
 
 
 async def connect(session: Any, user: Any, query: str = "") -> WebsocketCommunicator:
@@ -20,15 +20,6 @@ async def connect(session: Any, user: Any, query: str = "") -> WebsocketCommunic
     connected, code = await communicator.connect()
     assert connected, code
     return communicator
-
-
-async def receive_until(communicator: WebsocketCommunicator, kind: str, timeout: float = 10) -> list[dict[str, Any]]:
-    frames = []
-    while True:
-        frame = await communicator.receive_json_from(timeout=timeout)
-        frames.append(frame)
-        if frame["type"] == kind:
-            return frames
 
 
 def script_turns(fake_llm: Any, lines: list[list[str]], delay: float = 0.0) -> None:

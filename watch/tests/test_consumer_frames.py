@@ -7,7 +7,8 @@ from channels.testing import WebsocketCommunicator
 
 from accounts.models import DEFAULT_PREFERENCES
 from accounts.tests.factories import UserFactory
-from core.tests.raw_websocket import BINARY, TEXT, Closed, RawWebSocket
+from core.tests import raw_websocket as raw
+from core.tests.raw_websocket import TEXT, Closed, RawWebSocket
 from watch.models import State, WatchMessage, WatchSession
 from watch.tests.conftest import db
 from watch.tests.factories import WatchSessionFactory
@@ -15,17 +16,7 @@ from watch.tests.helpers import connect, headers, receive_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-MALFORMED_TEXT_FRAMES = {
-    "invalid JSON": '{"type": "watch.message", "text": ',
-    "empty": "",
-    "deeply nested list": "[" * 30_000 + "]" * 30_000,
-    "deeply nested object": '{"a":' * 10_000 + "1" + "}" * 10_000,
-    "surrogate in text": '{"type": "watch.message", "text": "\\ud800", "client_id": "c-1"}',
-    "NUL in client_id": '{"type": "watch.message", "text": "hello", "client_id": "\\u0000"}',
-    "surrogate in client_id": '{"type": "watch.message", "text": "hello", "client_id": "\\udfff"}',
-    "raw lone surrogate": '{"type": "watch.message", "text": "\udcff"}',
-    "5000-digit number": '{"type": "watch.pace", "pace": ' + "9" * 5000 + "}",
-}
+MALFORMED_TEXT_FRAMES = raw.malformed_text_frames("watch.message", '{"type": "watch.pace", "pace": {number}}')
 
 
 async def _owner_socket(language: str = "ja") -> tuple[Any, WebsocketCommunicator]:
@@ -90,11 +81,7 @@ def _receive_until(socket: RawWebSocket, kind: str) -> dict[str, Any]:
     return frame
 
 
-@pytest.mark.parametrize(
-    ("opcode", "payload"),
-    [(BINARY, b"\x00\xff\xfe binary"), (TEXT, b'{"type": "watch.message", "text": "\xff\xfe"}')],
-    ids=["binary frame", "invalid UTF-8 in a text frame"],
-)
+@pytest.mark.parametrize(("opcode", "payload"), raw.undecodable_frames("watch.message"))
 def test_it_answers_undecodable_frames_on_the_server_and_stays_open(
     live_asgi_server: Any, opcode: int, payload: bytes
 ) -> None:
@@ -108,7 +95,7 @@ def test_it_answers_undecodable_frames_on_the_server_and_stays_open(
 
 def test_it_refuses_a_10_mb_frame_on_the_server_with_1009(live_asgi_server: Any) -> None:
     session, socket = _raw_socket(live_asgi_server)
-    socket.send_frame(TEXT, b'{"type": "watch.message", "text": "' + b"a" * 10_000_000 + b'"}')
+    socket.send_frame(TEXT, raw.oversized_frame("watch.message"))
     with pytest.raises(Closed) as closed:
         while True:
             socket.receive()
