@@ -22,7 +22,6 @@ from urllib.parse import parse_qs
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from core import ratelimits
 from core.languages import SocketLanguageMixin
@@ -100,9 +99,4 @@ class PracticeSocket(SocketLogContextMixin, SocketLanguageMixin, JsonFramesMixin
 
     async def rate_limited(self, retry_after: int) -> None:
         """The frame is dropped (nothing stored or changed); the socket stays open."""
-        message = ngettext(
-            "You are going a little fast. Please wait %(seconds)s second and try again.",
-            "You are going a little fast. Please wait %(seconds)s seconds and try again.",
-            retry_after,
-        ) % {"seconds": retry_after}
-        await self.error("rate_limited", message, retry_after=retry_after)
+        await self.error("rate_limited", ratelimits.wait_message(retry_after), retry_after=retry_after)

@@ -9,10 +9,12 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.http import Http404
 from django.urls import path
+from django.utils import translation
 from prometheus_client import REGISTRY
 
 from accounts.tests.factories import UserFactory
 from accounts.ws_auth import JWTAuthMiddleware
+from core import ratelimits
 from core.consumers import CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED, PracticeSocket
 from core.tests.sockets import bearer_headers
 from core.ws_security import OriginOrBearerValidator
@@ -151,4 +153,20 @@ async def test_it_drops_a_frame_over_the_limit_says_when_to_retry_and_stays_open
     assert 0 < limited["retry_after"] <= 60
     assert f"{limited['retry_after']}秒" in limited["message"]  # in the user's language
     assert await communicator.receive_json_from() == {"type": "echo", "got": {"type": "echo.stop"}}
+    await communicator.disconnect()
+
+
+async def test_a_long_wait_is_said_in_minutes(settings: Any) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "socket": ["1/h"]}
+    communicator = await _open(language="en")
+    await communicator.receive_json_from()
+
+    await communicator.send_json_to({"type": "echo", "n": 1})
+    await communicator.receive_json_from()
+    await communicator.send_json_to({"type": "echo", "n": 2})
+    limited = await communicator.receive_json_from()
+
+    assert limited["code"] == "rate_limited" and 0 < limited["retry_after"] <= 3600
+    with translation.override("en"):  # the same words as the pages: minutes beyond a minute
+        assert limited["message"] == ratelimits.wait_message(limited["retry_after"])
     await communicator.disconnect()
