@@ -61,11 +61,17 @@ class ChatStartResponseSerializer(serializers.Serializer):
     messages = MessageSerializer(many=True)
 
 
-class ChatMessageSerializer(serializers.Serializer):
-    conversation_id = serializers.UUIDField()
+class LearnerLineSerializer(serializers.Serializer):
+    """A learner's line in any mode: its text, the client's id for it (sending again with the same
+    id never stores it twice), and whether the reply should stream."""
+
     text = TextField(max_length=MAX_USER_CHARS, trim_whitespace=True)
     client_id = TextField(max_length=64, required=False, allow_blank=True)
     stream = StrictBooleanField(required=False, default=False)
+
+
+class ChatMessageSerializer(LearnerLineSerializer):
+    conversation_id = serializers.UUIDField()
 
 
 class ChatMessageResponseSerializer(serializers.Serializer):

@@ -1,8 +1,8 @@
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from conversations.api.serializers import LearnerLineSerializer
 from core.api import StrictBooleanField, StrictIntegerField, TextField
-from llm.prompts import MAX_USER_CHARS
 from watch import conf, themes
 from watch.forms import theme_values
 from watch.models import Pace
@@ -107,10 +107,8 @@ class ShareSerializer(serializers.Serializer):
     enabled = StrictBooleanField()
 
 
-class WatchLineSerializer(serializers.Serializer):
-    text = TextField(max_length=MAX_USER_CHARS, trim_whitespace=True)
-    client_id = TextField(max_length=64, required=False, allow_blank=True)
-    stream = StrictBooleanField(required=False, default=False)
+class WatchLineSerializer(LearnerLineSerializer):
+    """The learner's line after stepping in."""
 
 
 class WatchLineResponseSerializer(serializers.Serializer):
