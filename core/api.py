@@ -13,13 +13,16 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from core import inputs
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, with field errors kept as they are and other errors under ``detail``."""
+    # rest_framework.views reads DEFAULT_PARSER_CLASSES, which names this module, as it is
+    # imported: loaded here, on first use, so that this module can be the first one loaded.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     response = drf_exception_handler(exc, context)
     if response is not None and response.status_code == status.HTTP_429_TOO_MANY_REQUESTS:
         response.data = too_many_requests_body(int(getattr(exc, "wait", None) or 1))
