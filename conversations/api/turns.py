@@ -13,6 +13,7 @@ from conversations import selectors, services
 from conversations.api import serializers as s
 from conversations.api.sse import reply_stream_response, wants_event_stream
 from conversations.judging import NoLearnerLinesError, feedback_generate
+from conversations.models import Conversation
 from conversations.streaming import ReplyNotStoredError, generate_reply, message_payload, store_failed_message
 from llm import LLMError
 from llm.prompts import UserTextError
@@ -22,24 +23,32 @@ async def ignore_events(event: dict[str, Any]) -> None:
     return None
 
 
-def post_message(request: Request, *, mode: str) -> Any:
-    """Store the learner's line, then answer with the reply as JSON or as a live event stream."""
-    body = s.ChatMessageSerializer(data=request.data)
+def _valid_request(
+    request: Request, serializer: type[serializers.Serializer], mode: str
+) -> tuple[dict[str, Any], Conversation]:
+    """The request's validated body and the caller's own conversation it names, in ``mode`` (404 otherwise)."""
+    body = serializer(data=request.data)
     body.is_valid(raise_exception=True)
     conversation = selectors.conversation_get(
         user=request.user,
         conversation_id=body.validated_data["conversation_id"],
         mode=mode,  # type: ignore[arg-type]
     )
+    return body.validated_data, conversation
+
+
+def post_message(request: Request, *, mode: str) -> Any:
+    """Store the learner's line, then answer with the reply as JSON or as a live event stream."""
+    data, conversation = _valid_request(request, s.ChatMessageSerializer, mode)
     try:
         message, created = services.message_append_user(
-            conversation=conversation, text=body.validated_data["text"], client_id=body.validated_data.get("client_id")
+            conversation=conversation, text=data["text"], client_id=data.get("client_id")
         )
     except UserTextError as error:
         raise serializers.ValidationError({"text": [error.message]}) from error
     except services.ConversationClosedError as error:
         raise serializers.ValidationError({"conversation_id": [_("This conversation has ended.")]}) from error
-    if created and wants_event_stream(request, stream=body.validated_data["stream"]):
+    if created and wants_event_stream(request, stream=data["stream"]):
         streamed = reply_stream_response(conversation, message)
         streamed.status_code = status.HTTP_201_CREATED  # the line was stored, as in JSON
         return streamed
@@ -47,12 +56,12 @@ def post_message(request: Request, *, mode: str) -> Any:
         reply = async_to_sync(generate_reply)(conversation=conversation, emit=ignore_events) if created else None
     except ReplyNotStoredError:
         return reply_not_stored()
-    data = {
+    answer = {
         "message": message_payload(message),
         "reply": message_payload(reply) if reply else None,
         "duplicate": not created,
     }
-    return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+    return Response(answer, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 def reply_not_stored() -> Response:
@@ -62,13 +71,7 @@ def reply_not_stored() -> Response:
 
 
 def post_feedback(request: Request, *, mode: str, points: list[str] | None = None, context: str = "") -> Response:
-    body = s.ConversationRefSerializer(data=request.data)
-    body.is_valid(raise_exception=True)
-    conversation = selectors.conversation_get(
-        user=request.user,
-        conversation_id=body.validated_data["conversation_id"],
-        mode=mode,  # type: ignore[arg-type]
-    )
+    _data, conversation = _valid_request(request, s.ConversationRefSerializer, mode)
     try:
         feedback = async_to_sync(feedback_generate)(conversation, points=points, context=context)
     except NoLearnerLinesError as error:
