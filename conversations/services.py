@@ -14,7 +14,7 @@ from conversations.feedback import FeedbackReport
 from conversations.models import Conversation, Feedback, Message, Mode, Role, Status
 from conversations.partners import CUSTOM, PARTNERS, SITUATIONS, find_preset
 from conversations.selectors import conversation_get, history_cache_key
-from conversations.signals import practice_ended
+from conversations.signals import feedback_stored, practice_ended
 from core.metrics import count_conversation
 from llm import Purpose, demo_mode, model_label
 from llm.prompts import clean_user_text
@@ -127,10 +127,14 @@ def feedback_store(*, conversation: Conversation, report: FeedbackReport, metada
     the learner and My progress still see the same one.
     """
     with transaction.atomic():
-        feedback, _ = Feedback.objects.get_or_create(
+        feedback, created = Feedback.objects.get_or_create(
             conversation=conversation, defaults={"content": report.model_dump(mode="json"), "metadata": metadata}
         )
         conversation_end(conversation=conversation)
+        if created:
+            transaction.on_commit(
+                lambda: feedback_stored.send(sender=Feedback, conversation=conversation, feedback=feedback)
+            )
     return feedback
 
 

@@ -1,6 +1,5 @@
 """Chat practice pages (HTMX): start, the live conversation, feedback, the journal."""
 
-
 from asgiref.sync import async_to_sync
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required

@@ -368,7 +368,11 @@ class ScenarioConsent(models.Model):
 
 
 class ScenarioPlay(models.Model):
-    """One practice of a scenario: the scenario and the conversation it was played in."""
+    """One practice of a scenario: the scenario, the conversation it was played in, and its result.
+
+    ``feedback_at`` is when the play's feedback was stored (an attempt that counts); ``rubric_total``
+    (0–100) and ``passed`` are the scenario rubric's verdict on it, empty while there is none.
+    """
 
     user = models.ForeignKey(django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scenario_plays")
     scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="plays")
@@ -376,9 +380,15 @@ class ScenarioPlay(models.Model):
         "conversations.Conversation", on_delete=models.CASCADE, related_name="scenario_play"
     )
     started_at = models.DateTimeField(auto_now_add=True)
+    feedback_at = models.DateTimeField(_("feedback at"), null=True, blank=True)
+    rubric_total = models.PositiveSmallIntegerField(_("rubric total"), null=True, blank=True)
+    passed = models.BooleanField(_("passed"), null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["user", "scenario"], name="scenario_play_user_idx")]
+        indexes = [
+            models.Index(fields=["user", "scenario"], name="scenario_play_user_idx"),
+            models.Index(fields=["scenario", "user", "feedback_at"], name="scenario_play_result_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.scenario} ({self.started_at:%Y-%m-%d})"

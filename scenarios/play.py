@@ -11,10 +11,12 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count
 from django.http import Http404
+from django.utils import timezone
 
 from conversations import services as conversation_services
-from conversations.models import Conversation, Mode
+from conversations.models import Conversation, Feedback, Mode
 from conversations.personas import register_feedback_brief, register_persona_resolver
+from conversations.signals import feedback_stored
 from llm import Purpose, demo_mode, model_label
 from llm.prompts import Persona
 from scenarios.models import Scenario, ScenarioPlay
@@ -95,7 +97,20 @@ def plays_per_scenario(user: Any, scenario_ids: list[int]) -> Mapping[int, int]:
     return dict(rows)
 
 
+def play_record_feedback(*, conversation: Conversation, feedback: Feedback) -> None:
+    """Mark the conversation's play as an attempt with feedback (a chat has no play: nothing to do)."""
+    ScenarioPlay.objects.filter(conversation_id=conversation.pk, feedback_at__isnull=True).update(
+        feedback_at=feedback.created_at or timezone.now()
+    )
+
+
+def _on_feedback_stored(sender: Any, *, conversation: Conversation, feedback: Feedback, **kwargs: Any) -> None:
+    if conversation.mode == Mode.SCENARIO:
+        play_record_feedback(conversation=conversation, feedback=feedback)
+
+
 def connect() -> None:
+    feedback_stored.connect(_on_feedback_stored, dispatch_uid="scenarios-play-feedback")
     register_persona_resolver(Mode.SCENARIO, scenario_persona)
     register_feedback_brief(Mode.SCENARIO, scenario_feedback_brief)
     register_practised_counter(plays_per_scenario)
