@@ -6,6 +6,7 @@ an empty row before the first token, the final text and status whatever becomes 
 """
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -78,6 +79,13 @@ class WatchSession(models.Model):
         persona = self.persona(seat)
         label = persona.get("role_en") if self.language == "en" else persona.get("role")
         return str(label or persona.get("role") or "AI")
+
+    def persona_summaries(self) -> list[dict[str, Any]]:
+        """Each seat as pages, the API and transcripts show it: its label and model."""
+        return [
+            {"seat": seat, "label": self.persona_label(seat), "model": self.persona(seat).get("model", "")}
+            for seat in range(len(self.ai_personas))
+        ]
 
 
 class WatchMessage(Turn):

@@ -95,10 +95,7 @@ def session_payload(session: WatchSession) -> dict[str, Any]:
         "share_enabled": session.share_enabled,
         "ended": session.is_ended,
         "language": session.language,
-        "personas": [
-            {"seat": seat, "label": session.persona_label(seat), "model": session.persona(seat).get("model", "")}
-            for seat in range(len(session.ai_personas))
-        ],
+        "personas": session.persona_summaries(),
         "commentary": session.commentary,
         "commentary_error": meta.get("commentary_error", ""),
         "notice": meta.get("notice", ""),

@@ -32,10 +32,7 @@ def transcript_data(session: WatchSession) -> dict[str, Any]:
             "title": session.title,
             "theme": session.theme,
             "language": session.language,
-            "personas": [
-                {"seat": seat, "label": session.persona_label(seat), "model": session.persona(seat).get("model", "")}
-                for seat in range(len(session.ai_personas))
-            ],
+            "personas": session.persona_summaries(),
             "state": session.state,
             "stepped_in_seat": session.seat,
             "started_at": session.started_at.isoformat(),

@@ -74,10 +74,18 @@ class ChatMessageSerializer(LearnerLineSerializer):
     conversation_id = serializers.UUIDField()
 
 
-class ChatMessageResponseSerializer(serializers.Serializer):
-    message = MessageSerializer()
-    reply = MessageSerializer(allow_null=True)
+class LineResponseSerializer(serializers.Serializer):
+    """The answer to a learner's line in any mode: the stored line, the partner's reply (none while it
+    streams elsewhere) and whether the line was a repeat of one already stored. A mode with turns of
+    its own overrides ``message`` and ``reply``."""
+
+    message: serializers.Serializer = MessageSerializer()
+    reply: serializers.Serializer = MessageSerializer(allow_null=True)
     duplicate = serializers.BooleanField()
+
+
+class ChatMessageResponseSerializer(LineResponseSerializer):
+    """The answer to a chat or scenario line."""
 
 
 class ConversationRefSerializer(serializers.Serializer):

@@ -126,6 +126,30 @@ async def test_it_answers_a_frame_that_is_not_json_and_stays_open() -> None:
     await communicator.disconnect()
 
 
+async def test_it_answers_a_binary_frame_in_the_users_language_and_stays_open() -> None:
+    japanese = await _open(language="ja")
+    english = await _open(language="en")
+    for communicator in (japanese, english):
+        await communicator.receive_json_from()
+        await communicator.send_to(bytes_data=b'{"type": "echo"}')
+    ja_error = await japanese.receive_json_from()
+    en_error = await english.receive_json_from()
+    assert ja_error["code"] == en_error["code"] == "bad_frame"
+    assert en_error["message"] == "Send each message as JSON text (UTF-8)."
+    assert ja_error["message"] == "メッセージはJSON形式のテキスト（UTF-8）で送ってください。"
+    await english.send_json_to({"type": "echo"})
+    assert await english.receive_json_from() == {"type": "echo", "got": {"type": "echo"}}
+    for communicator in (japanese, english):
+        await communicator.disconnect()
+
+
+async def test_it_closes_with_1009_for_a_frame_over_the_size_limit() -> None:
+    communicator = await _open()
+    await communicator.receive_json_from()
+    await communicator.send_to(text_data='{"type": "echo", "text": "' + "a" * 10_000_000 + '"}')
+    assert await communicator.receive_output() == {"type": "websocket.close", "code": 1009}
+
+
 async def test_it_names_an_unknown_frame_type() -> None:
     communicator = await _open()
     await communicator.receive_json_from()

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from conversations.api.serializers import LearnerLineSerializer
+from conversations.api.serializers import LearnerLineSerializer, LineResponseSerializer
 from core.api import StrictBooleanField, StrictIntegerField, TextField
 from watch import conf, themes
 from watch.forms import theme_values
@@ -111,10 +111,9 @@ class WatchLineSerializer(LearnerLineSerializer):
     """The learner's line after stepping in."""
 
 
-class WatchLineResponseSerializer(serializers.Serializer):
+class WatchLineResponseSerializer(LineResponseSerializer):
     message = WatchMessageSerializer()
     reply = WatchMessageSerializer(allow_null=True)
-    duplicate = serializers.BooleanField()
 
 
 class WatchFeedbackResponseSerializer(serializers.Serializer):
