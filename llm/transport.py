@@ -1,6 +1,7 @@
 """The lean transport to OpenAI-compatible servers (OpenAI, Ollama, vLLM, the fake server).
 
-One pooled aiohttp session per event loop and a plain SSE parser: a streamed chunk costs a few
+One pooled aiohttp session per event loop and a plain SSE parser (chunks decoded with orjson,
+about five times faster than the standard library's decoder): a streamed chunk costs a few
 tens of microseconds here, against about half a millisecond in litellm's stream wrapper (see
 ``bench/llm_overhead.py``). Which server to call, retries and fallbacks are the gateway's; this
 module only speaks HTTP and reports failures as :class:`TransportError`.
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+import orjson
 
 # OpenAI request fields passed through from the caller's parameters.
 BODY_PARAMS = frozenset(
@@ -76,7 +78,7 @@ class Endpoint:
         if stream:
             payload["stream_options"] = {"include_usage": True}
             payload.pop("response_format", None)
-        return json.dumps(payload, ensure_ascii=False).encode()
+        return orjson.dumps(payload)
 
 
 # --- sessions -----------------------------------------------------------------------------
@@ -222,8 +224,8 @@ class SSEStream:
                 self.finish_reason = self.finish_reason or "stop"
                 return
             try:
-                chunk = json.loads(payload)
-            except ValueError as exc:
+                chunk = orjson.loads(payload)
+            except orjson.JSONDecodeError as exc:
                 raise TransportError("interrupted", "malformed stream chunk") from exc
             if isinstance(chunk, dict):
                 self._chunk(chunk)
