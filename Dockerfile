@@ -9,4 +9,5 @@ RUN DJANGO_SECRET_KEY=build DJANGO_ALLOWED_HOSTS=localhost DJANGO_SETTINGS_MODUL
 RUN useradd --uid 10001 --user-group --no-create-home --home-dir /tmp app
 USER 10001:10001
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "workplace_roleplay.asgi:application"]
+# One daphne process per core on port 8000 (WEB_CONCURRENCY sets how many).
+CMD ["python", "scripts/web.py", "--bind", "0.0.0.0", "--port", "8000"]

@@ -39,18 +39,20 @@ def conversation_messages(*, conversation: Conversation) -> QuerySet[Message]:
     return conversation.messages.order_by("created_at", "id")
 
 
-def conversation_history(*, conversation_id: UUID | str) -> list[dict[str, str]]:
+def conversation_history(*, conversation_id: UUID | str, cached: bool = True) -> list[dict[str, str]]:
     """The turns a prompt is built from (cached in Redis for an hour, invalidated on every write).
 
     Failed replies and empty turns are left out; an interrupted reply keeps its partial text.
+    ``cached=False`` reads the database alone, for a caller that has just written a turn (the
+    cache was emptied by that write: asking it would only cost a round trip).
     """
     key = history_cache_key(conversation_id)
-    cached = cache.get(key)
-    if cached is not None:
-        return list(cached)
+    if cached and (hit := cache.get(key)) is not None:
+        return list(hit)
     rows = turns.spoken(Message.objects.filter(conversation_id=conversation_id)).order_by("created_at", "id")
     history = turns.prompt_history(rows.only("role", "content"), role_of=lambda message: message.role)
-    cache.set(key, history, HISTORY_TTL_SECONDS)
+    if cached:
+        cache.set(key, history, HISTORY_TTL_SECONDS)
     return history
 
 

@@ -69,10 +69,10 @@ def message_append_assistant(
 
 
 def reply_begin(*, conversation: Conversation) -> Message:
-    """The row the model's reply streams into; stored before the first token arrives."""
-    message = turns.reply_begin(Message, conversation=conversation, role=Role.ASSISTANT)
-    _invalidate_history(conversation.id)
-    return message
+    """The row the model's reply streams into; stored before the first token arrives.
+
+    A streaming row is no part of a prompt's history, so the cached history stays valid."""
+    return turns.reply_begin(Message, conversation=conversation, role=Role.ASSISTANT)
 
 
 def reply_finish(*, message: Message, text: str, status: str, metadata: dict[str, Any]) -> Message:

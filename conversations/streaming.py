@@ -77,13 +77,22 @@ async def _safe_emit(emit: Emit, event: dict[str, Any]) -> None:
         log.info("emit_failed", event_type=event.get("type"), error=type(error).__name__)
 
 
-@db_call
 def _prompt_for(conversation: Conversation) -> list[dict[str, str]]:
     persona = persona_for(conversation)
-    history = conversation_history(conversation_id=conversation.id)
+    history = conversation_history(conversation_id=conversation.id, cached=False)
     if not history:
         return opening_messages(persona)
     return partner_messages(persona, history)
+
+
+@db_call
+def _reply_prepare(
+    conversation: Conversation, prompt: list[dict[str, str]] | None
+) -> tuple[list[dict[str, str]], Message]:
+    """The prompt (unless given) and the reply's row, in one database call: one connection taken
+    from the pool, one thread hop, between the learner's line and the model being asked."""
+    messages = prompt if prompt is not None else _prompt_for(conversation)
+    return messages, services.reply_begin(conversation=conversation)
 
 
 class _Coalescer:
@@ -119,14 +128,15 @@ class ReplyStore(Protocol):
 
 
 class ConversationReplyStore:
-    """Replies kept as ``Message`` rows of a conversation."""
+    """Replies kept as ``Message`` rows of a conversation (``begun``: a row already stored for it)."""
 
-    def __init__(self, conversation: Conversation) -> None:
+    def __init__(self, conversation: Conversation, begun: Message | None = None) -> None:
         self.conversation = conversation
-        self.message: Message | None = None
+        self.message: Message | None = begun
 
     async def begin(self) -> str:
-        self.message = await db_call(services.reply_begin)(conversation=self.conversation)
+        if self.message is None:
+            self.message = await db_call(services.reply_begin)(conversation=self.conversation)
         return str(self.message.id)
 
     async def finish(self, *, text: str, status: str, metadata: dict[str, Any]) -> dict[str, Any]:
@@ -233,12 +243,12 @@ async def generate_reply(
 ) -> Message:
     """Stream the partner's next turn (or its opening line when nothing was said yet) into the conversation."""
     try:
-        messages = prompt if prompt is not None else await _prompt_for(conversation)
+        messages, begun = await _reply_prepare(conversation, prompt)
     except DatabaseError as failure:
-        log.error("reply_not_stored", mode=conversation.mode, step="history", error=repr(failure))
+        log.error("reply_not_stored", mode=conversation.mode, step="begin", error=repr(failure))
         await _safe_emit(emit, store_failed_event(None))
         raise ReplyNotStoredError() from failure
-    store = ConversationReplyStore(conversation)
+    store = ConversationReplyStore(conversation, begun)
     purpose = PURPOSE_BY_MODE.get(conversation.mode, Purpose.CHAT_PARTNER)
     await stream_into(
         store, messages=messages, purpose=purpose, mode=conversation.mode, emit=emit, coalesce_seconds=coalesce_seconds

@@ -32,14 +32,14 @@ def client_id_clean(raw: object) -> str | None:
 
 
 def turn_append_once(turns: QuerySet[T], *, client_id: object, create: Callable[[str | None], T]) -> tuple[T, bool]:
-    """The turn stored under ``client_id`` (``created`` False), else the one ``create`` stores now.
+    """The turn ``create`` stores now, or the one already stored under ``client_id`` (``created`` False).
 
-    ``create`` runs in a transaction and is given the cleaned client id. When the same id arrived
-    twice at once, the one the database kept is returned; any other refusal is raised.
+    ``create`` runs in a transaction and is given the cleaned client id. The database's unique
+    constraint decides: a line is inserted at once (one round trip for the usual, new line), and
+    when its id was taken (sent again, or twice at once) the stored one is returned; any other
+    refusal is raised.
     """
     key = client_id_clean(client_id)
-    if key and (existing := turns.filter(client_id=key).first()) is not None:
-        return existing, False
     try:
         with transaction.atomic():
             return create(key), True

@@ -10,7 +10,8 @@ A handshake reaches a consumer only past ``core.ws_security.OriginOrBearerValida
 - reads every frame with ``core.ws_frames`` (a refused frame gets a ``bad_frame`` error frame);
 - answers a frame over its rate limits with a ``rate_limited`` error frame (``retry_after``) and
   drops it, the socket staying open;
-- runs every handler in the user's profile language (``core.languages``).
+- runs every handler in the user's profile language (``core.languages``);
+- does its database work on one of the process's database lanes (``core.db.database_lane``).
 
 Each mode says how its error frames look (``send_error``), what to look up (``find``) and what
 the socket receives once open (``opened``).
@@ -19,11 +20,13 @@ the socket receives once open (``opened``).
 from typing import Any
 from urllib.parse import parse_qs
 
+from asgiref.sync import ThreadSensitiveContext
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from core import ratelimits
+from core.db import database_lane
 from core.languages import SocketLanguageMixin
 from core.metrics import ActiveSession, track_active_session
 from core.request_id import SocketLogContextMixin
@@ -40,6 +43,14 @@ class PracticeSocket(SocketLogContextMixin, SocketLanguageMixin, JsonFramesMixin
     frame_limits: dict[str, tuple[str, ...]] = {}
     html: bool = False
     active_session: ActiveSession | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        lane = database_lane()
+        if lane is None:
+            await super().__call__(scope, receive, send)
+            return
+        async with ThreadSensitiveContext(executor=lane):
+            await super().__call__(scope, receive, send)
 
     async def connect(self) -> None:
         user = self.scope.get("user")

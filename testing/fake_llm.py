@@ -452,13 +452,14 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8089)
     parser.add_argument("--tokens", type=int, default=30, help="tokens per streamed reply")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds before each token")
+    parser.add_argument("--first-delay", type=float, default=0.0, help="extra seconds before the first token")
     parser.add_argument("--fail-rate", type=float, default=0.0, help="share of requests answered with HTTP 500")
     parser.add_argument("--structured", action="store_true", help="answer JSON requests with schema-valid JSON")
     args = parser.parse_args()
     server = FakeLLMServer(port=args.port)
     server.record_timings = True
     server.fail_rate, server.answer_structured = args.fail_rate, args.structured
-    server.default = Script("reply", [f"語{i} " for i in range(args.tokens)], args.delay)
+    server.default = Script("reply", [f"語{i} " for i in range(args.tokens)], args.delay, first_delay=args.first_delay)
 
     async def serve() -> None:
         await server.listen()

@@ -15,6 +15,7 @@ from conversations.api.sse import reply_stream_response, wants_event_stream
 from conversations.judging import NoLearnerLinesError, feedback_generate
 from conversations.models import Conversation
 from conversations.streaming import ReplyNotStoredError, generate_reply, message_payload, store_failed_message
+from core.db import release_connection
 from llm import LLMError
 from llm.prompts import UserTextError
 
@@ -48,6 +49,9 @@ def post_message(request: Request, *, mode: str) -> Any:
         raise serializers.ValidationError({"text": [error.message]}) from error
     except services.ConversationClosedError as error:
         raise serializers.ValidationError({"conversation_id": [_("This conversation has ended.")]}) from error
+    # The line is stored: the request's connection goes back to the pool now, not after the reply
+    # has streamed (a burst of learners would otherwise hold every connection for seconds).
+    release_connection()
     if created and wants_event_stream(request, stream=data["stream"]):
         streamed = reply_stream_response(conversation, message)
         streamed.status_code = status.HTTP_201_CREATED  # the line was stored, as in JSON

@@ -1,6 +1,7 @@
 """What every practice socket does the same way (``core.consumers.PracticeSocket``), tested once on
 a socket of its own; the chat and watch sockets' own tests cover what each carries."""
 
+import threading
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from accounts.tests.factories import UserFactory
 from accounts.ws_auth import JWTAuthMiddleware
 from core import ratelimits
 from core.consumers import CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED, PracticeSocket
+from core.db import db_call
 from core.tests.sockets import bearer_headers
 from core.ws_security import OriginOrBearerValidator
 
@@ -44,11 +46,17 @@ class EchoSocket(PracticeSocket):
             await self.refuse_not_json_object()
         elif kind in ("echo", "echo.stop"):
             await self.send_json({"type": "echo", "got": content})
+        elif kind == "echo.thread":  # the thread this socket's database work runs on
+            await self.send_json({"type": "echo.thread", "name": await db_call(_thread_name)()})
         else:
             await self.refuse_unknown(kind)
 
     async def send_error(self, event: dict[str, Any]) -> None:
         await self.send_json({**event, "type": "echo.error"})
+
+
+def _thread_name() -> str:
+    return threading.current_thread().name
 
 
 application = OriginOrBearerValidator(JWTAuthMiddleware(URLRouter([path("ws/echo/<str:name>", EchoSocket.as_asgi())])))
@@ -194,3 +202,32 @@ async def test_a_long_wait_is_said_in_minutes(settings: Any) -> None:
     with translation.override("en"):  # the same words as the pages: minutes beyond a minute
         assert limited["message"] == ratelimits.wait_message(limited["retry_after"])
     await communicator.disconnect()
+
+
+async def _lane_of(communicator: WebsocketCommunicator) -> str:
+    await communicator.send_json_to({"type": "echo.thread"})
+    return str((await communicator.receive_json_from())["name"])
+
+
+async def test_each_socket_keeps_one_database_lane_and_sockets_share_the_lanes(settings: Any) -> None:
+    settings.DATABASE_LANES = 2
+    sockets = [await _open() for _ in range(3)]
+    for communicator in sockets:
+        await communicator.receive_json_from()
+    lanes = [await _lane_of(communicator) for communicator in sockets]
+    assert all(lane.startswith("db-lane-") for lane in lanes)
+    assert lanes[0] != lanes[1] and lanes[2] in (lanes[0], lanes[1])  # taken in turn
+    assert [await _lane_of(communicator) for communicator in sockets] == lanes  # and kept
+    for communicator in sockets:
+        await communicator.disconnect()
+
+
+async def test_with_one_lane_every_socket_shares_the_processs_database_thread(settings: Any) -> None:
+    settings.DATABASE_LANES = 1
+    sockets = [await _open() for _ in range(2)]
+    for communicator in sockets:
+        await communicator.receive_json_from()
+    lanes = {await _lane_of(communicator) for communicator in sockets}
+    assert len(lanes) == 1 and not next(iter(lanes)).startswith("db-lane-")
+    for communicator in sockets:
+        await communicator.disconnect()

@@ -122,6 +122,8 @@ if (
         "max_size": DATABASE_POOL_MAX_SIZE,
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
     }
+# Threads the sockets of one process do their database work on (core.db.database_lane).
+DATABASE_LANES = env.int("DATABASE_LANES", default=8)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -1,0 +1,476 @@
+"""A burst of learners pressing Send at the same moment, measured where the learner sits.
+
+The deployment shape on this machine: the product's web processes (daphne, ``WEB_CONCURRENCY``
+of them on one port, as ``scripts/run.sh`` starts them) on PostgreSQL (database
+``wr_bench_burst``) and Redis (database 10), and the fake OpenAI-compatible model: 0.2 s to the
+first token, then 40 tokens at 30 a second (1.5 s of model time). N learners each have an open
+conversation (the partner's opening line stored); every client is connected and waits at a
+barrier, then all send one line at once. Paths, each with its own N learners:
+
+- ``floor``: the stack's own ceiling, no product code: a minimal aiohttp server that stores the
+  line with one insert (psycopg's async pool) and relays the model's stream over a WebSocket;
+- ``ws``: the chat socket (``/ws/chat/<id>``, JWT on the handshake, JSON events);
+- ``sse``: ``POST /api/v1/chat/message`` with ``Accept: text/event-stream``;
+- ``json``: the same endpoint answering the whole reply as JSON;
+- ``upstream`` (``--upstream URL``): the app this product replaces, ``POST URL/api/chat`` with
+  ``{"message": ...}`` (its whole reply as JSON), run against the same fake model.
+
+For each line: send → first token and send → reply stored (the ``message.done`` event or the
+JSON answer), as the client sees them, and the model's own share of each (its first chunk and
+its last chunk, from the model server's log of when the request arrived and each chunk left;
+one monotonic clock for every process on the machine). "Added" = what the learner waited minus
+the model's own time. Lines lost (no reply or no stored row) or duplicated (stored twice) are
+counted from the clients and from PostgreSQL; server CPU seconds per reply and peak memory come
+from /proc for every web process.
+
+Run: ``.venv/bin/python bench/burst.py`` (N = 100 then 300, every path; about 2 minutes), or
+``--clients 100 --paths ws json --runs 2``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.chat_ws import free_port, percentile, proc_stats, wait_for_port  # noqa: E402
+
+DB_NAME = "wr_bench_burst"
+DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
+ENV = {
+    **os.environ,
+    "DJANGO_SETTINGS_MODULE": "workplace_roleplay.settings.base",
+    "DJANGO_DEBUG": "False",
+    "DATABASE_URL": DATABASE_URL,
+    "REDIS_URL": "redis://127.0.0.1:6379/10",
+    "LOG_LEVEL": "WARNING",
+    "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+    # Every learner sends one line: the limits a person never reaches stay, but a burst from the
+    # benchmark's single machine must not be counted as one person.
+    "RATE_LIMIT_DEFAULT": "100000/m",
+}
+TOKENS, PACE, FIRST = 40, 1 / 30, 0.2
+PATHS = ("floor", "ws", "sse", "json")
+OPENING = "お疲れさま！"
+
+
+@dataclass
+class Line:
+    text: str
+    sent: float = 0.0
+    first_token: float | None = None
+    done: float | None = None
+    new_events: int = 0
+    done_events: int = 0
+    error: str = ""
+
+
+@dataclass
+class Learner:
+    index: int
+    conversation_id: str
+    token: str
+    line: Line = field(default_factory=lambda: Line(""))
+
+
+# --- the floor: no product code --------------------------------------------------------------------
+FLOOR_TABLE = "bench_floor_line"
+
+
+async def serve_floor(port: int, model_url: str) -> None:
+    """A minimal async server: one insert per line, then the model's stream relayed chunk by chunk."""
+    from aiohttp import web
+    from psycopg_pool import AsyncConnectionPool
+
+    pool = AsyncConnectionPool(DATABASE_URL, min_size=4, max_size=10, open=False)
+    await pool.open()
+    async with pool.connection() as connection:
+        await connection.execute(
+            f"CREATE TABLE IF NOT EXISTS {FLOOR_TABLE} (id bigserial primary key, conversation text, body text)"
+        )
+    client = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+
+    async def socket(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_json({"type": "history"})
+        async for message in ws:
+            text = json.loads(message.data)["text"]
+            async with pool.connection() as connection:
+                await connection.execute(
+                    f"INSERT INTO {FLOOR_TABLE} (conversation, body) VALUES (%s, %s)",  # noqa: S608
+                    (request.match_info["cid"], text),
+                )
+            await ws.send_json({"type": "message.new"})
+            body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": text}]}
+            async with client.post(model_url, json=body) as response:
+                buffer = b""
+                async for data in response.content.iter_any():
+                    buffer += data
+                    *events, buffer = buffer.split(b"\n\n")
+                    for event in events:
+                        payload = event[6:]
+                        if payload == b"[DONE]":
+                            continue
+                        choices = json.loads(payload).get("choices") or [{}]
+                        if delta := choices[0].get("delta", {}).get("content"):
+                            await ws.send_json({"type": "token", "text": delta})
+            await ws.send_json({"type": "message.done"})
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/ws/{cid}", socket)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    print("listening", flush=True)
+    await asyncio.Event().wait()
+
+
+# --- set-up ----------------------------------------------------------------------------------------
+def prepare_database() -> None:
+    if "django.db" in sys.modules:
+        from django.db import connections
+
+        connections.close_all()
+    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force", DB_NAME], check=True)
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DB_NAME], check=True)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=ENV, check=True)
+    subprocess.run(["redis-cli", "-n", "10", "flushdb"], check=True, capture_output=True)
+
+
+def create_learners(n: int) -> list[Learner]:
+    """N learners, each with a conversation opened by the partner and an access token."""
+    os.environ.update(ENV)
+    import django
+
+    django.setup()
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from accounts.models import User
+    from conversations.models import Conversation, Message
+
+    tag = uuid.uuid4().hex[:8]
+    users = User.objects.bulk_create(
+        [User(username=f"burst{tag}-{i}", email=f"burst{tag}-{i}@example.com") for i in range(n)]
+    )
+    conversations = Conversation.objects.bulk_create(
+        [
+            Conversation(
+                user=user, title="bench", metadata={"partner": "同僚", "situation": "休憩中", "language": "ja"}
+            )
+            for user in users
+        ]
+    )
+    Message.objects.bulk_create([Message(conversation=c, role="assistant", content=OPENING) for c in conversations])
+    return [
+        Learner(i, str(c.id), str(AccessToken.for_user(u)))
+        for i, (c, u) in enumerate(zip(conversations, users, strict=True))
+    ]
+
+
+# --- the clients -----------------------------------------------------------------------------------
+async def ws_learner(
+    learner: Learner, session: aiohttp.ClientSession, url: str, ready: asyncio.Barrier, prefix: str
+) -> None:
+    line = learner.line
+    async with session.ws_connect(url, headers={"Authorization": f"Bearer {learner.token}"}, heartbeat=None) as ws:
+        await ws.receive_json(timeout=60)  # the stored history
+        await ready.wait()
+        line.sent = time.monotonic()
+        await ws.send_json({"type": f"{prefix}message", "text": line.text, "client_id": line.text})
+        while True:
+            event = await ws.receive_json(timeout=120)
+            kind = event["type"].removeprefix(prefix)
+            if kind == "message.new":
+                line.new_events += 1
+            elif kind == "token" and line.first_token is None:
+                line.first_token = time.monotonic()
+            elif kind == "error":
+                line.error = event.get("code", "error")
+                return
+            elif kind == "message.done":
+                line.done_events += 1
+                line.done = time.monotonic()
+                return
+
+
+async def http_learner(
+    learner: Learner, session: aiohttp.ClientSession, base: str, ready: asyncio.Barrier, stream: bool
+) -> None:
+    line = learner.line
+    headers = {"Authorization": f"Bearer {learner.token}"}
+    if stream:
+        headers["Accept"] = "text/event-stream"
+    body = {"conversation_id": learner.conversation_id, "text": line.text, "client_id": line.text}
+    await ready.wait()
+    line.sent = time.monotonic()
+    async with session.post(f"{base}/api/v1/chat/message", json=body, headers=headers) as response:
+        if response.status >= 400:
+            line.error = f"http {response.status}"
+            return
+        if not stream:
+            answer = await response.json()
+            line.done = time.monotonic()
+            line.first_token = line.done  # a whole reply: its first word shows with the rest
+            line.new_events = 1
+            line.done_events = 1 if answer.get("reply") else 0
+            return
+        buffer = b""
+        async for data in response.content.iter_any():
+            buffer += data
+            *frames, buffer = buffer.split(b"\n\n")
+            for frame in frames:
+                name = next((row[7:] for row in frame.split(b"\n") if row.startswith(b"event: ")), b"")
+                if name == b"chat.message.new":
+                    line.new_events += 1
+                elif name == b"chat.token" and line.first_token is None:
+                    line.first_token = time.monotonic()
+                elif name == b"chat.message.done":
+                    line.done_events += 1
+                    line.done = time.monotonic()
+                elif name == b"chat.error":
+                    line.error = "error"
+
+
+async def upstream_learner(learner: Learner, session: aiohttp.ClientSession, base: str, ready: asyncio.Barrier) -> None:
+    line = learner.line
+    await ready.wait()
+    line.sent = time.monotonic()
+    async with session.post(f"{base}/api/chat", json={"message": line.text}) as response:
+        if response.status >= 400:
+            line.error = f"http {response.status}"
+            return
+        await response.read()
+    line.done = line.first_token = time.monotonic()
+    line.new_events = line.done_events = 1
+
+
+async def drive(path: str, learners: list[Learner], base: str) -> float:
+    """Connect every client, wait until all are ready, then send every line at once."""
+    ready = asyncio.Barrier(len(learners) + 1)
+    ws_base = base.replace("http://", "ws://")
+    jars = path == "upstream"  # the upstream keeps each learner's conversation in a cookie session
+    sessions = [
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), cookie_jar=aiohttp.CookieJar(unsafe=True))
+        for _ in (learners if jars else [None])
+    ]
+    try:
+        tasks = []
+        for i, learner in enumerate(learners):
+            session = sessions[i if jars else 0]
+            if path == "floor":
+                job = ws_learner(learner, session, f"{ws_base}/ws/{learner.conversation_id}", ready, "")
+            elif path == "ws":
+                job = ws_learner(learner, session, f"{ws_base}/ws/chat/{learner.conversation_id}", ready, "chat.")
+            elif path == "upstream":
+                job = upstream_learner(learner, session, base, ready)
+            else:
+                job = http_learner(learner, session, base, ready, stream=path == "sse")
+            tasks.append(asyncio.create_task(job))
+        await asyncio.wait_for(ready.wait(), timeout=120)
+        began = time.monotonic()
+        await asyncio.gather(*tasks)
+        return time.monotonic() - began
+    finally:
+        for session in sessions:
+            await session.close()
+
+
+# --- running and reporting -------------------------------------------------------------------------
+def model_timings(port: int) -> dict[str, dict[str, Any]]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_timings") as response:  # noqa: S310  # 127.0.0.1
+        return {row["tag"]: row for row in json.load(response)["timings"] if row["sent"]}
+
+
+def stored(learners: list[Learner], path: str) -> tuple[int, int]:
+    """(learner lines stored, complete replies stored after them) for these learners' conversations."""
+    if path in ("upstream",):
+        return len(learners), len(learners)
+    from django.db import connection
+
+    ids = [learner.conversation_id for learner in learners]
+    with connection.cursor() as cursor:
+        if path == "floor":
+            cursor.execute(f"SELECT count(*) FROM {FLOOR_TABLE} WHERE conversation = ANY(%s)", [ids])  # noqa: S608
+            lines = cursor.fetchone()[0]
+            return lines, lines
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE role = 'user'), "
+            "count(*) FILTER (WHERE role = 'assistant' AND status = 'complete' AND content <> %s) "
+            "FROM conversations_message WHERE conversation_id = ANY(%s::uuid[])",
+            [OPENING, ids],
+        )
+        users, replies = cursor.fetchone()
+        return users, replies
+
+
+def ms(values: list[float]) -> str:
+    if not values:
+        return "n/a"
+    return f"{statistics.median(values) * 1000:7.1f} / {percentile(values, 0.99) * 1000:7.1f}"
+
+
+def summarise(path: str, n: int, learners: list[Learner], timings: dict[str, Any], cpu: float, peak: int) -> str:
+    first, done, first_added, done_added, model_first, model_all, to_model = [], [], [], [], [], [], []
+    for learner in learners:
+        line = learner.line
+        row = timings.get(line.text[:64])
+        if line.first_token is not None:
+            first.append(line.first_token - line.sent)
+        if line.done is not None:
+            done.append(line.done - line.sent)
+        if row is None:
+            continue
+        own_first, own_all = row["sent"][0] - row["received"], row["sent"][-1] - row["received"]
+        to_model.append(row["received"] - line.sent)
+        model_first.append(own_first)
+        model_all.append(own_all)
+        if line.first_token is not None:
+            first_added.append(line.first_token - line.sent - (own_all if path in ("json", "upstream") else own_first))
+        if line.done is not None:
+            done_added.append(line.done - line.sent - own_all)
+    users, replies = stored(learners, path)
+    received = sum(1 for learner in learners if learner.line.done_events == 1 and learner.line.new_events == 1)
+    lost = max(n - received, n - min(users, n), n - min(replies, n))
+    duplicated = max(0, users - n) + sum(max(0, learner.line.new_events - 1) for learner in learners)
+    errors = sum(1 for learner in learners if learner.line.error)
+    cpu_text = f"{cpu / n * 1000:5.1f} ms" if cpu else "  n/a"
+    return (
+        f"{path:8} N={n:3}  first token {ms(first)} (added {ms(first_added)})  reply stored {ms(done)} "
+        f"(added {ms(done_added)})  send → model asked {ms(to_model)}  model first/all {ms(model_first)} | "
+        f"{ms(model_all)}  lost {lost} "
+        f"dup {duplicated} errors {errors}  server CPU/reply {cpu_text}  peak {peak / 2**20:4.0f} MB"
+    )
+
+
+def start_web(port: int, model_port: int, processes: int) -> list[subprocess.Popen[bytes]]:
+    """The product's web processes, as ``scripts/run.sh`` starts them (``scripts/web.py``)."""
+    env = {**ENV, "OPENAI_API_BASE": f"http://127.0.0.1:{model_port}/v1", "WEB_CONCURRENCY": str(processes)}
+    web = subprocess.Popen(
+        [sys.executable, "scripts/web.py", "--bind", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    return [web]
+
+
+def web_pids(parent: int) -> list[int]:
+    """The web process and the daphne processes it started."""
+    children = Path(f"/proc/{parent}/task/{parent}/children")
+    found = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+    return [parent, *found]
+
+
+def cpu_and_peak(pids: list[int]) -> tuple[float, int]:
+    cpu, peak = 0.0, 0
+    for pid in pids:
+        try:
+            used, high = proc_stats(pid)
+        except FileNotFoundError:
+            continue
+        cpu, peak = cpu + used, max(peak, high)
+    return cpu, peak
+
+
+def run(levels: list[int], paths: list[str], runs: int, processes: int, upstream: str | None) -> None:
+    prepare_database()
+    model_port, web_port, floor_port = free_port(), free_port(), free_port()
+    model = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "testing.fake_llm",
+            "--port",
+            str(model_port),
+            "--tokens",
+            str(TOKENS),
+            "--delay",
+            str(PACE),
+            "--first-delay",
+            str(FIRST - PACE),
+        ],
+        cwd=ROOT,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+    )
+    floor = subprocess.Popen(
+        [sys.executable, __file__, "--serve-floor", str(floor_port), "--model-port", str(model_port)],
+        cwd=ROOT,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+    )
+    webs = start_web(web_port, model_port, processes)
+    try:
+        for port in (model_port, web_port, floor_port):
+            wait_for_port(port)
+        time.sleep(2)  # every web process listening
+        print(
+            f"{TOKENS} tokens at {1 / PACE:.0f}/s after {FIRST * 1000:.0f} ms; {processes} web process(es); "
+            f"{os.cpu_count()} CPUs; p50 / p99 in ms"
+        )
+        for n in levels:
+            for attempt in range(runs):
+                for path in paths:
+                    learners = create_learners(n)
+                    for learner in learners:
+                        learner.line = Line(f"burst-{path}-{n}-{attempt}-{learner.index} 最近どうですか？")
+                    pids = [floor.pid] if path == "floor" else web_pids(webs[0].pid)
+                    base = upstream if path == "upstream" and upstream else f"http://127.0.0.1:{web_port}"
+                    if path == "floor":
+                        base = f"http://127.0.0.1:{floor_port}"
+                    cpu_before, _ = cpu_and_peak(pids)
+                    asyncio.run(drive(path, learners, base))
+                    cpu_after, peak = cpu_and_peak(pids)
+                    cpu = 0.0 if path == "upstream" else cpu_after - cpu_before
+                    print(summarise(path, n, learners, model_timings(model_port), cpu, peak), flush=True)
+                    time.sleep(1)
+    finally:
+        for process in (*webs, floor, model):
+            try:
+                os.killpg(process.pid, signal.SIGTERM) if process in webs else process.terminate()
+            except ProcessLookupError:
+                pass
+        for process in (*webs, floor, model):
+            process.wait(15)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, nargs="*", default=[100, 300])
+    parser.add_argument("--paths", nargs="*", default=list(PATHS), choices=[*PATHS, "upstream"])
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1, help="web processes")
+    parser.add_argument("--upstream", help="the replaced app's URL (adds the 'upstream' path)")
+    parser.add_argument("--serve-floor", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--model-port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_floor:
+        asyncio.run(serve_floor(args.serve_floor, f"http://127.0.0.1:{args.model_port}/v1/chat/completions"))
+        return
+    paths = list(args.paths)
+    if args.upstream and "upstream" not in paths:
+        paths.append("upstream")
+    run(args.clients, paths, args.runs, args.processes, args.upstream)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Start the web tier: ``WEB_CONCURRENCY`` daphne processes (default: one per core) on one port.
+
+The listening socket is opened here once and handed to every daphne process (``daphne --fd``),
+so the kernel gives each new connection to whichever process accepts it first: pages, the API,
+SSE and sockets are served by all of them. With more than one process the Prometheus metrics are
+kept in ``PROMETHEUS_MULTIPROC_DIR`` (a fresh temporary folder unless set), so ``/metrics`` on
+any process adds up all of them. SIGINT/SIGTERM stop every process; if one process dies, the
+others are stopped too and the exit status says so (a supervisor, the container runtime or
+``scripts/run.sh`` restarts the tier).
+
+Usage: ``python scripts/web.py [--bind 127.0.0.1] [--port 8000] [--processes N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+APPLICATION = "workplace_roleplay.asgi:application"
+
+
+def process_count(value: str | None) -> int:
+    """``WEB_CONCURRENCY`` as a positive number, or one process per core."""
+    try:
+        count = int(value) if value else 0
+    except ValueError:
+        count = 0
+    return count if count > 0 else (os.cpu_count() or 1)
+
+
+def listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def metrics_folder(processes: int) -> str | None:
+    """The shared metrics folder, emptied for this start (a folder we made is removed at the end)."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        path = Path(folder)
+        path.mkdir(parents=True, exist_ok=True)
+        for entry in path.glob("*.db"):
+            entry.unlink()
+        return None
+    if processes == 1:
+        return None
+    made = tempfile.mkdtemp(prefix="wr-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
+    return made
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bind", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--processes", type=int, default=process_count(os.environ.get("WEB_CONCURRENCY")))
+    parser.add_argument("daphne_args", nargs="*", help="passed on to daphne (after --)")
+    args = parser.parse_args()
+    processes = max(1, args.processes)
+    made = metrics_folder(processes)
+    sock = listen(args.bind, args.port)
+    command = [sys.executable, "-m", "daphne", "--fd", str(sock.fileno()), *args.daphne_args, APPLICATION]
+    children = [subprocess.Popen(command, pass_fds=(sock.fileno(),)) for _ in range(processes)]  # noqa: S603
+    sock.close()  # the children hold it
+
+    stopping = False
+
+    def stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    status = 0
+    try:
+        while not stopping:
+            ended = [child for child in children if child.poll() is not None]
+            if ended:
+                status = ended[0].returncode or 1
+                stop(signal.SIGTERM, None)
+                break
+            time.sleep(0.5)
+        for child in children:
+            try:
+                child.wait(15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    finally:
+        if made:
+            shutil.rmtree(made, ignore_errors=True)
+    return 0 if stopping and not status else status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
