@@ -1,7 +1,7 @@
 """Streaming a model reply into a stored message: the machinery every mode shares.
 
 ``stream_into`` stores an empty reply row (through a ``ReplyStore``), streams the model's tokens to ``emit`` (coalesced
-into frames every few tens of milliseconds), and stores the reply whatever happens: complete,
+into a frame every tenth of a second), and stores the reply whatever happens: complete,
 interrupted (Stop, disconnect or a broken stream — the partial text is kept) or failed (with the
 message the learner sees). Consumers, the SSE API and background tasks all drive it; only the
 ``emit`` callback differs. ``generate_reply`` is the same for a conversation's ``Message`` rows.
@@ -34,7 +34,9 @@ from llm.prompts import opening_messages, partner_messages
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
 # Asked after every chunk: True ends the reply there (kept as interrupted), e.g. a Stop sent from elsewhere.
 Interrupt = Callable[[], Awaitable[bool]]
-COALESCE_SECONDS = 0.04
+# Frames carry the tokens of 0.1 s at most (a reader sees ten updates a second, as in watch mode;
+# the first token is sent at once): at 30 tokens/s that is a third of the frames one a token would take.
+COALESCE_SECONDS = 0.1
 # Before the final write is tried again on a fresh connection (the pool waits for one besides).
 STORE_RETRY_SECONDS = 0.5
 log = structlog.get_logger(__name__)

@@ -78,3 +78,19 @@ class ResilientRedisCache(RedisCache):
             super().delete_many(keys, version)
         except UNREACHABLE as error:
             self._skip("delete_many", error)
+
+    def count_hits(self, keys: list[tuple[str, int]]) -> list[int]:
+        """Count one hit on each ``(key, seconds)`` counter in one round trip; the new counts.
+
+        A counter starts at 1 and lives ``seconds`` (as ``add`` then ``incr`` would: the same keys
+        and values, so django-ratelimit's reads agree). Raises when Redis is unreachable, as
+        ``incr`` does."""
+        if not keys:
+            return []
+        names = [self.make_and_validate_key(key) for key, _ in keys]
+        client = self._cache.get_client(names[0], write=True)  # type: ignore[attr-defined]
+        pipeline = client.pipeline(transaction=False)
+        for name, (_, seconds) in zip(names, keys, strict=True):
+            pipeline.set(name, 0, ex=seconds, nx=True)
+            pipeline.incr(name)
+        return [int(count) for count in pipeline.execute()[1::2]]

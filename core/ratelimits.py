@@ -27,13 +27,16 @@ import functools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import django_ratelimit.core as ratelimit_core
 import structlog
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import ngettext
-from django_ratelimit.core import get_usage
+from django_ratelimit import ALL
+from django_ratelimit.core import EXPIRATION_FUDGE, _get_window, _make_cache_key, _split_rate, get_usage
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
@@ -77,15 +80,35 @@ def _wait_for(name: str, rate: str, subject: str) -> int | None:
 
 
 def hit(names: Iterable[str], subject: str) -> int | None:
-    """Count one request against each named limit; the seconds to wait if any is exceeded."""
+    """Count one request against each named limit; the seconds to wait if any is exceeded.
+
+    On Redis every window of every limit is counted in one round trip (the keys and counts are
+    django-ratelimit's, so both ways of counting share one counter); another cache counts them one
+    by one through django-ratelimit."""
     waits: list[int] = []
     try:
-        for name in names:
-            waits.extend(wait for rate in rates_for(name) if (wait := _wait_for(name, rate, subject)) is not None)
+        cache = caches[settings.RATELIMIT_USE_CACHE]
+        if hasattr(cache, "count_hits"):
+            waits = _hit_at_once(cache, names, subject)
+        else:
+            for name in names:
+                waits.extend(wait for rate in rates_for(name) if (wait := _wait_for(name, rate, subject)) is not None)
     except Exception as error:  # noqa: BLE001 - an unreachable cache must not take the product down
         log.warning("rate_limit_unavailable", error=type(error).__name__)
         return None
     return max(waits) if waits else None
+
+
+def _hit_at_once(cache: Any, names: Iterable[str], subject: str) -> list[int]:
+    windows: list[tuple[str, int, int, int]] = []  # (cache key, limit, period, end of the window)
+    for name in names:
+        for rate in rates_for(name):
+            limit, period = _split_rate(rate)
+            window = _get_window(subject, period)
+            windows.append((_make_cache_key(f"rl:{name}", window, rate, subject, ALL), limit, period, window))
+    counts = cache.count_hits([(key, period + EXPIRATION_FUDGE) for key, _, period, _ in windows])
+    now = int(ratelimit_core.time.time())  # django-ratelimit's clock (tests hold it still)
+    return [max(1, end - now) for (_, limit, _, end), count in zip(windows, counts, strict=True) if count > limit]
 
 
 async def check(scope_key: str | Sequence[str], user_or_ip: Any) -> int | None:

@@ -3,7 +3,9 @@
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
+from django_ratelimit.core import get_usage
 
 from accounts.tests.factories import UserFactory
 from core import ratelimits
@@ -40,6 +42,35 @@ async def test_the_consumer_check_answers_with_the_seconds_to_wait(settings: Any
     assert await ratelimits.check("watch_start", "203.0.113.7") is None
     retry_after = await ratelimits.check("watch_start", "203.0.113.7")
     assert retry_after is not None and retry_after >= 1
+
+
+def test_on_redis_every_window_is_counted_in_one_round_trip_on_django_ratelimits_own_counters(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _limits(settings, chat_message="3/m")
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "socket": ["100/h", "50/m"]}
+    pipelines: list[int] = []
+    count_hits = cache.count_hits
+
+    def counted(keys: list[tuple[str, int]]) -> list[int]:
+        pipelines.append(len(keys))
+        return count_hits(keys)
+
+    monkeypatch.setattr(cache, "count_hits", counted)
+    for _ in range(2):
+        assert ratelimits.hit(["socket", "chat_message"], "user:seven") is None
+    assert pipelines == [3, 3]  # three windows, one call each time
+    # django-ratelimit (the log-in lockout, the API throttle's reads) sees the same counts
+    usage = get_usage(None, group="rl:chat_message", key=lambda _g, _r: "user:seven", rate="3/m", increment=True)
+    assert usage is not None and usage["count"] == 3 and not usage["should_limit"]
+    assert ratelimits.hit(["chat_message"], "user:seven") is not None  # the fourth is over
+
+
+def test_another_cache_counts_through_django_ratelimit(settings: Any) -> None:
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    _limits(settings, chat_message="1/m")
+    assert ratelimits.hit(["chat_message"], "user:eight") is None
+    assert ratelimits.hit(["chat_message"], "user:eight") is not None
 
 
 def test_limits_come_from_the_environment_in_several_shapes(settings: Any) -> None:
