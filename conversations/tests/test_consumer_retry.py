@@ -92,6 +92,24 @@ async def test_it_retries_the_last_reply_while_it_is_the_last(fake_llm: Any) -> 
     await communicator.disconnect()
 
 
+async def test_a_retry_naming_another_learners_reply_touches_neither_conversation(fake_llm: Any) -> None:
+    mine, _ = await _conversation_with(OPENING, (Role.USER, "最近どう？", Status.COMPLETE), STOPPED)
+    theirs, their_messages = await _conversation_with(OPENING, (Role.USER, "相談です", Status.COMPLETE), STOPPED)
+    communicator = await _connect(mine)
+    await communicator.receive_json_from()
+
+    await communicator.send_json_to({"type": "chat.retry", "message_id": str(their_messages[2].id)})
+    refused = await communicator.receive_json_from()
+
+    assert refused["type"] == "chat.error" and refused["code"] == "not_retryable"
+    assert str(their_messages[2].id) not in str(refused)
+    assert await communicator.receive_nothing(timeout=0.3)
+    for conversation in (mine, theirs):
+        assert (await _replies(conversation))[-1] == ("そうですね、それで", "interrupted")
+    assert fake_llm.requests == []  # no model was asked for anyone
+    await communicator.disconnect()
+
+
 async def test_it_refuses_a_retry_once_the_conversation_has_ended(fake_llm: Any) -> None:
     conversation, _ = await _conversation_with(OPENING, (Role.USER, "最近どう？", Status.COMPLETE), STOPPED)
     communicator = await _connect(conversation)
