@@ -40,6 +40,7 @@ import sys
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,20 @@ class Line:
     new_events: int = 0
     done_events: int = 0
     error: str = ""
+
+
+class Gate:
+    """Every client arrives (connected, history read), then all are let through at once."""
+
+    def __init__(self, clients: int) -> None:
+        self.clients, self.arrived = clients, 0
+        self.all_in, self.open = asyncio.Event(), asyncio.Event()
+
+    async def wait(self) -> None:
+        self.arrived += 1
+        if self.arrived == self.clients:
+            self.all_in.set()
+        await self.open.wait()
 
 
 @dataclass
@@ -185,9 +200,7 @@ def create_learners(n: int) -> list[Learner]:
 
 
 # --- the clients -----------------------------------------------------------------------------------
-async def ws_learner(
-    learner: Learner, session: aiohttp.ClientSession, url: str, ready: asyncio.Barrier, prefix: str
-) -> None:
+async def ws_learner(learner: Learner, session: aiohttp.ClientSession, url: str, ready: Gate, prefix: str) -> None:
     line = learner.line
     async with session.ws_connect(url, headers={"Authorization": f"Bearer {learner.token}"}, heartbeat=None) as ws:
         await ws.receive_json(timeout=60)  # the stored history
@@ -210,9 +223,7 @@ async def ws_learner(
                 return
 
 
-async def http_learner(
-    learner: Learner, session: aiohttp.ClientSession, base: str, ready: asyncio.Barrier, stream: bool
-) -> None:
+async def http_learner(learner: Learner, session: aiohttp.ClientSession, base: str, ready: Gate, stream: bool) -> None:
     line = learner.line
     headers = {"Authorization": f"Bearer {learner.token}"}
     if stream:
@@ -248,7 +259,7 @@ async def http_learner(
                     line.error = "error"
 
 
-async def upstream_learner(learner: Learner, session: aiohttp.ClientSession, base: str, ready: asyncio.Barrier) -> None:
+async def upstream_learner(learner: Learner, session: aiohttp.ClientSession, base: str, ready: Gate) -> None:
     line = learner.line
     await ready.wait()
     line.sent = time.monotonic()
@@ -261,9 +272,10 @@ async def upstream_learner(learner: Learner, session: aiohttp.ClientSession, bas
     line.new_events = line.done_events = 1
 
 
-async def drive(path: str, learners: list[Learner], base: str) -> float:
-    """Connect every client, wait until all are ready, then send every line at once."""
-    ready = asyncio.Barrier(len(learners) + 1)
+async def drive(path: str, learners: list[Learner], base: str, at_barrier: Callable[[], None]) -> float:
+    """Connect every client, wait until all are ready, then send every line at once
+    (``at_barrier`` runs once every client is connected, just before the lines go)."""
+    ready = Gate(len(learners))
     ws_base = base.replace("http://", "ws://")
     jars = path == "upstream"  # the upstream keeps each learner's conversation in a cookie session
     sessions = [
@@ -283,8 +295,10 @@ async def drive(path: str, learners: list[Learner], base: str) -> float:
             else:
                 job = http_learner(learner, session, base, ready, stream=path == "sse")
             tasks.append(asyncio.create_task(job))
-        await asyncio.wait_for(ready.wait(), timeout=120)
+        await asyncio.wait_for(ready.all_in.wait(), timeout=120)
+        at_barrier()
         began = time.monotonic()
+        ready.open.set()
         await asyncio.gather(*tasks)
         return time.monotonic() - began
     finally:
@@ -326,7 +340,9 @@ def ms(values: list[float]) -> str:
     return f"{statistics.median(values) * 1000:7.1f} / {percentile(values, 0.99) * 1000:7.1f}"
 
 
-def summarise(path: str, n: int, learners: list[Learner], timings: dict[str, Any], cpu: float, peak: int) -> str:
+def summarise(
+    path: str, n: int, learners: list[Learner], timings: dict[str, Any], cpu: float, line_cpu: float, peak: int
+) -> str:
     first, done, first_added, done_added, model_first, model_all, to_model = [], [], [], [], [], [], []
     for learner in learners:
         line = learner.line
@@ -350,7 +366,7 @@ def summarise(path: str, n: int, learners: list[Learner], timings: dict[str, Any
     lost = max(n - received, n - min(users, n), n - min(replies, n))
     duplicated = max(0, users - n) + sum(max(0, learner.line.new_events - 1) for learner in learners)
     errors = sum(1 for learner in learners if learner.line.error)
-    cpu_text = f"{cpu / n * 1000:5.1f} ms" if cpu else "  n/a"
+    cpu_text = f"{cpu / n * 1000:5.1f} ms ({line_cpu / n * 1000:4.1f} ms after connecting)" if cpu else "  n/a"
     return (
         f"{path:8} N={n:3}  first token {ms(first)} (added {ms(first_added)})  reply stored {ms(done)} "
         f"(added {ms(done_added)})  send → model asked {ms(to_model)}  model first/all {ms(model_first)} | "
@@ -438,10 +454,17 @@ def run(levels: list[int], paths: list[str], runs: int, processes: int, upstream
                     if path == "floor":
                         base = f"http://127.0.0.1:{floor_port}"
                     cpu_before, _ = cpu_and_peak(pids)
-                    asyncio.run(drive(path, learners, base))
+                    at_barrier: list[float] = []
+
+                    def mark(pids: list[int] = pids, at_barrier: list[float] = at_barrier) -> None:
+                        at_barrier.append(cpu_and_peak(pids)[0])
+
+                    asyncio.run(drive(path, learners, base, mark))
                     cpu_after, peak = cpu_and_peak(pids)
                     cpu = 0.0 if path == "upstream" else cpu_after - cpu_before
-                    print(summarise(path, n, learners, model_timings(model_port), cpu, peak), flush=True)
+                    line_cpu = 0.0 if path == "upstream" else cpu_after - at_barrier[0]
+                    timings = model_timings(model_port)
+                    print(summarise(path, n, learners, timings, cpu, line_cpu, peak), flush=True)
                     time.sleep(1)
     finally:
         for process in (*webs, floor, model):

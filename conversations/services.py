@@ -51,7 +51,9 @@ def message_append_user(
     def create(key: str | None) -> Message:
         return Message.objects.create(conversation=conversation, role=Role.USER, content=content, client_id=key)
 
-    message, created = turns.turn_append_once(conversation.messages.all(), client_id=client_id, create=create)
+    message, created = turns.turn_append_once(  # one insert: no transaction needed
+        conversation.messages.all(), client_id=client_id, create=create, atomic=False
+    )
     if created:
         _invalidate_history(conversation.id)
     return message, created

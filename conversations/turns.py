@@ -31,16 +31,22 @@ def client_id_clean(raw: object) -> str | None:
     return str(raw or "").strip()[:MAX_CLIENT_ID_LENGTH] or None
 
 
-def turn_append_once(turns: QuerySet[T], *, client_id: object, create: Callable[[str | None], T]) -> tuple[T, bool]:
+def turn_append_once(
+    turns: QuerySet[T], *, client_id: object, create: Callable[[str | None], T], atomic: bool = True
+) -> tuple[T, bool]:
     """The turn ``create`` stores now, or the one already stored under ``client_id`` (``created`` False).
 
-    ``create`` runs in a transaction and is given the cleaned client id. The database's unique
+    ``create`` is given the cleaned client id and runs in a transaction; ``atomic=False`` is for a
+    ``create`` that is one insert: outside a transaction it then needs none (saving the round trips
+    of BEGIN and COMMIT), inside one it still gets a savepoint so a refused insert spoils nothing. The database's unique
     constraint decides: a line is inserted at once (one round trip for the usual, new line), and
     when its id was taken (sent again, or twice at once) the stored one is returned; any other
     refusal is raised.
     """
     key = client_id_clean(client_id)
     try:
+        if not atomic and not transaction.get_connection().in_atomic_block:
+            return create(key), True
         with transaction.atomic():
             return create(key), True
     except IntegrityError:

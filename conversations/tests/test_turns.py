@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_keeps_one_line_when_the_same_client_id_arrives_twice_at_once() -> None:
+@pytest.mark.parametrize("atomic", [True, False], ids=["in-a-transaction", "one-insert"])
+def test_it_keeps_one_line_when_the_same_client_id_arrives_twice_at_once(atomic: bool) -> None:
     conversation = ConversationFactory()
 
     def other_send(key: str | None) -> None:  # on a connection of its own, committed first
@@ -30,10 +31,25 @@ def test_it_keeps_one_line_when_the_same_client_id_arrives_twice_at_once() -> No
         other.join()
         return Message.objects.create(conversation=conversation, role=Role.USER, content="後の方", client_id=key)
 
-    message, created = turns.turn_append_once(conversation.messages.all(), client_id=" c-1 ", create=create)
+    message, created = turns.turn_append_once(
+        conversation.messages.all(), client_id=" c-1 ", create=create, atomic=atomic
+    )
 
     assert created is False and message.content == "先に届いた方"
     assert list(conversation.messages.values_list("client_id", flat=True)) == ["c-1"]
+
+
+def test_a_refused_single_insert_inside_a_transaction_leaves_the_transaction_usable() -> None:
+    conversation = ConversationFactory()
+    MessageFactory(conversation=conversation, content="保存済み", client_id="c-2")
+
+    def create(key: str | None) -> Message:
+        return Message.objects.create(conversation=conversation, role=Role.USER, content="二度目", client_id=key)
+
+    # the test runs inside a transaction: the failed insert must not abort it
+    message, created = turns.turn_append_once(conversation.messages.all(), client_id="c-2", create=create, atomic=False)
+    assert created is False and message.content == "保存済み"
+    assert conversation.messages.count() == 1
 
 
 def test_it_stores_lines_without_a_client_id_each_time() -> None:
