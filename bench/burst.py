@@ -5,7 +5,9 @@ of them on one port, as ``scripts/run.sh`` starts them) on PostgreSQL (database
 ``wr_bench_burst``) and Redis (database 10), and the fake OpenAI-compatible model: 0.2 s to the
 first token, then 40 tokens at 30 a second (1.5 s of model time). N learners each have an open
 conversation (the partner's opening line stored); every client is connected and waits at a
-barrier, then all send one line at once. Paths, each with its own N learners:
+barrier, then all send one line at once. Before the measured bursts, one warm-up burst per path
+(other learners, not counted; ``--cold`` leaves it out) grows the processes' pools of database
+and model connections as serving would. Paths, each with its own N learners:
 
 - ``floor``: the stack's own ceiling, no product code: a minimal aiohttp server that stores the
   line with one insert (psycopg's async pool) and relays the model's stream over a WebSocket;
@@ -77,6 +79,7 @@ class Line:
     first_token: float | None = None
     done: float | None = None
     new_events: int = 0
+    stored_at: float | None = None  # the line's message.new event arrived
     done_events: int = 0
     error: str = ""
 
@@ -212,6 +215,7 @@ async def ws_learner(learner: Learner, session: aiohttp.ClientSession, url: str,
             kind = event["type"].removeprefix(prefix)
             if kind == "message.new":
                 line.new_events += 1
+                line.stored_at = line.stored_at or time.monotonic()
             elif kind == "token" and line.first_token is None:
                 line.first_token = time.monotonic()
             elif kind == "error":
@@ -250,6 +254,7 @@ async def http_learner(learner: Learner, session: aiohttp.ClientSession, base: s
                 name = next((row[7:] for row in frame.split(b"\n") if row.startswith(b"event: ")), b"")
                 if name == b"chat.message.new":
                     line.new_events += 1
+                    line.stored_at = line.stored_at or time.monotonic()
                 elif name == b"chat.token" and line.first_token is None:
                     line.first_token = time.monotonic()
                 elif name == b"chat.message.done":
@@ -344,6 +349,7 @@ def summarise(
     path: str, n: int, learners: list[Learner], timings: dict[str, Any], cpu: float, line_cpu: float, peak: int
 ) -> str:
     first, done, first_added, done_added, model_first, model_all, to_model = [], [], [], [], [], [], []
+    stored_line = [learner.line.stored_at - learner.line.sent for learner in learners if learner.line.stored_at]
     for learner in learners:
         line = learner.line
         row = timings.get(line.text[:64])
@@ -369,7 +375,7 @@ def summarise(
     cpu_text = f"{cpu / n * 1000:5.1f} ms ({line_cpu / n * 1000:4.1f} ms after connecting)" if cpu else "  n/a"
     return (
         f"{path:8} N={n:3}  first token {ms(first)} (added {ms(first_added)})  reply stored {ms(done)} "
-        f"(added {ms(done_added)})  send → model asked {ms(to_model)}  model first/all {ms(model_first)} | "
+        f"(added {ms(done_added)})  send → line stored {ms(stored_line)}  send → model asked {ms(to_model)}  model first/all {ms(model_first)} | "
         f"{ms(model_all)}  lost {lost} "
         f"dup {duplicated} errors {errors}  server CPU/reply {cpu_text}  peak {peak / 2**20:4.0f} MB"
     )
@@ -407,7 +413,7 @@ def cpu_and_peak(pids: list[int]) -> tuple[float, int]:
     return cpu, peak
 
 
-def run(levels: list[int], paths: list[str], runs: int, processes: int, upstream: str | None) -> None:
+def run(levels: list[int], paths: list[str], runs: int, processes: int, upstream: str | None, warm: bool) -> None:
     prepare_database()
     model_port, web_port, floor_port = free_port(), free_port(), free_port()
     model = subprocess.Popen(
@@ -443,6 +449,15 @@ def run(levels: list[int], paths: list[str], runs: int, processes: int, upstream
             f"{TOKENS} tokens at {1 / PACE:.0f}/s after {FIRST * 1000:.0f} ms; {processes} web process(es); "
             f"{os.cpu_count()} CPUs; p50 / p99 in ms"
         )
+        if warm:  # processes that have been serving: pools of database and model connections grown
+            for path in paths:
+                if path != "upstream":
+                    warm_up = create_learners(max(levels))
+                    for learner in warm_up:
+                        learner.line = Line(f"warm-{path}-{learner.index} こんにちは")
+                    base = f"http://127.0.0.1:{floor_port if path == 'floor' else web_port}"
+                    asyncio.run(drive(path, warm_up, base, lambda: None))
+            time.sleep(1)
         for n in levels:
             for attempt in range(runs):
                 for path in paths:
@@ -482,6 +497,7 @@ def main() -> None:
     parser.add_argument("--paths", nargs="*", default=list(PATHS), choices=[*PATHS, "upstream"])
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1, help="web processes")
+    parser.add_argument("--cold", action="store_true", help="no warm-up burst before the measured ones")
     parser.add_argument("--upstream", help="the replaced app's URL (adds the 'upstream' path)")
     parser.add_argument("--serve-floor", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--model-port", type=int, help=argparse.SUPPRESS)
@@ -492,7 +508,7 @@ def main() -> None:
     paths = list(args.paths)
     if args.upstream and "upstream" not in paths:
         paths.append("upstream")
-    run(args.clients, paths, args.runs, args.processes, args.upstream)
+    run(args.clients, paths, args.runs, args.processes, args.upstream, warm=not args.cold)
 
 
 if __name__ == "__main__":

@@ -68,7 +68,7 @@ def web_tier(tmp_path: Path) -> Any:
             process.wait(30)
 
 
-def test_it_starts_one_process_per_requested_worker_and_both_serve_and_count(web_tier: Any) -> None:
+def test_every_process_serves_the_metrics_add_up_and_stopping_stops_them_all(web_tier: Any) -> None:
     process, url, metrics_dir = web_tier
     workers = _children(process.pid)
     assert len(workers) == 2
@@ -88,10 +88,6 @@ def test_it_starts_one_process_per_requested_worker_and_both_serve_and_count(web
     counted = re.search(r'^django_http_requests_total_by_method_total\{method="GET"\} (\d+(?:\.\d+)?)$', body, re.M)
     assert counted is not None and float(counted.group(1)) >= 200  # one figure for the whole tier
 
-
-def test_stopping_it_stops_every_process(web_tier: Any) -> None:
-    process, _url, _ = web_tier
-    workers = _children(process.pid)
     process.send_signal(signal.SIGTERM)
     assert process.wait(30) == 0
     for pid in workers:
