@@ -96,14 +96,15 @@ _CUSHION = frozenset({"恐れ入る", "忙しい", "差し支える", "手数", 
 _CUSHION_SURFACES = ("恐れ入りますが", "お忙しいところ", "差し支えなければ", "お手数ですが", "よろしければ",
                      "恐縮ですが", "もしよろしければ", "できれば", "申し訳ありませんが", "申し訳ないのですが",
                      "すみませんが", "失礼ですが", "ご迷惑をおかけしますが", "もし可能であれば")  # fmt: skip
-_BLAME = frozenset({"せい", "普通", "常識", "ちゃんと", "いい加減", "だって", "勝手", "当たり前", "あなた", "お前",
-                    "君", "あんた", "責任"})  # fmt: skip
+_BLAME = frozenset({"せい", "普通", "常識", "ちゃんと", "いい加減", "だって", "勝手", "当たり前", "お前", "あんた",
+                    "使える", "最低"})  # fmt: skip
 _ABSOLUTE = frozenset({"いつも", "絶対", "全然", "必ず", "全く", "決して", "毎回", "何度", "二度と", "みんな", "皆"})
 _HOSTILE = frozenset({"うるさい", "面倒", "ふざける", "馬鹿", "バカ", "知る", "黙る", "勝手", "しつこい", "最悪",
                       "意味", "いい加減"})  # fmt: skip
 _ACKNOWLEDGE = frozenset({"なるほど", "成る程", "確か", "おっしゃる", "承知", "かしこまる", "畏まる", "理解", "分かる",
-                          "わかる", "了解", "ごもっとも", "そう"})  # fmt: skip
-_EMPATHY = frozenset({"大変", "気持ち", "心配", "辛い", "つらい", "不安", "大丈夫", "お疲れ", "疲れ", "気",
+                          "わかる", "了解", "ごもっとも"})  # fmt: skip
+_EMPATHY = frozenset({"大変", "気持ち", "心配", "辛い", "つらい", "不安", "お疲れ", "疲れ", "気", "申し訳", "大切",
+                      "好評", "安心", "負担",
                       "ショック", "悔しい", "助かる", "ありがとう", "有り難う", "感謝", "しんどい"})  # fmt: skip
 _POSITIVE = frozenset({"いい", "良い", "嬉しい", "楽しみ", "ありがとう", "有り難う", "素晴らしい", "助かる", "頑張る",
                        "前向き", "ぜひ", "是非", "一緒", "できる", "出来る", "感謝", "安心"})  # fmt: skip
@@ -182,6 +183,8 @@ class LineReading:
     dates: list[str] = field(default_factory=list)
     nouns: set[str] = field(default_factory=set)
     first_point: bool = False  # the first sentence carries content (not only a greeting or cushion)
+    vague: bool = False  # fillers and hedges (「えっと」「なんか」「たぶん」) or too short to say anything
+    off_topic: bool = False  # changes the subject (「そういえば」「ところで」)
 
     @property
     def empty(self) -> bool:
@@ -212,7 +215,8 @@ def _read_japanese(text: str) -> LineReading:
     reading = LineReading(text=text, japanese=True)
     parts = sentences(text)
     reading.sentences = len(parts)
-    for index, sentence in enumerate(parts):
+    point_found = False
+    for sentence in parts:
         lemmas = _lemmas(sentence)
         ending = _ending(sentence)
         reading.polite += ending == "polite"
@@ -222,12 +226,14 @@ def _read_japanese(text: str) -> LineReading:
         reading.proposal = reading.proposal or _is_proposal(sentence)
         reading.boundary = reading.boundary or _is_boundary(sentence, lemmas)
         _count_words(reading, sentence, lemmas)
-        if index == 0:
-            reading.first_point = _carries_point(sentence, lemmas)
+        if not point_found and not _only_interjection(sentence):
+            reading.first_point, point_found = _carries_point(sentence, lemmas), True
     reading.cushion += sum(1 for phrase in _CUSHION_SURFACES if phrase in text)
     reading.closing = any(text.rstrip("。！!").endswith(phrase) for phrase in _CLOSING)
     reading.apology = reading.apology and not (reading.closing and "失礼" in text and "申し訳" not in text)
     reading.attention = _asks_for_time(text, reading)
+    reading.vague = len(text) < 8 or _has_any(text, _VAGUE)
+    reading.off_topic = text.startswith(("そういえば", "ところで", "それより", "話は変わりますが"))
     reading.injection = _has_any(text.lower(), _INJECTION)
     reading.dates = _dates(words(text))
     reading.promise = bool(reading.dates) and _first_person_plan(words(text)) or _plan_words(text)
@@ -306,13 +312,31 @@ def _is_request(sentence: tuple[Word, ...]) -> bool:
             if all(w.lemma in _REQUEST_TAIL or w.pos == "助詞" and w.sub == "終助詞" for w in content[index + 1 :]):
                 return True
     surfaces = [w.surface for w in content]
-    return (bool(surfaces) and surfaces[-1] == "ください") or "お願い" in "".join(surfaces[-4:])
+    return (bool(surfaces) and surfaces[-1] == "ください") or "お願い" in "".join(surfaces[-6:])
 
 
 def _is_boundary(sentence: tuple[Word, ...], lemmas: set[str]) -> bool:
     if lemmas & _STOP and (_is_request(sentence) or any(w.lemma in ("ほしい", "欲しい") for w in sentence)):
         return True
     return bool(lemmas & {"嫌", "不快"}) and any(w.lemma in ("冗談", "言う", "発言", "言葉", "こと") for w in sentence)
+
+
+_VAGUE = (
+    "えっと",
+    "なんか",
+    "たぶん",
+    "なんとなく",
+    "いろいろ",
+    "まあ",
+    "とりあえず",
+    "なんとか",
+    "ちょっと色々",
+    "っす",
+)
+
+
+def _only_interjection(sentence: tuple[Word, ...]) -> bool:
+    return all(w.pos in ("感動詞", "補助記号", "空白") for w in sentence)
 
 
 def _is_proposal(sentence: tuple[Word, ...]) -> bool:
@@ -464,6 +488,9 @@ def _read_english(text: str) -> LineReading:
     reading.dates = [_en_date(match.group(1)) for match in _EN_DATE.finditer(lowered)]
     reading.promise = bool(reading.dates) and _has_any(lowered, ("i will", "i'll", "we will", "we'll", "i can"))
     reading.nouns = {t for t in tokens if len(t) > 4}
+    reading.vague = len(tokens) < 4 or _has_any(lowered, (" you know", " kind of", " whatever", " somehow"))
+    reading.off_topic = lowered.strip().startswith(("by the way", "anyway"))
+    reading.proposal = _has_any(lowered, ("how about", "could we", "would that work", "we could", "i could"))
     first = parts[0].lower() if parts else ""
     reading.first_point = bool(first) and not (
         _count(first, _EN_CUSHION) and len(first.split()) < 9 or first.strip(" !.") in ("hi", "hello", "hey")

@@ -83,7 +83,9 @@ def _line(transcript: Transcript, index: int, text: str, senior: bool) -> LineVe
         "acknowledge": reading.acknowledge > 0 or took_up,
         "question": reading.questions > 0 and not reading.hostile,
         "next_step": reading.promise,
-        "empathy": reading.empathy > 0,
+        "empathy": reading.empathy > 0 or reading.apology or reading.thanks,
+        "proposal": reading.proposal,
+        "specific": reading.numbers > 0 or len(reading.nouns) >= 3,
         "point": index == 0 and reading.first_point and not reading.attention,
     }
     flaws = {
@@ -92,6 +94,8 @@ def _line(transcript: Transcript, index: int, text: str, senior: bool) -> LineVe
         "hostile": reading.hostile > 0,
         "too_casual": senior and reading.register == "casual",
         "no_point": index == 0 and not reading.first_point and not reading.attention,
+        "vague": reading.vague,
+        "off_topic": reading.off_topic,
     }
     verdict.merits = [name for name, present in merits.items() if present]
     verdict.flaws = [name for name, present in flaws.items() if present]
@@ -113,13 +117,17 @@ def _scores(lines: list[LineVerdict]) -> dict[str, int]:
     no_point = int(any("no_point" in line.flaws for line in lines))
     empathy, listen = _count(lines, "empathy"), _count(lines, "acknowledge", 2)
     cushion, step, absolute = _count(lines, "cushion", 2), _count(lines, "next_step", 2), _count(lines, "absolute", 2)
+    vague, off_topic, proposal = _count(lines, "vague"), _count(lines, "off_topic", 2), _count(lines, "proposal", 2)
+    specific = _count(lines, "specific")
     scores = {
-        "empathy": 40 + 12 * empathy + 8 * listen + 5 * cushion - 15 * rough,
-        "clarity": 40 + 18 * first + 14 * step + 4 * numbers - 8 * absolute - 10 * no_point,
-        "active_listening": 38 + 13 * _count(lines, "question", 2) + 12 * listen - 10 * rough,
-        "adaptability": 50 + 10 * min(listen, 1) + 8 * min(step, 1) + 8 * min(cushion, 1) - 15 * casual - 6 * rough,
-        "positivity": 48 + 7 * min(replies, 3) + 6 * min(step, 1) - 14 * rough - 6 * absolute,
-        "professionalism": 35 + 35 * polite + 6 * cushion - 18 * casual - 14 * rough,
+        "empathy": 40 + 10 * empathy + 8 * listen + 5 * cushion - 15 * rough - 4 * vague,
+        "clarity": 40 + 12 * first + 10 * step + 4 * numbers + 5 * specific - 8 * absolute - 10 * no_point - 9 * vague,
+        "active_listening": 38 + 13 * _count(lines, "question", 2) + 12 * listen - 10 * rough - 12 * off_topic,
+        "adaptability": 50 + 10 * min(listen, 1) + 8 * min(step, 1) + 8 * min(cushion, 1) + 8 * proposal
+        - 15 * casual - 6 * rough,
+        "positivity": 48 + 7 * min(replies, 3) + 6 * min(step, 1) + 5 * proposal - 14 * rough - 6 * absolute
+        - 4 * vague,
+        "professionalism": 35 + 35 * polite + 6 * cushion - 18 * casual - 14 * rough - 6 * absolute,
     }  # fmt: skip
     return {name: _clamp(value) for name, value in scores.items()}
 
@@ -150,6 +158,8 @@ _MERIT_WORDS = {
         "empathy": "相手の気持ちや立場に配慮する言葉があります。",
         "cushion": "クッション言葉で切り出しており、相手が受け止めやすい言い方です。",
         "polite": "相手との関係に合った丁寧な言葉づかいです。",
+        "proposal": "代わりの案を自分から示しています。",
+        "specific": "数字や具体的な事柄を挙げて伝えています。",
     },
     "en": {
         "point": "The first sentence gets the main point across.",
@@ -159,6 +169,8 @@ _MERIT_WORDS = {
         "empathy": "It shows consideration for the other person's feelings and position.",
         "cushion": "It opens with a softener, which makes it easier to hear.",
         "polite": "The wording is courteous and suits the relationship.",
+        "proposal": "It offers an alternative of its own.",
+        "specific": "It gives figures and specifics.",
     },
 }
 _FLAW_WORDS = {
@@ -170,6 +182,8 @@ _FLAW_WORDS = {
         "no_point": "最初の一文で要点（結論）を伝えると、相手がすぐに状況をつかめます。",
         "no_step": "次に何をいつまでにするかを添えると、話が前に進みます。",
         "no_question": "相手の考えを聞く質問を一つ入れると、対話になります。",
+        "vague": "あいまいな言い方です。何が、いつ、どれだけかを具体的に伝えましょう。",
+        "off_topic": "相手の質問に答えないまま話題を変えています。まず聞かれたことに答えましょう。",
     },
     "en": {
         "blame": "It puts the blame on the other person; separate the facts from what you want to happen next.",
@@ -179,9 +193,11 @@ _FLAW_WORDS = {
         "no_point": "Put the main point in the first sentence so the other person grasps the situation at once.",
         "no_step": "Add what you will do next and by when, so the conversation moves forward.",
         "no_question": "Ask one question about the other person's view to make it a dialogue.",
+        "vague": "It is vague; say what, when and how much.",
+        "off_topic": "It changes the subject without answering the question; answer what was asked first.",
     },
 }
-_MERIT_ORDER = ("point", "next_step", "acknowledge", "question", "empathy", "cushion", "polite")
+_MERIT_ORDER = ("point", "next_step", "acknowledge", "question", "proposal", "empathy", "specific", "cushion", "polite")
 
 
 def _went_well(lines: list[LineVerdict], lang: str) -> list[tuple[str, str]]:
@@ -214,6 +230,8 @@ _MODELS = {
         "hostile": "お話はわかりました。こちらで確認して、本日中にご連絡します。",
         "too_casual": "恐れ入りますが、少しご相談してもよろしいでしょうか。",
         "no_point": "結論から申し上げます。",
+        "vague": "具体的には、明日の15時までに対応します。",
+        "off_topic": "ご質問の件ですが、確認してすぐにお答えします。",
     },
     "en": {
         "blame": "Let's look at what caused it together, and then decide what to do next.",
@@ -221,6 +239,8 @@ _MODELS = {
         "hostile": "I understand. I'll look into it and get back to you today.",
         "too_casual": "Sorry to bother you, but could I ask your advice on something?",
         "no_point": "Let me start with the main point.",
+        "vague": "To be specific, I'll have it done by 3 pm tomorrow.",
+        "off_topic": "About your question: let me check and answer right away.",
     },
 }
 _REASONS = {
@@ -230,6 +250,8 @@ _REASONS = {
         "hostile": "受け止めの一言と次の連絡を示すと、相手が落ち着いて話せるためです。",
         "too_casual": "クッション言葉とです・ます調で、相手の立場に合った言い方になるためです。",
         "no_point": "最初に結論を置くと、相手が続きの説明を理解しやすくなるためです。",
+        "vague": "日時や量を具体的に示すと、相手が次の判断をしやすくなるためです。",
+        "off_topic": "聞かれたことに先に答えると、相手が話を聞いてもらえたと感じるためです。",
     },
     "en": {
         "blame": "Moving from blame to causes and next steps lets the other person listen without getting defensive.",
@@ -237,6 +259,8 @@ _REASONS = {
         "hostile": "Acknowledging and promising a follow-up lets the other person calm down.",
         "too_casual": "A softener and a more formal register suit the other person's position.",
         "no_point": "Leading with the conclusion makes the rest easier to follow.",
+        "vague": "Specific times and amounts let the other person plan.",
+        "off_topic": "Answering first shows you heard the question.",
     },
 }
 
