@@ -185,6 +185,7 @@ class LineReading:
     first_point: bool = False  # the first sentence carries content (not only a greeting or cushion)
     vague: bool = False  # fillers and hedges (「えっと」「なんか」「たぶん」) or too short to say anything
     off_topic: bool = False  # changes the subject (「そういえば」「ところで」)
+    dismissive: bool = False  # makes light of the other's concern (「それくらい」「よくあること」)
 
     @property
     def empty(self) -> bool:
@@ -234,6 +235,7 @@ def _read_japanese(text: str) -> LineReading:
     reading.attention = _asks_for_time(text, reading)
     reading.vague = len(text) < 8 or _has_any(text, _VAGUE)
     reading.off_topic = text.startswith(("そういえば", "ところで", "それより", "話は変わりますが"))
+    reading.dismissive = _has_any(text, _DISMISSIVE)
     reading.injection = _has_any(text.lower(), _INJECTION)
     reading.dates = _dates(words(text))
     reading.promise = bool(reading.dates) and _first_person_plan(words(text)) or _plan_words(text)
@@ -321,6 +323,7 @@ def _is_boundary(sentence: tuple[Word, ...], lemmas: set[str]) -> bool:
     return bool(lemmas & {"嫌", "不快"}) and any(w.lemma in ("冗談", "言う", "発言", "言葉", "こと") for w in sentence)
 
 
+_DISMISSIVE = ("それくらい", "よくあること", "大したことない", "気にしすぎ", "早く話して", "考えすぎ", "大げさ")
 _VAGUE = (
     "えっと",
     "なんか",
@@ -344,6 +347,8 @@ def _is_proposal(sentence: tuple[Word, ...]) -> bool:
     surfaces = "".join(w.surface for w in content[-4:])
     if surfaces.endswith(("ましょう", "ましょうか", "ませんか")) and not _is_request(sentence):
         return True
+    if surfaces.endswith(("いかがでしょうか", "どうでしょうか", "いかがですか")):
+        return True  # 「〜案はいかがでしょうか」 puts forward an alternative
     return surfaces.endswith(("しよう", "ようか"))
 
 
@@ -490,6 +495,7 @@ def _read_english(text: str) -> LineReading:
     reading.nouns = {t for t in tokens if len(t) > 4}
     reading.vague = len(tokens) < 4 or _has_any(lowered, (" you know", " kind of", " whatever", " somehow"))
     reading.off_topic = lowered.strip().startswith(("by the way", "anyway"))
+    reading.dismissive = _has_any(lowered, ("no big deal", "happens all the time", "overreact", "just hurry"))
     reading.proposal = _has_any(lowered, ("how about", "could we", "would that work", "we could", "i could"))
     first = parts[0].lower() if parts else ""
     reading.first_point = bool(first) and not (

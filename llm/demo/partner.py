@@ -180,7 +180,7 @@ def reply_text(messages: object) -> str:
     closing = talk.turn >= CLOSING_TURN or talk.last.closing
     if closing:
         parts.append(_closing(talk))
-    elif not reaction.endswith(("？", "?")) and not _still_brushing_off(talk):
+    elif not reaction.endswith(("？", "?")) and not _still_brushing_off(talk) and not talk.last.attention:
         parts.append(_next_move(talk))
     return _joined(talk, *parts) or _fallback(talk)
 

@@ -86,7 +86,7 @@ def _line(transcript: Transcript, index: int, text: str, senior: bool) -> LineVe
         "empathy": reading.empathy > 0 or reading.apology or reading.thanks,
         "proposal": reading.proposal,
         "specific": reading.numbers > 0 or len(reading.nouns) >= 3,
-        "point": index == 0 and reading.first_point and not reading.attention,
+        "point": index == 0 and reading.first_point and not reading.attention and not reading.vague,
     }
     flaws = {
         "blame": reading.blame > 0,
@@ -96,6 +96,7 @@ def _line(transcript: Transcript, index: int, text: str, senior: bool) -> LineVe
         "no_point": index == 0 and not reading.first_point and not reading.attention,
         "vague": reading.vague,
         "off_topic": reading.off_topic,
+        "dismissive": reading.dismissive,
     }
     verdict.merits = [name for name, present in merits.items() if present]
     verdict.flaws = [name for name, present in flaws.items() if present]
@@ -110,7 +111,7 @@ def _scores(lines: list[LineVerdict]) -> dict[str, int]:
     n = len(lines)
     polite = sum(1 for line in lines if "polite" in line.merits) / n
     casual = _count(lines, "too_casual")
-    rough = _count(lines, "blame") + _count(lines, "hostile")
+    rough = _count(lines, "blame") + _count(lines, "hostile") + _count(lines, "dismissive")
     first = int(any("point" in line.merits for line in lines[:1]))
     replies = sum(1 for line in lines if line.reading.positive) + sum(1 for line in lines if line.reading.thanks)
     numbers = min(sum(line.reading.numbers for line in lines), 2)
@@ -122,9 +123,10 @@ def _scores(lines: list[LineVerdict]) -> dict[str, int]:
     scores = {
         "empathy": 40 + 10 * empathy + 8 * listen + 5 * cushion - 15 * rough - 4 * vague,
         "clarity": 40 + 12 * first + 10 * step + 4 * numbers + 5 * specific - 8 * absolute - 10 * no_point - 9 * vague,
-        "active_listening": 38 + 13 * _count(lines, "question", 2) + 12 * listen - 10 * rough - 12 * off_topic,
+        "active_listening": 38 + 13 * _count(lines, "question", 2) + 12 * listen + 4 * empathy - 10 * rough
+        - 12 * off_topic,
         "adaptability": 50 + 10 * min(listen, 1) + 8 * min(step, 1) + 8 * min(cushion, 1) + 8 * proposal
-        - 15 * casual - 6 * rough,
+        - 15 * casual - 6 * rough - 5 * absolute,
         "positivity": 48 + 7 * min(replies, 3) + 6 * min(step, 1) + 5 * proposal - 14 * rough - 6 * absolute
         - 4 * vague,
         "professionalism": 35 + 35 * polite + 6 * cushion - 18 * casual - 14 * rough - 6 * absolute,
@@ -184,6 +186,7 @@ _FLAW_WORDS = {
         "no_question": "相手の考えを聞く質問を一つ入れると、対話になります。",
         "vague": "あいまいな言い方です。何が、いつ、どれだけかを具体的に伝えましょう。",
         "off_topic": "相手の質問に答えないまま話題を変えています。まず聞かれたことに答えましょう。",
+        "dismissive": "相手の悩みを軽く扱う言い方です。まず、話してくれたことを受け止めましょう。",
     },
     "en": {
         "blame": "It puts the blame on the other person; separate the facts from what you want to happen next.",
@@ -195,6 +198,7 @@ _FLAW_WORDS = {
         "no_question": "Ask one question about the other person's view to make it a dialogue.",
         "vague": "It is vague; say what, when and how much.",
         "off_topic": "It changes the subject without answering the question; answer what was asked first.",
+        "dismissive": "It makes light of the other person's concern; acknowledge it first.",
     },
 }
 _MERIT_ORDER = ("point", "next_step", "acknowledge", "question", "proposal", "empathy", "specific", "cushion", "polite")
@@ -232,6 +236,7 @@ _MODELS = {
         "no_point": "結論から申し上げます。",
         "vague": "具体的には、明日の15時までに対応します。",
         "off_topic": "ご質問の件ですが、確認してすぐにお答えします。",
+        "dismissive": "話してくださってありがとうございます。詳しく聞かせていただけますか。",
     },
     "en": {
         "blame": "Let's look at what caused it together, and then decide what to do next.",
@@ -241,6 +246,7 @@ _MODELS = {
         "no_point": "Let me start with the main point.",
         "vague": "To be specific, I'll have it done by 3 pm tomorrow.",
         "off_topic": "About your question: let me check and answer right away.",
+        "dismissive": "Thank you for telling me. Could you tell me more about it?",
     },
 }
 _REASONS = {
@@ -252,6 +258,7 @@ _REASONS = {
         "no_point": "最初に結論を置くと、相手が続きの説明を理解しやすくなるためです。",
         "vague": "日時や量を具体的に示すと、相手が次の判断をしやすくなるためです。",
         "off_topic": "聞かれたことに先に答えると、相手が話を聞いてもらえたと感じるためです。",
+        "dismissive": "受け止めの言葉と質問で、相手が安心して話を続けられるためです。",
     },
     "en": {
         "blame": "Moving from blame to causes and next steps lets the other person listen without getting defensive.",
@@ -261,6 +268,7 @@ _REASONS = {
         "no_point": "Leading with the conclusion makes the rest easier to follow.",
         "vague": "Specific times and amounts let the other person plan.",
         "off_topic": "Answering first shows you heard the question.",
+        "dismissive": "Acknowledging and asking lets the other person go on safely.",
     },
 }
 
@@ -328,9 +336,26 @@ class CriterionMatch:
 _CRITERION_FEATURES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("最初", "結論", "一文目", "first sentence", "conclusion", "lead with"), "point"),
     (
-        ("日付", "期限", "具体的な", "数字", "数量", "金額", "date", "deadline", "concrete", "timeline", "figure"),
+        (
+            "日付",
+            "期限",
+            "具体的な",
+            "数字",
+            "数量",
+            "金額",
+            "締切",
+            "所要",
+            "時間",
+            "date",
+            "deadline",
+            "concrete",
+            "timeline",
+            "figure",
+            "how long",
+        ),
         "next_step",
     ),
+    (("丁寧", "polite", "courteous"), "polite"),
     (("質問", "聞き", "確認", "意向", "question", "ask", "check what"), "question"),
     (("謝罪", "お詫び", "apolog"), "apology"),
     (("やめて", "要望", "はっきり", "stop", "clearly ask"), "boundary"),
@@ -342,6 +367,10 @@ _CRITERION_FEATURES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("引き下が", "繰り返", "hold your ground", "insist"), "insist"),
     (("受け止め", "感謝", "thank", "accept"), "acknowledge"),
 )
+
+
+_PREVENT_WORDS = ("再発", "次から", "今後", "二度と", "今月から", "来月から", "次回から", "からは", "ようにします",
+                  "prevent", "again", "from now on", "in future")  # fmt: skip
 
 
 def _shows(feature: str, line: LineVerdict) -> bool:
@@ -356,9 +385,8 @@ def _shows(feature: str, line: LineVerdict) -> bool:
         "cause": any(word in r.text for word in ("原因", "ため", "because", "due to", "since")),
         "proposal": r.proposal or r.promise or any(word in r.text for word in ("案", "代わりに", "instead", "suggest")),
         "empathy": r.empathy > 0 or r.acknowledge > 0,
-        "prevent": any(
-            word in r.text for word in ("再発", "次から", "今後", "二度と", "prevent", "again", "from now on")
-        ),
+        "prevent": any(word in r.text for word in _PREVENT_WORDS),
+        "polite": "polite" in line.merits or r.cushion > 0,
         "insist": r.boundary,
         "acknowledge": r.acknowledge > 0 or r.thanks,
     }
