@@ -43,7 +43,7 @@ AXES = ("empathy", "clarity", "active_listening", "adaptability", "positivity", 
 def load_pairs() -> list[dict[str, Any]]:
     pairs: list[dict[str, Any]] = []
     for path in sorted(DATA.glob("*.yaml")):
-        pairs += yaml.safe_load(path.read_text(encoding="utf-8"))["pairs"]
+        pairs += [{**pair, "set": path.stem} for pair in yaml.safe_load(path.read_text(encoding="utf-8"))["pairs"]]
     return pairs
 
 
@@ -101,6 +101,7 @@ class Figures:
     tokens: int = 0
     sessions: int = 0
     misses: list[str] = field(default_factory=list)
+    by_set: dict[str, list[int]] = field(default_factory=dict)  # set -> [pairs, right]
 
     def summary(self) -> dict[str, Any]:
         ratio = lambda a, b: round(a / b, 3) if b else None  # noqa: E731
@@ -112,6 +113,7 @@ class Figures:
             "repeatability_max_spread": self.spread,
             "calls_per_session": ratio(self.calls, self.sessions),
             "tokens_per_session": ratio(self.tokens, self.sessions),
+            "pairwise_accuracy_by_set": {name: ratio(right, n) for name, (n, right) in sorted(self.by_set.items())},
             "missed_pairs": self.misses,
         }
 
@@ -152,6 +154,8 @@ def evaluate(*, model: str | None = None, runs: int = 3) -> Figures:
             getattr(strong.scores, axis) > getattr(weak.scores, axis) for axis in pair.get("differ_on", [])
         )
         figures.pairs_right += right
+        counts = figures.by_set.setdefault(pair["set"], [0, 0])
+        counts[0], counts[1] = counts[0] + 1, counts[1] + right
         if not right:
             figures.misses.append(pair["id"])
     figures.calls //= runs  # a session is judged once in the product; the repeats only measure spread

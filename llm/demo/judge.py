@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
 from llm.demo.reading import _MAX_DEPTH, AXES, Transcript, read_transcript
-from llm.demo.verdict import CriterionMatch, Verdict, judge, match_criterion
+from llm.demo.verdict import CriterionMatch, Verdict, judge, match_criterion, missing_example
 
 
 # --- assessment ------------------------------------------------------------------------------------
@@ -371,11 +371,11 @@ def _text_for(context: _Fill, name: str, path: tuple[str, ...], index: int, line
     rules = (
         (
             ("suggest", "rephras", "improved", "alternative", "better", "rewrite", "example", "sample"),
-            lambda: _phrase(context, "hint"),
+            lambda: _example(context),
         ),
         (("reason", "why"), lambda: _phrase(context, "reason")),
         (("summary", "overview", "overall"), lambda: _summary(context)),
-        (("hint", "advice", "tip", "next", "recommend"), lambda: _phrase(context, "hint")),
+        (("hint", "advice", "tip", "next", "recommend"), lambda: _hint(context)),
         (("point", "criteri", "aspect"), lambda: _point(context, index)),
         (("language", "lang"), lambda: context.lang),
         (("speaker",), lambda: "learner"),
@@ -420,6 +420,22 @@ _AXIS_WORDS = {
     "en": {"empathy": "empathy", "clarity": "clarity", "active_listening": "active listening",
            "adaptability": "adaptability", "positivity": "positivity", "professionalism": "professionalism"},
 }  # fmt: skip
+
+
+def _hint(context: _Fill) -> str:
+    """What to do next: what the learner's lines most lack (the verdict's first point to improve)."""
+    improve = context.verdict.to_improve
+    return improve[0][1] if improve else _phrase(context, "hint")
+
+
+def _example(context: _Fill) -> str:
+    """One example line: the verdict's first better phrasing, or a model sentence for what is missing."""
+    verdict = context.verdict
+    first = verdict.to_improve[0][0] if verdict.to_improve else ""
+    matching = [p for p in verdict.phrasings if p.original == first] or verdict.phrasings
+    if matching:
+        return matching[0].suggestion
+    return missing_example(context.lang, [comment for _, comment in context.verdict.to_improve])
 
 
 def _strength_reason(context: _Fill, axis: str) -> str:

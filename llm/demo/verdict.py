@@ -306,6 +306,17 @@ _ADDITIONS = {
 }
 
 
+def missing_example(lang: str, comments: list[str]) -> str:
+    """A model sentence for the first thing the comments say is missing (a next step by default)."""
+    for comment in comments:
+        for key, words in _FLAW_WORDS[lang].items():
+            if words == comment and key in _ADDITIONS[lang]:
+                return _ADDITIONS[lang][key][0]
+            if words == comment and key in _MODELS[lang] and key != "no_point":
+                return _MODELS[lang][key]
+    return _ADDITIONS[lang]["no_step"][0]
+
+
 def _completions(improve: list[tuple[str, str]], lines: list[LineVerdict], lang: str) -> list[Phrasing]:
     """For a line that lacks something (a next step, a question), the line itself with it added,
     when the line reads as a finished polite sentence."""
