@@ -126,6 +126,8 @@ _INJECTION = ("ai", "prompt", "system", "instruction", "ignore", "プロンプ�
 _EN_POLITE = ("please", "thank", "sorry", "could you", "would you", "appreciate", "would it be", "may i", "if you")
 _EN_CUSHION = ("sorry to bother", "if you don't mind", "when you have a moment", "i know you're busy",
                "would it be possible", "i was wondering", "if possible", "i'm afraid")  # fmt: skip
+_EN_ATTENTION = ("have a minute", "got a minute", "have a moment", "a quick word", "have a word", "can we talk",
+                 "do you have time", "is now a good time")  # fmt: skip
 _EN_BLAME = ("your fault", "because of you", "you always", "you never", "obviously", "common sense", "you should have")
 _EN_ABSOLUTE = ("always", "never", "everyone", "nobody", "completely", "totally", "absolutely")
 _EN_HOSTILE = ("whatever", "don't care", "stupid", "shut up", "annoying", "no way", "ridiculous", "not my problem")
@@ -496,6 +498,7 @@ def _read_english(text: str) -> LineReading:
     reading.vague = len(tokens) < 4 or _has_any(lowered, (" you know", " kind of", " whatever", " somehow"))
     reading.off_topic = lowered.strip().startswith(("by the way", "anyway"))
     reading.dismissive = _has_any(lowered, ("no big deal", "happens all the time", "overreact", "just hurry"))
+    reading.attention = len(parts) <= 2 and _has_any(lowered, _EN_ATTENTION) and not reading.trouble
     reading.proposal = _has_any(lowered, ("how about", "could we", "would that work", "we could", "i could"))
     first = parts[0].lower() if parts else ""
     reading.first_point = bool(first) and not (

@@ -220,6 +220,8 @@ def _react_as_lead(talk: Conversation, line: LineReading, side: str) -> str:
     if line.promise and line.dates:
         return talk.pick("promise", talk.turn)
     if line.trouble and line.apology:
+        if talk.character.side == "peer" and not talk.character.strict:
+            return talk.pick("apology") or talk.pick(f"report.{lead}")  # a colleague takes it lightly
         return talk.pick(f"apology.{lead}" if talk.character.strict or lead == "customer" else f"report.{lead}")
     if line.trouble:
         return talk.pick(f"report.{lead}")
@@ -244,7 +246,8 @@ def _react_as_follow(talk: Conversation, line: LineReading) -> str:
         return talk.pick("guided.follow") or talk.pick(answers, talk.turn)
     if line.proposal:
         return talk.pick("proposal.follow") or talk.pick("request.follow")
-    if line.request and not any(word in line.text for word in ("話して", "教えて", "言って", "相談して")):
+    invitation = ("話して", "教えて", "言って", "相談して", "let me know", "tell me")
+    if line.request and not any(word in line.text.lower() for word in invitation):
         return talk.pick("request.follow")
     if line.empathy and not line.questions:
         return talk.pick("empathy.follow") or talk.pick(answers, talk.turn)
@@ -362,7 +365,7 @@ def _closing(talk: Conversation) -> str:
     side = talk.character.side
     key = {"customer": "closing.customer", "follow": "closing.follow", "consultee": "closing.follow"}.get(side)
     key = key or ("closing.lead" if side == "lead" else "closing.peer")
-    if talk.dates and side in ("lead", "customer", "peer"):
+    if talk.dates and side in ("lead", "customer", "peer") and not talk.last.boundary:
         dated = talk.pick("closing.date")
         if dated:
             return dated

@@ -47,6 +47,58 @@ def test_the_teasing_senior_brushes_a_boundary_off_then_backs_off_when_the_learn
     assert first[:10] not in brushed + backed
 
 
+def test_an_apology_gets_acceptance_from_a_warm_character_and_pressure_from_a_customer() -> None:
+    apology = "配送が遅れてしまい、誠に申し訳ございません。"
+    customer = Persona(role="通販サイトの利用者", personality="焦っていて感情的", speaking_style="丁寧語")
+    colleague = Persona(role="同じ課の同僚", personality="穏やかで優しい", speaking_style="丁寧語")
+    pressed, accepted = _reply(customer, apology), _reply(colleague, apology)
+    assert any(word in pressed for word in ("対応", "状況は変わりません", "納得", "困って", "説明"))
+    assert any(word in accepted for word in ("大丈夫", "気にしないで", "こちらこそ"))
+
+
+def test_a_question_gets_an_answer_and_a_date_question_gets_a_date() -> None:
+    reply = _reply(MANAGER, "この資料は、いつまでに必要でしょうか？")
+    assert any(word in reply for word in ("今週中", "金曜日")) and "この資料" not in reply
+
+
+def test_a_junior_answers_its_senior_politely_and_accepts_an_invitation() -> None:
+    junior = Persona(
+        role="入社1年目の後輩", personality="まじめで控えめ", speaking_style="短い返事が多い。「はい」「大丈夫です」"
+    )
+    reply = _reply(junior, "一緒に確認の手順を見直しませんか。")
+    assert "お願い" in reply or "心強い" in reply
+    assert not any(line for line in sentence_problems(reply))
+
+
+def test_english_in_a_japanese_scenario_gets_a_japanese_answer_in_character() -> None:
+    reply = _reply(MANAGER, "Could we talk about the deadline?")
+    assert "日本語" in reply and "deadline" not in reply
+
+
+def test_a_long_conversation_never_repeats_a_sentence_and_winds_down() -> None:
+    lines = [
+        "お疲れさまです。",
+        "資料の提出が遅れそうです。",
+        "データが届いていないためです。",
+        "月曜の午前中に出します。",
+        "ありがとうございます。",
+        "次から気をつけます。",
+        "以上です。",
+        "失礼します。",
+    ]
+    history: list[dict[str, str]] = []
+    replies = []
+    for line in lines:
+        history.append({"role": "user", "content": line})
+        reply = demo.reply_text(partner_messages(MANAGER, history))
+        history.append({"role": "assistant", "content": reply})
+        replies.append(reply)
+    sentences = [part for reply in replies for part in reply.replace("？", "。").split("。") if part]
+    assert len(sentences) == len(set(sentences))
+    assert not replies[-1].endswith("？")  # by the end the manager closes instead of asking on
+    assert any("月曜の午前中" in reply for reply in replies[3:])  # it remembers the date the learner promised
+
+
 def test_small_talk_stays_small_talk() -> None:
     reply = _reply(Persona(role="新しいチームの先輩", speaking_style="明るく気さく"), "最近は寒くなってきましたね。")
     assert not any(word in reply for word in ("期限", "原因", "対応"))
