@@ -121,7 +121,7 @@ def _scores(lines: list[LineVerdict]) -> dict[str, int]:
     vague, off_topic, proposal = _count(lines, "vague"), _count(lines, "off_topic", 2), _count(lines, "proposal", 2)
     specific = _count(lines, "specific")
     scores = {
-        "empathy": 40 + 10 * empathy + 8 * listen + 5 * cushion - 15 * rough - 4 * vague,
+        "empathy": 42 + 12 * empathy + 8 * listen + 5 * cushion - 15 * rough - 4 * vague,
         "clarity": 40 + 12 * first + 10 * step + 4 * numbers + 5 * specific - 8 * absolute - 10 * no_point - 9 * vague,
         "active_listening": 38 + 13 * _count(lines, "question", 2) + 12 * listen + 4 * empathy - 10 * rough
         - 12 * off_topic,
@@ -209,7 +209,8 @@ def _went_well(lines: list[LineVerdict], lang: str) -> list[tuple[str, str]]:
     good.sort(key=lambda line: -line.balance)
     chosen = []
     for line in good[:2]:
-        merit = next(name for name in _MERIT_ORDER if name in line.merits)
+        order = ("empathy", *_MERIT_ORDER) if line.reading.empathy and not line.reading.trouble else _MERIT_ORDER
+        merit = next(name for name in order if name in line.merits)
         chosen.append((line.text, _MERIT_WORDS[lang][merit]))
     return chosen
 
