@@ -63,12 +63,18 @@ def judge(transcript: Transcript) -> Verdict:
     senior = any(word in transcript.partner_role.lower() for word in _SENIOR)
     lines = [_line(transcript, index, text, senior) for index, text in enumerate(transcript.learner)]
     scores = _scores(lines) if lines else dict.fromkeys(AXES, 0)
-    well, improve = _went_well(lines, transcript.lang), []
+    well = _went_well(lines, transcript.lang)
+    if well and _missing(lines) and not any(line.flaws for line in lines):
+        open_lines = [
+            line for line in lines if not (line.reading.thanks or line.reading.closing or line.reading.boundary)
+        ]
+        if len(well) > 1 and {line.text for line in open_lines} <= {quote for quote, _ in well}:
+            well = well[:-1]  # leave the line that lacks something to "to improve"
     quoted = {quote for quote, _ in well}
     improve = _to_improve([line for line in lines if line.text not in quoted], transcript.lang)
     phrasings = [p for p in (_phrasing(line, lines, transcript.lang) for line in lines if line.flaws) if p][:3]
-    phrasings = phrasings or _completions(improve, lines, transcript.lang)
-    evidence = {axis: _evidence(axis, lines) for axis in AXES}
+    phrasings = _distinct(phrasings or _completions(improve, lines, transcript.lang))
+    evidence = {axis: _evidence(axis, lines, scores.get(axis, 0)) for axis in AXES}
     return Verdict(transcript.lang, lines, scores, well, improve, phrasings, evidence)
 
 
@@ -144,10 +150,24 @@ _AXIS_FEATURES = {
 }
 
 
-def _evidence(axis: str, lines: list[LineVerdict]) -> list[str]:
-    """The learner's line that shows the axis best (one per score, as the judge is asked)."""
-    wanted = _AXIS_FEATURES[axis]
-    ranked = sorted(lines, key=lambda line: (-sum(m in wanted for m in line.merits), len(line.flaws)))
+_AXIS_FLAWS = {
+    "empathy": ("blame", "hostile", "dismissive"),
+    "clarity": ("vague", "no_point", "absolute"),
+    "active_listening": ("off_topic", "hostile", "dismissive"),
+    "adaptability": ("absolute", "too_casual"),
+    "positivity": ("hostile", "blame", "absolute"),
+    "professionalism": ("too_casual", "blame", "hostile"),
+}
+
+
+def _evidence(axis: str, lines: list[LineVerdict], score: int) -> list[str]:
+    """The learner's line behind the axis's score (one per score, as the judge is asked): for a
+    low score the line that pulls it down, otherwise the line that shows it best."""
+    wanted, unwanted = _AXIS_FEATURES[axis], _AXIS_FLAWS[axis]
+    if score < 50 and any(f in unwanted for line in lines for f in line.flaws):
+        ranked = sorted(lines, key=lambda line: -sum(f in unwanted for f in line.flaws))
+    else:
+        ranked = sorted(lines, key=lambda line: (-sum(m in wanted for m in line.merits), len(line.flaws)))
     return [ranked[0].text] if ranked else []
 
 
@@ -219,13 +239,21 @@ def _to_improve(lines: list[LineVerdict], lang: str) -> list[tuple[str, str]]:
     """Lines with a flaw first; then a line that lacks a next step or a question (never a line that went well)."""
     flawed = sorted((line for line in lines if line.flaws), key=lambda line: line.balance)
     chosen = [(line.text, _FLAW_WORDS[lang][line.flaws[0]]) for line in flawed[:2]]
-    if not chosen and lines:
-        steps = any(line.reading.dates or line.reading.promise for line in lines)
-        missing = "no_step" if not steps else "no_question"
-        plain = min(lines, key=lambda line: (line.balance, len(line.text)))
-        if not (missing == "no_question" and any(line.reading.questions for line in lines)):
+    candidates = [line for line in lines if not (line.reading.thanks or line.reading.closing or line.reading.boundary)]
+    if not chosen and candidates:
+        missing = _missing(lines)
+        plain = min(candidates, key=lambda line: (line.balance, len(line.text)))
+        if missing:
             chosen.append((plain.text, _FLAW_WORDS[lang][missing]))
     return chosen
+
+
+def _missing(lines: list[LineVerdict]) -> str:
+    """What a flawless conversation still lacks: a next step where work was discussed, or any question."""
+    work = any(line.reading.trouble or line.reading.request or line.reading.consult for line in lines)
+    if work and not any(line.reading.promise for line in lines):
+        return "no_step"
+    return "" if any(line.reading.questions for line in lines) else "no_question"
 
 
 _MODELS = {
@@ -272,6 +300,17 @@ _REASONS = {
         "dismissive": "Acknowledging and asking lets the other person go on safely.",
     },
 }
+
+
+def _distinct(phrasings: list[Phrasing]) -> list[Phrasing]:
+    """One phrasing per suggestion (two lines with the same flaw get the model sentence once)."""
+    seen: set[str] = set()
+    kept = []
+    for phrasing in phrasings:
+        if phrasing.suggestion not in seen:
+            seen.add(phrasing.suggestion)
+            kept.append(phrasing)
+    return kept
 
 
 def _phrasing(line: LineVerdict, lines: list[LineVerdict], lang: str) -> Phrasing | None:
@@ -422,6 +461,8 @@ def match_criterion(criterion: str, verdict: Verdict) -> CriterionMatch:
     else:
         showing = [line for line in lines if read_line(criterion).nouns & line.reading.nouns]
         passed = bool(showing)
+    if "boundary" in features:
+        showing.sort(key=lambda line: not line.reading.request)  # the line that asks, before the one that complains
     quote = showing[0].text if showing else ""
     score = _clamp(78 + 6 * min(len(showing), 3)) if passed else _clamp(30 + 8 * min(len(showing), 1))
     return CriterionMatch(criterion, passed, score, quote, _criterion_comment(verdict.lang, passed, quote))

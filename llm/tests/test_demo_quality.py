@@ -7,7 +7,8 @@ from bench import judge_eval, partner_eval
 from conversations.feedback import FeedbackReport
 from conversations.judging import feedback_task
 from llm import demo
-from llm.demo.analysis import sentence_problems
+from llm.demo.analysis import read_line, sentence_problems, sentences
+from llm.demo.lines import LINES
 from llm.prompts import Persona, judge_messages, partner_messages
 from watch.commentary import WatchCommentary
 
@@ -172,3 +173,15 @@ def test_watch_commentary_is_one_the_offline_judge_can_fill() -> None:
     commentary = WatchCommentary.model_validate_json(demo.json_answer(judge_messages("解説", turns), schema))
     assert commentary.first.did_well[0].quote == "報告書の件でご相談があります。"
     assert commentary.second.did_well[0].quote == "どうしました？"
+
+
+def test_every_sentence_the_partner_can_say_reads_as_finished_japanese_in_its_register() -> None:
+    for key, pool in LINES.items():
+        for register in ("polite", "casual"):
+            for line in pool.get(register, ()):
+                text = line.replace("{date}", "明日の15時")
+                assert not sentence_problems(text), (key, text, sentence_problems(text))
+                if register == "polite":
+                    parts = ["".join(w.surface for w in s) for s in sentences(text)]
+                    assert all(read_line(part).register != "casual" for part in parts), (key, text)
+        assert all(not any("\u3040" <= c <= "\u30ff" for c in line) for line in pool.get("en", ())), key
