@@ -60,6 +60,13 @@ class _Fill:
     def verdict(self) -> Verdict:
         return self.assessment.verdict
 
+    def for_second(self) -> _Fill:
+        """The same filling about the other speaker (a watched conversation's "partner" side)."""
+        mine = self.assessment.transcript
+        swap = {"learner": "partner", "partner": "learner"}
+        other = Transcript(mine.partner, mine.learner, mine.lang, [], [(swap[who], text) for who, text in mine.rows])
+        return _Fill(self.root, assess(other))
+
 
 def fill_schema(schema: object, messages: object) -> Any:
     """A value of the JSON schema's shape, its text and scores drawn from the transcript."""
@@ -134,10 +141,18 @@ def _object(
         return {}
     item_line = line or _pick_line(context, path, index)
     required = _as_list(schema.get("required"))
+    speakers = not path and "first" in properties and "second" in properties  # a watched conversation
     return {
         str(name): None
         if name not in required and _nullable(sub)
-        else _value(context, sub, path=(*path, str(name)), index=index, line=item_line, depth=depth + 1)
+        else _value(
+            context.for_second() if speakers and name == "second" else context,
+            sub,
+            path=(*path, str(name)),
+            index=index,
+            line=item_line,
+            depth=depth + 1,
+        )
         for name, sub in properties.items()
     }
 
@@ -284,9 +299,6 @@ def _axis_for(context: _Fill, path: tuple[str, ...], index: int) -> str:
 def _pick_line(context: _Fill, path: tuple[str, ...], index: int) -> str:
     """The learner line an item is about: its own list's line where the verdict has one."""
     verdict, lines = context.verdict, context.assessment.transcript.learner
-    if "second" in path and context.assessment.transcript.partner:  # a watched conversation's second speaker
-        partner = context.assessment.transcript.partner
-        return partner[index % len(partner)]
     if not lines:
         return ""
     owner = _owner(path)
@@ -300,7 +312,7 @@ def _pick_line(context: _Fill, path: tuple[str, ...], index: int) -> str:
         quotes = verdict.evidence.get(path[-1] if path[-1] in AXES else path[-2], [])
         if quotes:
             return quotes[index % len(quotes)]
-    if owner == "top_strengths":
+    if owner in ("top_strengths", "did_well"):
         axis = _axis_for(context, path, index)
         return (verdict.evidence.get(axis) or lines)[0]
     if owner in _CRITERIA_PATH:
@@ -313,7 +325,15 @@ def _pick_line(context: _Fill, path: tuple[str, ...], index: int) -> str:
 
 def _owner(path: tuple[str, ...]) -> str:
     for part in reversed(path):
-        if part in ("went_well", "to_improve", "better_phrasings", "evidence", "top_strengths", *_CRITERIA_PATH):
+        if part in (
+            "went_well",
+            "to_improve",
+            "better_phrasings",
+            "evidence",
+            "top_strengths",
+            "did_well",
+            *_CRITERIA_PATH,
+        ):
             return part
     return ""
 
@@ -358,6 +378,10 @@ def _item_text(context: _Fill, name: str, path: tuple[str, ...], index: int) -> 
             return criterion.comment
     if owner == "top_strengths" and name == "reason":
         return _strength_reason(context, _axis_for(context, path, index))
+    if len(path) == 2 and path[0] in ("first", "second") and name == "summary":
+        return _AXIS_PRAISE[context.lang][_axis_for(context, path, 0)]  # one speaker of a watched conversation
+    if owner == "did_well" and name == "comment":
+        return _AXIS_PRAISE[context.lang][_axis_for(context, path, index)]
     return None
 
 
@@ -408,6 +432,24 @@ _PHRASES = {
         "hint": "Acknowledge what the other person said first, then share one concrete thought of your own.",
         "nothing": "(The learner has not said anything yet.)",
         "label": "Offline judge",
+    },
+}
+_AXIS_PRAISE = {
+    "ja": {
+        "empathy": "相手の気持ちや立場に配慮する言葉がありました。",
+        "clarity": "要点や具体的な事柄をはっきり伝えていました。",
+        "active_listening": "相手の言葉を受け止め、質問で話を深めていました。",
+        "adaptability": "相手の反応に合わせて、言い方や提案を変えていました。",
+        "positivity": "次の一手を示し、会話を前向きに進めていました。",
+        "professionalism": "立場に合った丁寧な言葉づかいでした。",
+    },
+    "en": {
+        "empathy": "Showed consideration for the other person's feelings and position.",
+        "clarity": "Stated the point and the specifics clearly.",
+        "active_listening": "Took up the other person's words and asked questions that built on them.",
+        "adaptability": "Adjusted wording and proposals to the other person's reactions.",
+        "positivity": "Offered next steps and kept the conversation moving forward.",
+        "professionalism": "Used a register suited to the relationship.",
     },
 }
 _STRENGTH_REASONS = {
