@@ -80,11 +80,19 @@ def judge_offline(messages: list[dict[str, str]]) -> tuple[Any, int, int]:
     return FeedbackReport.model_validate_json(text), tokens_in, estimate_tokens(text)
 
 
+_LOOP: asyncio.AbstractEventLoop | None = None
+
+
 def judge_with_model(messages: list[dict[str, str]], model: str) -> tuple[Any, int, int]:
+    """One judge call through the gateway (one event loop for the whole run: the gateway keeps its
+    HTTP sessions between calls)."""
     from conversations.feedback import FeedbackReport
     from llm import Purpose, complete_json
 
-    result = asyncio.run(complete_json(messages, schema=FeedbackReport, purpose=Purpose.JUDGE, mode="bench"))
+    global _LOOP
+    _LOOP = _LOOP or asyncio.new_event_loop()
+    call = complete_json(messages, schema=FeedbackReport, purpose=Purpose.JUDGE, mode="bench")
+    result = _LOOP.run_until_complete(call)
     return result.value, result.stats.tokens_in, result.stats.tokens_out
 
 

@@ -2,6 +2,7 @@
 both are measured by the benchmarks in ``bench/`` (which run here in about a second each)."""
 
 import random
+from typing import Any
 
 from bench import judge_eval, partner_eval
 from conversations.feedback import FeedbackReport
@@ -185,3 +186,18 @@ def test_every_sentence_the_partner_can_say_reads_as_finished_japanese_in_its_re
                     parts = ["".join(w.surface for w in s) for s in sentences(text)]
                     assert all(read_line(part).register != "casual" for part in parts), (key, text)
         assert all(not any("\u3040" <= c <= "\u30ff" for c in line) for line in pool.get("en", ())), key
+
+
+def test_the_judge_benchmark_runs_against_a_configured_model(fake_llm: Any, monkeypatch: Any) -> None:
+    fake_llm.server.answer_structured = True  # the fake model answers with the offline judge's JSON
+    pairs = judge_eval_pairs()[:2]
+    monkeypatch.setattr(judge_eval, "load_pairs", lambda: pairs)
+    figures = judge_eval.evaluate(model="openai_compatible/fake-primary", runs=1).summary()
+    requests = fake_llm.requests
+    assert len(requests) == 4 and all(request["temperature"] == 0.0 for request in requests)
+    assert "約20・50・80" in requests[0]["messages"][0]["content"]
+    assert figures["transcripts"] == 4 and figures["pairwise_accuracy"] == 1.0
+
+
+def judge_eval_pairs() -> list[dict[str, Any]]:
+    return [pair for pair in judge_eval.load_pairs() if pair["lang"] == "ja"]
