@@ -109,8 +109,11 @@ _EMPATHY = frozenset({"大変", "気持ち", "心配", "辛い", "つらい", "�
 _POSITIVE = frozenset({"いい", "良い", "嬉しい", "楽しみ", "ありがとう", "有り難う", "素晴らしい", "助かる", "頑張る",
                        "前向き", "ぜひ", "是非", "一緒", "できる", "出来る", "感謝", "安心"})  # fmt: skip
 _GREETING = frozenset(
-    {"おはよう", "こんにちは", "こんばんは", "お疲れ", "疲れ", "どうも", "初めまして", "はじめまして"}
+    {"おはよう", "こんにちは", "こんばんは", "お疲れ", "お疲れ様", "お疲れさま", "どうも", "初めまして", "はじめまして"}
 )
+_HARDSHIP = frozenset({"忙しい", "疲れる", "疲れ", "大変", "しんどい", "眠い", "つらい", "辛い", "体調", "風邪", "残業",
+                       "バタバタ", "休める"})  # fmt: skip
+_CARE = ("気をつけて", "気を付けて", "無理しないで", "無理しすぎない", "お大事に", "休んでください", "ゆっくり休んで")
 _SMALLTALK = frozenset({"天気", "暑い", "寒い", "雨", "週末", "休み", "ランチ", "昼", "趣味", "旅行", "映画", "最近",
                         "季節", "元気", "ご飯", "コーヒー", "電車", "連休", "好き", "部署", "出身",
                         "家族"})  # fmt: skip
@@ -188,6 +191,8 @@ class LineReading:
     vague: bool = False  # fillers and hedges (「えっと」「なんか」「たぶん」) or too short to say anything
     off_topic: bool = False  # changes the subject (「そういえば」「ところで」)
     dismissive: bool = False  # makes light of the other's concern (「それくらい」「よくあること」)
+    hardship: bool = False  # says they are busy, tired or unwell (「忙しくて休めなかった」)
+    care: bool = False  # wishes the other well (「体調に気をつけてくださいね」)
 
     @property
     def empty(self) -> bool:
@@ -238,6 +243,10 @@ def _read_japanese(text: str) -> LineReading:
     reading.vague = len(text) < 8 or _has_any(text, _VAGUE)
     reading.off_topic = text.startswith(("そういえば", "ところで", "それより", "話は変わりますが"))
     reading.dismissive = _has_any(text, _DISMISSIVE)
+    reading.hardship = bool({w.lemma for w in words(text)} & _HARDSHIP) and not reading.request
+    reading.care = _has_any(text, _CARE)
+    reading.request = reading.request and not reading.care
+    reading.closing = reading.closing or _has_any(text, ("そろそろ戻", "そろそろ失礼", "戻りますね", "行きますね"))
     reading.injection = _has_any(text.lower(), _INJECTION)
     reading.dates = _dates(words(text))
     reading.promise = bool(reading.dates) and _first_person_plan(words(text)) or _plan_words(text)
@@ -499,7 +508,13 @@ def _read_english(text: str) -> LineReading:
     reading.off_topic = lowered.strip().startswith(("by the way", "anyway"))
     reading.dismissive = _has_any(lowered, ("no big deal", "happens all the time", "overreact", "just hurry"))
     reading.attention = len(parts) <= 2 and _has_any(lowered, _EN_ATTENTION) and not reading.trouble
-    reading.proposal = _has_any(lowered, ("how about", "could we", "would that work", "we could", "i could"))
+    reading.proposal = _has_any(
+        lowered.replace("how about you", ""),
+        ("how about", "could we", "would that work", "we could", "shall we", "let's"),
+    )
+    reading.hardship = _has_any(lowered, ("busy", "tired", "exhausted", "barely rested", "unwell", "sick", "overtime"))
+    reading.care = _has_any(lowered, ("take care", "look after yourself", "don't overdo", "get some rest"))
+    reading.closing = reading.closing or _has_any(lowered, ("get back to work", "i should go", "i'd better go"))
     first = parts[0].lower() if parts else ""
     reading.first_point = bool(first) and not (
         _count(first, _EN_CUSHION) and len(first.split()) < 9 or first.strip(" !.") in ("hi", "hello", "hey")

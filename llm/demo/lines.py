@@ -286,6 +286,36 @@ LINES: dict[str, Pool] = {
         "casual": ("わかってるなら、早く何とかしろよ。", "口だけならいくらでも言えるんだよ。"),
         "en": ("If you understand, then please sort it out quickly.", "It helps that you understand."),
     },
+    "hardship": {
+        "polite": ("それは大変でしたね。", "忙しい日が続くと疲れますよね。", "無理しないでくださいね。"),
+        "casual": ("それは大変だったね。", "忙しいと疲れがたまるよね。", "無理しないでね。"),
+        "en": ("That sounds tough.", "Busy stretches really wear you out.", "Don't overdo it."),
+    },
+    "care": {
+        "polite": ("ありがとうございます。そちらも気をつけてくださいね。", "お気づかい、ありがとうございます。"),
+        "casual": ("ありがとう。そっちもね。", "気づかってくれてありがとう。"),
+        "en": ("Thanks, you too.", "Thanks for thinking of me."),
+    },
+    "answer.peer": {
+        "polite": (
+            "私は相変わらずバタバタしています。",
+            "こちらはまあまあです。先週末は久しぶりに映画を見ました。",
+            "駅前の定食屋さんです。安くておいしいんですよ。",
+            "最近は朝に少し散歩するようにしています。",
+        ),
+        "casual": (
+            "こっちは相変わらずバタバタしてるよ。",
+            "まあまあかな。先週末は久しぶりに映画を見たよ。",
+            "駅前の定食屋さんだよ。安くておいしいんだ。",
+            "最近は朝に少し散歩するようにしてるんだ。",
+        ),
+        "en": (
+            "Same as ever, pretty hectic.",
+            "Not bad. I finally saw a film last weekend.",
+            "The set-meal place by the station. Cheap and good.",
+            "I've started taking a short walk in the mornings.",
+        ),
+    },
     "statement": {
         "polite": (
             "そうなんですね。",

@@ -138,6 +138,17 @@ class Conversation:
         own = {part for line in [*self.own, *self.used] for part in _split(line)}
         return any(part in own for part in _split(text))
 
+    def answer(self, key: str) -> str:
+        """The pool's sentence that fits the learner's question best (then any sentence not said yet)."""
+        asked = self.last.text.lower()
+        for question_words, answer_words in _ANSWER_HINTS:
+            if any(word in asked for word in question_words):
+                for sentence in _pool(key, self.character.register):
+                    if any(word in sentence for word in answer_words) and not self.said(sentence):
+                        self.used.add(sentence)
+                        return sentence
+        return self.pick(key, self.turn)
+
     def pick(self, key: str, salt: int = 0) -> str:
         """The first sentence of the pool not said yet (starting at a stable place); "" when all were."""
         pool = _pool(key, self.character.register)
@@ -159,6 +170,15 @@ _SENTENCE = re.compile(r"[^。！？!?.]+[。！？!?.…」]*")
 
 def _split(text: str) -> list[str]:
     return [part.strip() for part in _SENTENCE.findall(text) if part.strip(" 。！？!?…")]
+
+
+# A question's words and the words of the answer that fits it ("どこのお店？" -> the shop by the station).
+_ANSWER_HINTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("店", "どこ", "where", "place"), ("店", "駅前", "station")),
+    (("週末", "休み", "weekend"), ("週末", "weekend")),
+    (("そちら", "そっち", "あなた", "どう", "how about you", "and you"), ("バタバタ", "まあまあ", "hectic", "Not bad")),
+    (("いつ", "when"), ("今週中", "金曜日", "Friday", "this week")),
+)
 
 
 def _pool(key: str, register: str) -> tuple[str, ...]:
@@ -229,6 +249,10 @@ def _react_as_lead(talk: Conversation, line: LineReading, side: str) -> str:
         return talk.pick(f"apology.{lead}" if talk.character.side in ("lead", "customer") else "apology")
     if line.empathy and lead == "customer" and not line.questions:
         return talk.pick("empathy.customer") or talk.pick("statement", talk.turn)
+    if line.care:
+        return talk.pick("care") or talk.pick("thanks")
+    if line.hardship and not line.questions and not _on_business(talk):
+        return talk.pick("hardship", talk.turn) or talk.pick("statement", talk.turn)
     if line.consult:
         return _joined(talk, talk.pick("consult.lead"), talk.pick("answer.lead"))
     if line.proposal:
@@ -237,7 +261,8 @@ def _react_as_lead(talk: Conversation, line: LineReading, side: str) -> str:
         return _answer_request(talk)
     if line.refusal:
         return talk.pick("refusal.lead")
-    return _react_common(talk, line, "answer.lead")
+    business = _on_business(talk) or talk.character.side != "peer"
+    return _react_common(talk, line, "answer.lead" if business else "answer.peer")
 
 
 def _react_as_follow(talk: Conversation, line: LineReading) -> str:
@@ -265,8 +290,8 @@ def _react_common(talk: Conversation, line: LineReading, answers: str) -> str:
         return talk.pick("answer.smalltalk", talk.turn) or talk.pick(answers, talk.turn)
     if line.questions:
         if "いつ" in line.text or "when" in line.text.lower():
-            return talk.pick("answer.when") or talk.pick(answers, talk.turn)
-        return talk.pick(answers, talk.turn)
+            return talk.pick("answer.when") or talk.answer(answers)
+        return talk.answer(answers)
     if line.thanks:
         return talk.pick("thanks")
     if line.greeting and talk.turn <= 2:
@@ -332,7 +357,8 @@ def _next_move(talk: Conversation) -> str:
         return ""  # after a boundary the character has nothing to ask of the learner
     if character.side in ("follow", "consultee"):
         return talk.pick("ask.follow", talk.turn) if talk.turn % 2 == 0 else ""
-    if any(line.smalltalk or line.greeting for line in talk.learner[-1:]) and not _on_business(talk):
+    chatting = any(line.smalltalk or line.greeting for line in talk.learner[-1:]) or character.side == "peer"
+    if chatting and not _on_business(talk):
         return talk.pick("ask.smalltalk", talk.turn)
     for move in _moves(talk):
         key = f"ask.{move}.{'customer' if character.side == 'customer' else 'lead'}"

@@ -101,6 +101,23 @@ def test_a_long_conversation_never_repeats_a_sentence_and_winds_down() -> None:
     assert any("月曜の午前中" in reply for reply in replies[3:])  # it remembers the date the learner promised
 
 
+COLLEAGUE = Persona(
+    role="同僚",
+    personality="明るく話し好き",
+    speaking_style="フランク",
+    instructions="職場での自然な雑談をしてください。",
+)
+
+
+def test_a_chat_colleague_answers_small_talk_in_kind() -> None:
+    tired = _reply(COLLEAGUE, "お疲れさまです！", "最近ちょっと忙しくて、週末もあまり休めなかったんです。")
+    asked = _reply(COLLEAGUE, "お疲れさまです！", "へえ、いいですね。どこのお店ですか？")
+    cared = _reply(COLLEAGUE, "体調には気をつけてくださいね。")
+    assert "大変" in tired or "疲れ" in tired or "無理しない" in tired
+    assert "駅前" in asked and "決めて" not in asked  # where the shop is
+    assert "ありがとう" in cared and "それでいいよ" not in cared
+
+
 def test_small_talk_stays_small_talk() -> None:
     reply = _reply(Persona(role="新しいチームの先輩", speaking_style="明るく気さく"), "最近は寒くなってきましたね。")
     assert not any(word in reply for word in ("期限", "原因", "対応"))
