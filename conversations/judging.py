@@ -9,6 +9,7 @@ The answer is stored as the session's feedback; the strength analysis copies it.
 from pydantic import BaseModel, Field
 
 from conversations import services
+from conversations.anchors import anchors_text
 from conversations.feedback import AXIS_NAMES, FeedbackReport, axis_label
 from conversations.models import Conversation, Feedback
 from conversations.personas import feedback_brief_for
@@ -37,9 +38,34 @@ HINT_TASK_JA = "学習者が次に言うとよい発言の方向性を、ロー�
 HINT_TASK_EN = "Briefly suggest a direction for the learner's next line without spoiling the role-play."
 
 
+ANCHORS_HEADING = {
+    "ja": (
+        "採点の目安（各軸で約20・50・80がどう見えるか、発言例つき）。この目安に照らして採点し、各軸の evidence "
+        "には、その点数の根拠となる学習者の発言を必ず1つ以上そのまま引用してください:"
+    ),
+    "en": (
+        "Scoring anchors (what roughly 20, 50 and 80 look like on each axis, with an example line). Score against "
+        "them, and for every axis quote at least one learner line exactly in evidence as the reason for its score:"
+    ),
+}
+CRITERIA_ANCHORS = {
+    "ja": (
+        "各評価ポイントは、満たしている（約80）・一部だけ（約50）・満たしていない（約20）で採点し、"
+        "根拠の発言を comment に引用してください。"
+    ),
+    "en": (
+        "Score each feedback point as met (about 80), partly met (about 50) or not met (about 20), "
+        "quoting the line that shows it in comment."
+    ),
+}
+
+
 def feedback_task(*, language: str, points: list[str]) -> str:
-    """The judge's one task for an ended session (with the scenario's feedback points, if any)."""
-    task = FEEDBACK_TASK_JA if language == "ja" else FEEDBACK_TASK_EN
+    """The judge's one task for an ended session: the axes with their anchors (and the scenario's
+    feedback points with theirs, if any). The scenario's roles and goals come as context."""
+    lang = "en" if language == "en" else "ja"
+    task = FEEDBACK_TASK_JA if lang == "ja" else FEEDBACK_TASK_EN
+    task = f"{task}\n\n{ANCHORS_HEADING[lang]}\n{anchors_text(lang)}"
     if points:
         listed = "\n".join(f"- {point}" for point in points)
         heading = (
@@ -47,7 +73,7 @@ def feedback_task(*, language: str, points: list[str]) -> str:
             if language == "ja"
             else ("Also score each of these feedback points in point_scores:")
         )
-        task = f"{task}\n{heading}\n{listed}"
+        task = f"{task}\n\n{heading}\n{listed}\n{CRITERIA_ANCHORS[lang]}"
     return task
 
 

@@ -34,7 +34,7 @@ PURPOSE_PARAMS: dict[str, dict[str, float | int]] = {
     "chat_partner": {"temperature": 0.8, "max_tokens": 400},
     "scenario_partner": {"temperature": 0.7, "max_tokens": 500},
     "watch_persona": {"temperature": 0.9, "max_tokens": 300},
-    "judge": {"temperature": 0.2, "max_tokens": 2000},
+    "judge": {"temperature": 0.0, "max_tokens": 2000},  # the same transcript gets the same verdict
 }
 
 

@@ -209,10 +209,22 @@ class DemoStream:
 
 
 # --- one attempt --------------------------------------------------------------------------------
+# OpenAI's reasoning models accept only their default temperature: the judge's 0 is not sent to them.
+_FIXED_TEMPERATURE_MODELS = ("o1", "o3", "o4", "gpt-5")
+
+
+def allowed_params(route: Route, params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` without the sampling settings ``route``'s model refuses."""
+    if route.provider == "openai" and route.model.startswith(_FIXED_TEMPERATURE_MODELS):
+        return {key: value for key, value in params.items() if key != "temperature"}
+    return params
+
+
 async def open_stream(
     route: Route, messages: list[dict[str, Any]], params: dict[str, Any], limits: Limits
 ) -> OpenedStream:
     """Open a stream on ``route`` and wait for its first text (within the first-token timeout)."""
+    params = allowed_params(route, params)
     if route.demo:
         return DemoStream(messages, limits.demo_pacing)
     if route.lean:
@@ -224,6 +236,7 @@ async def complete(
     route: Route, messages: list[dict[str, Any]], params: dict[str, Any], limits: Limits
 ) -> tuple[str, Tokens]:
     """One whole answer from ``route`` (``params`` may ask for a ``response_format``)."""
+    params = allowed_params(route, params)
     if route.demo:
         response_format = params.get("response_format")
         text = demo.json_answer(messages, response_format) if response_format else demo.reply_text(messages)

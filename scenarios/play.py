@@ -65,15 +65,16 @@ def scenario_persona(conversation: Conversation) -> Persona:
 
 
 _BRIEF_LABELS = {
-    "ja": ("シナリオ", "相手の役", "学習者の役"),
-    "en": ("Scenario", "The partner plays", "The learner plays"),
+    "ja": ("シナリオ", "相手の役", "学習者の役", "学習者の目標"),
+    "en": ("Scenario", "The partner plays", "The learner plays", "The learner's goals"),
 }
 
 
 def scenario_feedback_brief(conversation: Conversation) -> tuple[list[str], str]:
     scenario = scenario_for(conversation)
     lang = "en" if (conversation.metadata or {}).get("language") == "en" else "ja"
-    title, partner, learner = _BRIEF_LABELS[lang]
+    title, partner, learner, goals = _BRIEF_LABELS[lang]
+    learning = scenario.learning_point_texts(language=lang)
     context = "\n".join(
         part
         for part in (
@@ -81,6 +82,7 @@ def scenario_feedback_brief(conversation: Conversation) -> tuple[list[str], str]
             scenario.text("description", lang),
             f"{partner}: {scenario.text('ai_role', lang)}",
             f"{learner}: {scenario.text('learner_role', lang)}",
+            f"{goals}: " + " / ".join(learning) if learning else "",
         )
         if part
     )

@@ -25,7 +25,7 @@ Text = Annotated[str, Field(max_length=400)]
 
 
 class AxisNote(BaseModel):
-    axis: Axis = Field(description="One of: " + ", ".join(AXIS_NAMES))
+    axis: Axis = Field(description="One of: " + ", ".join(AXIS_NAMES), json_schema_extra={"enum": list(AXIS_NAMES)})
     comment: Text = Field(description="What the persona did well, in that axis's terms")
     quote: Annotated[str, Field(max_length=300)] = Field(default="", description="The persona's own words")
 

@@ -1,5 +1,5 @@
-"""What the offline demo partner reads of a conversation: the persona, the learner's lines, the
-transcript a judge is given, and the word lists its replies and scores draw on."""
+"""What the offline demo partner reads of a conversation: the persona, the learner's lines and the
+transcript a judge is given (what each line says is read by ``llm.demo.analysis``)."""
 
 from __future__ import annotations
 
@@ -14,114 +14,7 @@ AXES: tuple[str, ...] = ("empathy", "clarity", "active_listening", "adaptability
 _LABEL_FIELDS = {label: (lang, name) for lang, labels in PERSONA_LABELS.items() for name, label in labels.items()}
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 _TOKEN = re.compile(r"[A-Za-z0-9'’\-]+[ \t]*|[^A-Za-z0-9'’\-]{1,3}", re.DOTALL)
-_SENTENCE_END = re.compile(r"(?<=[。！？!?\.])\s*")
 _MAX_DEPTH = 12
-
-_POLITE = (
-    "です",
-    "ます",
-    "お願い",
-    "ありがとう",
-    "申し訳",
-    "すみません",
-    "恐れ入",
-    "いただ",
-    "ください",
-    "please",
-    "thank",
-    "sorry",
-    "could you",
-    "would you",
-    "appreciate",
-)
-_EMPATHY = (
-    "大変",
-    "お疲れ",
-    "気持ち",
-    "わかります",
-    "分かります",
-    "心配",
-    "大丈夫",
-    "無理しない",
-    "助かり",
-    "understand",
-    "sorry to hear",
-    "must be",
-    "feel",
-    "hope you",
-)
-_POSITIVE = (
-    "いい",
-    "良い",
-    "嬉しい",
-    "楽しみ",
-    "ありがとう",
-    "素晴らし",
-    "助かり",
-    "great",
-    "good",
-    "glad",
-    "thanks",
-    "nice",
-    "happy",
-    "love",
-)
-_NEGATIVE = (
-    "無理",
-    "ダメ",
-    "だめ",
-    "嫌",
-    "できない",
-    "知らない",
-    "面倒",
-    "うるさい",
-    "can't",
-    "won't",
-    "no way",
-    "stupid",
-    "whatever",
-    "don't care",
-)
-_LISTENING = (
-    "なるほど",
-    "そうなんですね",
-    "確かに",
-    "つまり",
-    "ということは",
-    "おっしゃる",
-    "i see",
-    "that makes sense",
-    "so you mean",
-    "you said",
-    "if i understand",
-)
-_CASUAL_STYLE = (
-    "フランク",
-    "カジュアル",
-    "タメ口",
-    "砕け",
-    "くだけ",
-    "気さく",
-    "casual",
-    "friendly",
-    "relaxed",
-    "informal",
-)
-_SENIOR_ROLE = (
-    "上司",
-    "課長",
-    "部長",
-    "先輩",
-    "社長",
-    "役員",
-    "リーダー",
-    "manager",
-    "boss",
-    "senior",
-    "lead",
-    "director",
-)
-_CUSTOMER_ROLE = ("顧客", "お客", "取引先", "クライアント", "customer", "client")
 
 
 # --- reading the conversation -----------------------------------------------------------------
@@ -179,6 +72,20 @@ class Transcript:
     partner: list[str]
     lang: str
     points: list[str]
+    rows: list[tuple[str, str]] = field(default_factory=list)  # (speaker, text) in order
+    partner_role: str = ""  # from the judge's context ("相手の役: 課長")
+
+    def before(self, index: int) -> str:
+        """The partner's line just before the learner's ``index``-th line ("" when there is none)."""
+        seen, previous = -1, ""
+        for speaker, text in self.rows:
+            if speaker == "partner":
+                previous = text
+            elif speaker == "learner" and text:
+                seen += 1
+                if seen == index:
+                    return previous
+        return ""
 
 
 def _transcript_lines(text: str) -> list[tuple[str, str]]:
@@ -209,9 +116,37 @@ def read_transcript(messages: object) -> Transcript:
     else:
         learner = _learner_lines(messages)
         partner = [line for line in _by_role(messages, "assistant") if line.strip()]
+        rows = _message_rows(messages)
     task = system.split("\n\n[")[0]
     points = [line[2:].strip() for line in task.splitlines() if line.startswith("- ") and line[2:].strip()]
-    return Transcript(learner, partner, _answer_language(system, learner), points)
+    transcript = Transcript(learner, partner, _answer_language(system, learner), points, rows)
+    transcript.partner_role = _partner_role(system)
+    return transcript
+
+
+_ROLE_LABELS = ("相手の役:", "The partner plays:", "役割:", "Role:")
+
+
+def _partner_role(system: str) -> str:
+    for line in system.splitlines():
+        line = line.replace("：", ":").strip()
+        for label in _ROLE_LABELS:
+            if line.startswith(label):
+                return line[len(label) :].strip()
+    return ""
+
+
+def _message_rows(messages: object) -> list[tuple[str, str]]:
+    if not isinstance(messages, list):
+        return []
+    cues = set(OPENING_CUE.values())
+    rows = []
+    for message in messages:
+        if isinstance(message, dict) and message.get("role") in ("user", "assistant"):
+            text = _text(message.get("content")).strip()
+            if text and text not in cues:
+                rows.append(("learner" if message["role"] == "user" else "partner", text))
+    return rows
 
 
 def _answer_language(system: str, learner: list[str]) -> str:
@@ -228,14 +163,3 @@ def _answer_language(system: str, learner: list[str]) -> str:
 
 def _stable(text: str) -> int:
     return zlib.crc32(text.encode("utf-8", "replace"))
-
-
-def _has(text: str, markers: tuple[str, ...]) -> int:
-    lowered = text.lower()
-    return sum(1 for marker in markers if marker in lowered)
-
-
-def _fragment(line: str, limit: int = 24) -> str:
-    first = _SENTENCE_END.split(line.strip(), maxsplit=1)[0].strip().rstrip("。！？!?.、, ")
-    first = " ".join(first.split())
-    return first if len(first) <= limit else first[:limit] + "…"

@@ -96,20 +96,21 @@ def test_it_opens_in_character_with_its_name_situation_and_style() -> None:
     assert "1on1" in polite and "です" in polite and "だよ" not in polite
 
 
-def test_it_answers_the_learners_last_line() -> None:
+def test_it_answers_the_content_of_the_learners_last_line_without_echoing_it() -> None:
     persona = Persona(role="上司（課長）", speaking_style="丁寧")
-    apology = demo.reply_text(partner_messages(persona, [{"role": "user", "content": "提出が遅れて申し訳ありません"}]))
+    line = "提出が遅れて申し訳ありません"
+    apology = demo.reply_text(partner_messages(persona, [{"role": "user", "content": line}]))
     question = demo.reply_text(
         partner_messages(persona, [{"role": "user", "content": "この件、どう進めればよいですか？"}])
     )
-    assert "次はどうすれば防げそう" in apology
-    assert "この件、どう進めればよいですか" in question
+    assert line[:6] not in apology and "この件、どう" not in question
+    assert apology.endswith(("？", "?")) and apology != question  # a manager asks about the cause or the new date
 
 
 def test_it_speaks_english_to_an_english_persona() -> None:
     persona = Persona(role="client", situation="a late delivery", language="en")
     reply = demo.reply_text(partner_messages(persona, [{"role": "user", "content": "We shipped the fix today."}]))
-    assert "We shipped the fix today" in reply
+    assert "shipped the fix" not in reply
     assert not any("\u3040" <= char <= "\u30ff" for char in reply)
 
 

@@ -34,4 +34,4 @@ def test_it_says_the_plural_for_more_than_one() -> None:
 def test_it_counts_in_japanese_for_a_japanese_judge() -> None:
     summary = _summary(["手伝っていただけますか？"], "ja")
 
-    assert summary.startswith("学習者の発言1件を振り返りました。質問1件、丁寧な表現1件があり、総合点は")
+    assert summary.startswith("オフライン判定：学習者の発言1件を振り返りました。質問1件、丁寧な表現1件があり、総合点は")

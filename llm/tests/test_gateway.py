@@ -257,7 +257,7 @@ async def test_structured_output_is_validated(fake_llm: FakeLLM) -> None:
     assert result.stats.status == "complete" and result.stats.model == PRIMARY and result.stats.tokens_out > 0
     sent = fake_llm.requests[-1]
     assert sent["response_format"]["json_schema"]["schema"]["properties"]["score"]["maximum"] == 100
-    assert sent["temperature"] == 0.2 and not sent["stream"]
+    assert sent["temperature"] == 0.0 and not sent["stream"]  # the judge runs at temperature 0
 
 
 async def test_invalid_json_is_repaired_once(fake_llm: FakeLLM) -> None:

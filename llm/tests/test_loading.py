@@ -86,3 +86,17 @@ def test_a_call_that_needs_litellm_loads_it_then() -> None:
         print(before, "litellm" in sys.modules, text, model)
     """
     assert _run(code) == "False True ok openai_compatible/fake-primary"
+
+
+def test_the_offline_partners_analyser_loads_on_its_first_use_only() -> None:
+    code = """
+        import sys
+        import django
+        django.setup()
+        import workplace_roleplay.asgi
+        from llm import demo
+        before = "sudachipy" in sys.modules
+        demo.reply_text([{"role": "user", "content": "お疲れさまです。"}])
+        print(before, "sudachipy" in sys.modules)
+    """
+    assert _run(code) == "False True"

@@ -128,6 +128,7 @@ def test_the_judge_gets_the_english_brief_and_points(builtins: dict[str, Scenari
 
     assert points[0] == "Did the first sentence make clear that the report will be late?"
     assert context.startswith("Scenario: Telling your manager early that a deadline will slip")
+    assert "The learner's goals: Lead with the conclusion (that it will be late)" in context
     assert _japanese(" ".join([*points, context])) == []
 
 
