@@ -456,6 +456,13 @@ def main() -> None:
     parser.add_argument("--fail-rate", type=float, default=0.0, help="share of requests answered with HTTP 500")
     parser.add_argument("--structured", action="store_true", help="answer JSON requests with schema-valid JSON")
     args = parser.parse_args()
+    if args.structured:  # its answers come from the offline judge, which reads the product's settings
+        import os
+
+        import django
+
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workplace_roleplay.settings.base")
+        django.setup()
     server = FakeLLMServer(port=args.port)
     server.record_timings = True
     server.fail_rate, server.answer_structured = args.fail_rate, args.structured
