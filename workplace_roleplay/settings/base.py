@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "scenarios",
     "watch",
     "analytics",
+    "assignments",
 ]
 
 MIDDLEWARE = [
