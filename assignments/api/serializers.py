@@ -98,7 +98,7 @@ class AssignmentWriteSerializer(serializers.Serializer):
 
     title = TextField(max_length=200, required=False, allow_blank=True)
     note = TextField(max_length=2000, required=False, allow_blank=True)
-    steps = StepSerializer(many=True, max_length=MAX_STEPS)  # type: ignore[call-arg]
+    steps = StepSerializer(many=True, min_length=1, max_length=MAX_STEPS)  # type: ignore[call-arg]
     teams = serializers.ListField(
         child=StrictIntegerField(min_value=1, max_value=2**31 - 1), required=False, max_length=500
     )
@@ -121,7 +121,7 @@ class AssignmentWriteSerializer(serializers.Serializer):
 
 
 class AssignmentPatchSerializer(AssignmentWriteSerializer):
-    steps = StepSerializer(many=True, max_length=MAX_STEPS, required=False)  # type: ignore[assignment,call-arg]
+    steps = StepSerializer(many=True, min_length=1, max_length=MAX_STEPS, required=False)  # type: ignore[assignment,call-arg]
     starts_at = serializers.DateTimeField(required=False)  # type: ignore[assignment]
     due_at = serializers.DateTimeField(required=False)  # type: ignore[assignment]
     state = serializers.ChoiceField(choices=AssignmentState.choices, required=False)
@@ -177,7 +177,7 @@ class RoundSerializer(serializers.Serializer):
     due_at = serializers.DateTimeField()
 
 
-class ProgressSerializer(serializers.Serializer):
+class AssignmentProgressSerializer(serializers.Serializer):
     assignment = AssignmentSerializer()
     round = RoundSerializer()
     counts = serializers.DictField(child=serializers.IntegerField())

@@ -23,11 +23,11 @@ from accounts.models import User
 from assignments import selectors, services
 from assignments.api.serializers import (
     AssignmentPatchSerializer,
+    AssignmentProgressSerializer,
     AssignmentSerializer,
     AssignmentWriteSerializer,
     MyAssignmentSerializer,
     ProgressQuerySerializer,
-    ProgressSerializer,
 )
 from assignments.exports import rows_csv
 from assignments.models import Assignment
@@ -167,7 +167,7 @@ class TrainerProgressView(APIView):
         tags=["assignments"],
         summary="Every assigned learner's status and results, team averages and completion (trainers)",
         parameters=[ProgressQuerySerializer],
-        responses={200: ProgressSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND},
+        responses={200: AssignmentProgressSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND},
     )
     def get(self, request: Request, assignment_id: int) -> Response:
         trainer = _trainer(request)
