@@ -58,9 +58,9 @@ def test_a_trainer_assigns_a_path_and_sees_the_learner_in_progress(
     fake_llm: Any, live_asgi_server: Any, browser_page: Any
 ) -> None:
     base, page = live_asgi_server.url, browser_page
-    trainer, learner = UserFactory(trainer=True), UserFactory(display_name="花子")
+    trainer, learner = UserFactory.create(trainer=True), UserFactory.create(display_name="花子")
     team = team_with(trainer, [learner])
-    first, second = ScenarioFactory(), ScenarioFactory()
+    first, second = ScenarioFactory.create(), ScenarioFactory.create()
 
     _log_in(page, base, trainer.username)
     _assign(page, team, first, second)
