@@ -57,12 +57,12 @@ def reminder_kind(round_: Round, status: str, now: datetime) -> str | None:
     return ReminderKind.START
 
 
-def run_reminders(*, now: datetime | None = None) -> ReminderResult:
-    """Send every reminder owed now, each at most once."""
+def run_reminders(*, now: datetime | None = None, connection: BaseEmailBackend | None = None) -> ReminderResult:
+    """Send every reminder owed now, each at most once (over ``connection``, or the default backend)."""
     now = now or timezone.now()
     result = ReminderResult()
     ids = list(Assignment.objects.filter(state=AssignmentState.ACTIVE, starts_at__lte=now).values_list("pk", flat=True))
-    with get_connection() as mail:
+    with connection or get_connection() as mail:
         for assignment_id in ids:
             result.sent += _remind(assignment_id, now, mail)
             result.assignments += 1

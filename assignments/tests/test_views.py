@@ -233,3 +233,12 @@ def test_it_lets_a_learner_turn_reminders_off_in_the_profile(world: dict[str, An
     _client(learner).post("/accounts/profile/", {**data, "assignment_reminders": "on"})
     learner.refresh_from_db()
     assert learner.assignment_reminders is True
+
+
+def test_it_speaks_english_to_an_english_learner(world: dict[str, Any]) -> None:
+    learner = world["learner"]
+    learner.preferences = {"language": "en", "default_partner": "同僚"}
+    learner.save()
+    page = _client(learner).get("/assignments/").content.decode()
+    assert "My assignments" in page and "Not started" in page and "Start" in page
+    assert "未着手" not in page
