@@ -108,7 +108,7 @@ def _remind(assignment_id: int, now: datetime, mail: BaseEmailBackend) -> int:
             return 0
         round_ = round_at(assignment, now)
         owed = _owed(assignment, round_, now)
-        messages = [_message(assignment, round_, learner, kind) for learner, kind in owed]
+        messages = _messages(assignment, round_, owed)
         sent = (mail.send_messages(messages) or 0) if messages else 0
         AssignmentReminder.objects.bulk_create(
             [
@@ -125,10 +125,14 @@ def _language(learner: dict[str, Any]) -> str:
     return language if language in LANGUAGES else "ja"
 
 
-def _message(assignment: Assignment, round_: Round, learner: dict[str, Any], kind: str) -> EmailMessage:
-    with translation.override(_language(learner)):
+NAME_TOKEN = "\x1fname\x1f"  # stands for the learner's name in a body rendered once per language and kind
+
+
+def _render(assignment: Assignment, round_: Round, language: str, kind: str) -> tuple[str, str]:
+    """The subject and the body (with ``NAME_TOKEN`` for the name) in ``language``."""
+    with translation.override(language):
         context = {
-            "name": learner["display_name"] or learner["username"],
+            "name": NAME_TOKEN,
             "assignment": assignment,
             "kind": kind,
             "round": round_,
@@ -137,6 +141,22 @@ def _message(assignment: Assignment, round_: Round, learner: dict[str, Any], kin
             "url": settings.SITE_URL + reverse("assignments:mine"),
             "preferences_url": settings.SITE_URL + reverse("accounts:profile"),
         }
-        subject = f"{gettext('Workplace Roleplay')}: {str(SUBJECTS[ReminderKind(kind)]) % {'title': assignment.title}}"
-        body = render_to_string("assignments/email/reminder.txt", context)
-    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [learner["email"]])
+        title = str(SUBJECTS[ReminderKind(kind)]) % {"title": assignment.title}
+        subject = f"{gettext('Workplace Roleplay')}: {title}"
+        return subject, render_to_string("assignments/email/reminder.txt", context)
+
+
+def _messages(assignment: Assignment, round_: Round, owed: list[tuple[dict[str, Any], str]]) -> list[EmailMessage]:
+    """One e-mail per owed reminder; each language and kind is rendered once for the assignment."""
+    rendered: dict[tuple[str, str], tuple[str, str]] = {}
+    messages = []
+    for learner, kind in owed:
+        key = (_language(learner), kind)
+        if key not in rendered:
+            rendered[key] = _render(assignment, round_, *key)
+        subject, body = rendered[key]
+        name = learner["display_name"] or learner["username"]
+        messages.append(
+            EmailMessage(subject, body.replace(NAME_TOKEN, name), settings.DEFAULT_FROM_EMAIL, [learner["email"]])
+        )
+    return messages

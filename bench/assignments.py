@@ -297,6 +297,7 @@ def run_reminder_job() -> dict[str, Any]:
 
 def _child(args: argparse.Namespace, env: dict[str, str], step: str) -> str:
     command = [sys.executable, __file__, "--database", args.database, "--scale", str(args.scale), "--step", step]
+    command += ["--requests", str(args.requests)]
     return subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
 
 

@@ -77,3 +77,12 @@ def test_it_reminds_again_in_each_new_round() -> None:
     assert run_reminders(now=next_round).sent == 2
     assert run_reminders(now=next_round).sent == 0
     assert sorted(set(AssignmentReminder.objects.values_list("round", flat=True))) == [0, 1]
+
+
+def test_it_greets_each_learner_by_their_own_name() -> None:
+    now = timezone.now()
+    _assignment, learner, english, _ = _setup(starts_at=now - timedelta(hours=1), due_at=now + timedelta(days=5))
+    run_reminders(now=now)
+    first_lines = {message.to[0]: message.body.splitlines()[0] for message in mail.outbox}
+    assert first_lines[learner.email] == f"{learner.display_name} さん"
+    assert first_lines[english.email] == f"Hello {english.display_name},"
