@@ -125,14 +125,14 @@ def _language(learner: dict[str, Any]) -> str:
     return language if language in LANGUAGES else "ja"
 
 
-NAME_TOKEN = "\x1fname\x1f"  # stands for the learner's name in a body rendered once per language and kind
+NAME_MARK = "\x1fname\x1f"  # stands for the learner's name in a body rendered once per language and kind
 
 
 def _render(assignment: Assignment, round_: Round, language: str, kind: str) -> tuple[str, str]:
-    """The subject and the body (with ``NAME_TOKEN`` for the name) in ``language``."""
+    """The subject and the body (with ``NAME_MARK`` for the name) in ``language``."""
     with translation.override(language):
         context = {
-            "name": NAME_TOKEN,
+            "name": NAME_MARK,
             "assignment": assignment,
             "kind": kind,
             "round": round_,
@@ -157,6 +157,6 @@ def _messages(assignment: Assignment, round_: Round, owed: list[tuple[dict[str, 
         subject, body = rendered[key]
         name = learner["display_name"] or learner["username"]
         messages.append(
-            EmailMessage(subject, body.replace(NAME_TOKEN, name), settings.DEFAULT_FROM_EMAIL, [learner["email"]])
+            EmailMessage(subject, body.replace(NAME_MARK, name), settings.DEFAULT_FROM_EMAIL, [learner["email"]])
         )
     return messages
