@@ -86,7 +86,10 @@ def _counted(round_: Round, until: datetime | None) -> Q:
 def _round_plays(
     scenarios: list[int], learners: QuerySet[User], round_: Round, until: datetime | None
 ) -> QuerySet[ScenarioPlay]:
-    touched = _counted(round_, until) | Q(started_at__gte=round_.starts_at)
+    # A play with feedback began before it: "feedback in the round, or no feedback yet and begun in
+    # the round" is every play touched in the round, and each half can use the (scenario, user,
+    # feedback_at) index.
+    touched = _counted(round_, until) | Q(feedback_at__isnull=True, started_at__gte=round_.starts_at)
     plays = ScenarioPlay.objects.filter(touched, scenario_id__in=scenarios, user_id__in=learners.values("pk"))
     return plays.filter(started_at__lt=until) if until is not None else plays
 
@@ -325,18 +328,23 @@ def _team_criteria(
 
 
 def completion_over_time(
-    *, assignment: Assignment, viewer: User, now: datetime | None = None, points: int = 8
+    *,
+    assignment: Assignment,
+    viewer: User,
+    now: datetime | None = None,
+    points: int = 8,
+    rows: list[LearnerRow] | None = None,
 ) -> list[dict[str, Any]]:
     """Per team, the share of its assigned learners who had completed: for a recurring assignment
-    at the end of each of the last rounds, otherwise at a few moments from the start until now."""
+    at the end of each of the last rounds, otherwise at a few moments from the start until now.
+    ``rows`` (the current round's ``learner_rows``) saves computing the current round again."""
     now = now or timezone.now()
+    rows = rows if rows is not None else learner_rows(assignment=assignment, viewer=viewer, now=now)
     learners = assigned_learners(assignment=assignment, viewer=viewer)
-    team_names, teams = _memberships(assignment)
-    visible = set(learners.values_list("pk", flat=True))
-    series: dict[str, list[dict[str, Any]]] = {name: [] for name in teams.values()}
-    for moment, completed in _completions(assignment, learners, now, points):
+    series: dict[str, list[dict[str, Any]]] = {name: [] for name in assignment.teams.values_list("name", flat=True)}
+    for moment, completed in _completions(assignment, learners, rows, now, points):
         for name in series:
-            members = [u for u, names in team_names.items() if name in names and u in visible]
+            members = [row.user_id for row in rows if name in row.teams]
             done = sum(1 for u in members if u in completed)
             rate = round(100 * done / len(members)) if members else None
             series[name].append({"at": moment.isoformat(), "completed": done, "learners": len(members), "rate": rate})
@@ -344,24 +352,23 @@ def completion_over_time(
 
 
 def _completions(
-    assignment: Assignment, learners: QuerySet[User], now: datetime, points: int
+    assignment: Assignment, learners: QuerySet[User], rows: list[LearnerRow], now: datetime, points: int
 ) -> list[tuple[datetime, set[Any]]]:
-    scenarios = scenario_ids(assignment)
+    current = round_at(assignment, now)
+    finished = {row.user_id: row.progress.completed_at for row in rows}
     if assignment.recurrence != "none":
+        scenarios = scenario_ids(assignment)
         out = []
         for round_ in rounds_until(assignment, now, limit=points):
             end = min(now, round_.due_at)
+            if round_.index == current.index:
+                out.append((end, {u for u, at in finished.items() if at is not None and at <= end}))
+                continue
             results = step_results(assignment=assignment, learners=learners, round_=round_, until=end)
             out.append((end, _completed_users(assignment, scenarios, results, round_, end)))
         return out
-    round_ = round_at(assignment, now)
-    results = step_results(assignment=assignment, learners=learners, round_=round_)
-    finished = {
-        user_id: _progress_for(assignment, scenarios, results, user_id, round_, now).completed_at
-        for user_id, _scenario in results
-    }
-    end = max(round_.starts_at, min(now, round_.due_at))
-    moments = [round_.starts_at + (end - round_.starts_at) * (k + 1) / points for k in range(points)]
+    end = max(current.starts_at, min(now, current.due_at))
+    moments = [current.starts_at + (end - current.starts_at) * (k + 1) / points for k in range(points)]
     return [(m, {u for u, at in finished.items() if at is not None and at <= m}) for m in moments]
 
 

@@ -135,10 +135,10 @@ def _assignments(trainers: list[Any], teams: list[Any], scenarios: list[Any], rn
         trainer = trainers[n % 20]
         own = [team for i, team in enumerate(teams) if i % 20 == n % 20]
         targets = own if n == 0 else rng.sample(own, rng.randint(1, 3))
-        if n == 0:  # the largest: 40 teams of two trainers
+        if n == 0:  # the largest: 40 teams of four trainers, assigned by a superuser
             trainer.is_superuser = True
             trainer.save(update_fields=["is_superuser"])
-            targets = [team for i, team in enumerate(teams) if i % 20 in (0, 1)][:40]
+            targets = [team for i, team in enumerate(teams) if i % 20 < 4]
         starts = now - timedelta(days=rng.randint(1, 20))
         assignment = Assignment.objects.create(
             title=f"課題{n}",

@@ -181,7 +181,7 @@ class TrainerProgressView(APIView):
                 "counts": selectors.status_counts(all_rows),
                 "learners": [row.as_dict() for row in rows],
                 "criteria": selectors.criteria_by_team(assignment=assignment, viewer=trainer),
-                "completion": selectors.completion_over_time(assignment=assignment, viewer=trainer),
+                "completion": selectors.completion_over_time(assignment=assignment, viewer=trainer, rows=all_rows),
             }
         )
 

@@ -242,3 +242,9 @@ def test_it_speaks_english_to_an_english_learner(world: dict[str, Any]) -> None:
     page = _client(learner).get("/assignments/").content.decode()
     assert "My assignments" in page and "Not started" in page and "Start" in page
     assert "未着手" not in page
+
+
+def test_it_escapes_names_in_the_table(world: dict[str, Any]) -> None:
+    world["team"].members.add(UserFactory.create(display_name="<img src=x onerror=alert(1)>"))
+    page = _client(world["trainer"]).get(f"/assignments/trainer/{world['assignment'].pk}/").content.decode()
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and "<img src=x" not in page
