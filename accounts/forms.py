@@ -89,6 +89,11 @@ class ProfileForm(forms.Form):
         choices=PARTNER_CHOICES,
         help_text=_("Who you usually practise with. You can still choose another partner each time."),
     )
+    assignment_reminders = forms.BooleanField(
+        label=_("E-mail me reminders about assigned practice"),
+        required=False,
+        help_text=_("When an assignment starts, two days before it is due and when it is overdue."),
+    )
 
     @classmethod
     def for_user(cls, user: User, data: Any = None) -> "ProfileForm":
@@ -96,6 +101,7 @@ class ProfileForm(forms.Form):
             "display_name": user.display_name,
             "language": user.language,
             "default_partner": user.default_partner,
+            "assignment_reminders": user.assignment_reminders,
         }
         return cls(data=data, initial=initial)
 

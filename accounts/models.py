@@ -43,6 +43,9 @@ class User(AbstractUser):
     email = models.EmailField("email address", unique=True)
     display_name = models.CharField(max_length=80, blank=True)
     preferences = models.JSONField(default=dict, blank=True)
+    assignment_reminders = models.BooleanField(
+        _("assignment reminders"), default=True, help_text=_("E-mail reminders about assigned practice.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -159,6 +159,7 @@ def user_update(
     display_name: str | None = None,
     language: str | None = None,
     default_partner: str | None = None,
+    assignment_reminders: bool | None = None,
 ) -> User:
     """Change the display name and preferences; ``None`` leaves a value as it is."""
     errors = _preference_errors(language, default_partner)
@@ -170,7 +171,9 @@ def user_update(
         user.display_name = display_name.strip()
     changes = {"language": language, "default_partner": default_partner}
     user.preferences = {**(user.preferences or {}), **{k: v for k, v in changes.items() if v is not None}}
-    user.save(update_fields=["display_name", "preferences", "updated_at"])
+    if assignment_reminders is not None:
+        user.assignment_reminders = assignment_reminders
+    user.save(update_fields=["display_name", "preferences", "assignment_reminders", "updated_at"])
     return user
 
 

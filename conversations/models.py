@@ -38,6 +38,8 @@ class Conversation(models.Model):
     metadata = models.JSONField(default=dict, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # Set while the learner shares this conversation with their trainers; empty means private.
+    shared_with_trainer_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["user", "-started_at"], name="conv_user_started_idx")]

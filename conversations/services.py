@@ -121,6 +121,14 @@ def conversation_delete(*, user: User, conversation_id: UUID | str) -> None:
     conversation.delete()
 
 
+def conversation_share_with_trainer(*, user: User, conversation_id: UUID | str, shared: bool) -> Conversation:
+    """Let the learner's trainers read this conversation (``shared``), or make it private again at once."""
+    conversation = conversation_get(user=user, conversation_id=conversation_id)
+    conversation.shared_with_trainer_at = timezone.now() if shared else None
+    conversation.save(update_fields=["shared_with_trainer_at"])
+    return conversation
+
+
 def feedback_store(*, conversation: Conversation, report: FeedbackReport, metadata: dict[str, Any]) -> Feedback:
     """Store validated feedback and end the conversation.
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<str:conversation_id>/", views.detail, name="detail"),
     path("<str:conversation_id>/feedback/", views.feedback, name="feedback"),
     path("<str:conversation_id>/delete/", views.delete, name="delete"),
+    path("<str:conversation_id>/share-with-trainer/", views.share_with_trainer, name="share-with-trainer"),
 ]

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -79,3 +80,25 @@ def delete(request: HttpRequest, conversation_id: str) -> HttpResponse:
     services.conversation_delete(user=request.user, conversation_id=conversation_id)  # type: ignore[arg-type]
     messages.success(request, _("The conversation was deleted."))
     return redirect("conversations:chat")
+
+
+@login_required
+@require_POST
+def share_with_trainer(request: HttpRequest, conversation_id: str) -> HttpResponse:
+    """Share the conversation with the learner's trainers (``shared=1``) or stop sharing it."""
+    shared = request.POST.get("shared") == "1"
+    conversation = services.conversation_share_with_trainer(
+        user=request.user,  # type: ignore[arg-type]
+        conversation_id=conversation_id,
+        shared=shared,
+    )
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "conversations/partials/share_with_trainer.html", {"conversation": conversation})
+    if shared:
+        messages.success(request, _("Your trainers can now read this conversation."))
+    else:
+        messages.success(request, _("This conversation is private again."))
+    back = request.POST.get("next", "")
+    if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("conversations:detail", conversation_id=conversation.id)

@@ -22,6 +22,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("scenarios.api.urls")),
     path("", include("watch.api.urls")),
     path("", include("analytics.api.urls")),
+    path("", include("assignments.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", allow_inline_styles(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="api-docs"),
     re_path(r"", no_such_endpoint),  # last: any other address under /api/v1/ is a JSON 404
@@ -48,6 +49,7 @@ urlpatterns = [
     path("scenarios/", include("scenarios.urls")),
     path("watch/", include("watch.urls")),
     path("progress/", include("analytics.urls")),
+    path("assignments/", include("assignments.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -19,7 +19,16 @@ document.addEventListener("securitypolicyviolation", function (event) {
 });
 """
 # Pages of the modes that register their own URLs; each is visited when it exists.
-OPTIONAL_PAGES = ["watch:home", "analytics:progress", "analytics:journal", "analytics:reports", "analytics:teams"]
+OPTIONAL_PAGES = [
+    "watch:home",
+    "analytics:progress",
+    "analytics:journal",
+    "analytics:reports",
+    "analytics:teams",
+    "assignments:mine",
+    "assignments:trainer-list",
+    "assignments:trainer-create",
+]
 
 
 def _optional_pages() -> list[str]:

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "scenarios",
     "watch",
     "analytics",
+    "assignments",
 ]
 
 MIDDLEWARE = [
@@ -245,6 +246,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "AssignmentStateEnum": "assignments.models.AssignmentState.choices",
+        "AssignmentStatusEnum": "assignments.status.Status.choices",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.document_error_responses",
