@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+from accounts.tests.factories import UserFactory
 from testing.migrations import migrate_to, migrate_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -11,8 +12,8 @@ BEFORE = ("scenarios", "0005_scenario_published_at")
 AFTER = ("scenarios", "0006_scenario_play_result")
 
 
-def _play(apps: Any) -> Any:
-    user = apps.get_model("accounts", "User").objects.create(username="mig", email="mig@example.com")
+def _play(apps: Any, user_id: int) -> Any:
+    user = apps.get_model("accounts", "User").objects.get(pk=user_id)
     scenario = apps.get_model("scenarios", "Scenario").objects.create(
         slug="mig", title="報告", description="d", ai_role="課長", learner_role="部下", situation="s"
     )
@@ -23,9 +24,10 @@ def _play(apps: Any) -> Any:
 
 
 def test_plays_stored_before_have_no_result_yet_and_the_migration_can_be_undone() -> None:
+    user_id = UserFactory().pk  # today's user (other apps' later migrations stay applied)
     try:
         old = migrate_to(BEFORE)
-        play_id = _play(old).pk
+        play_id = _play(old, user_id).pk
         new = migrate_to(AFTER)
         play = new.get_model("scenarios", "ScenarioPlay").objects.get(pk=play_id)
         assert (play.feedback_at, play.rubric_total, play.passed) == (None, None, None)
