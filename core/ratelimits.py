@@ -99,25 +99,48 @@ def hit(names: Iterable[str], subject: str) -> int | None:
     return max(waits) if waits else None
 
 
-def _hit_at_once(cache: Any, names: Iterable[str], subject: str) -> list[int]:
-    windows: list[tuple[str, int, int, int]] = []  # (cache key, limit, period, end of the window)
+Window = tuple[str, int, int, int]  # (cache key, limit, period, end of the window)
+
+
+def _windows(names: Iterable[str], subject: str) -> list[Window]:
+    windows: list[Window] = []
     for name in names:
         for rate in rates_for(name):
             limit, period = _split_rate(rate)
             window = _get_window(subject, period)
             windows.append((_make_cache_key(f"rl:{name}", window, rate, subject, ALL), limit, period, window))
-    counts = cache.count_hits([(key, period + EXPIRATION_FUDGE) for key, _, period, _ in windows])
+    return windows
+
+
+def _waits(windows: list[Window], counts: list[int]) -> list[int]:
     now = int(ratelimit_core.time.time())  # django-ratelimit's clock (tests hold it still)
     return [max(1, end - now) for (_, limit, _, end), count in zip(windows, counts, strict=True) if count > limit]
+
+
+def _hit_at_once(cache: Any, names: Iterable[str], subject: str) -> list[int]:
+    windows = _windows(names, subject)
+    return _waits(windows, cache.count_hits([(key, period + EXPIRATION_FUDGE) for key, _, period, _ in windows]))
 
 
 async def check(scope_key: str | Sequence[str], user_or_ip: Any) -> int | None:
     """For consumers: count one frame against the named limit(s); ``None`` or the seconds to wait.
 
-    ``default`` stands for the socket budget (``socket``): a frame is not an API call."""
+    ``default`` stands for the socket budget (``socket``): a frame is not an API call. On Redis
+    the count is one round trip from the event loop itself: a burst of frames waits on no thread."""
     names = (scope_key,) if isinstance(scope_key, str) else tuple(scope_key)
     names = tuple(SOCKET if name == DEFAULT else name for name in names)
-    return await sync_to_async(hit, thread_sensitive=False)(names, subject_of(user_or_ip))
+    subject = subject_of(user_or_ip)
+    cache = caches[settings.RATELIMIT_USE_CACHE]
+    if not hasattr(cache, "acount_hits"):
+        return await sync_to_async(hit, thread_sensitive=False)(names, subject)
+    try:
+        windows = _windows(names, subject)
+        counts = await cache.acount_hits([(key, period + EXPIRATION_FUDGE) for key, _, period, _ in windows])
+    except Exception as error:  # noqa: BLE001 - an unreachable cache must not take the product down
+        log.warning("rate_limit_unavailable", error=type(error).__name__)
+        return None
+    waits = _waits(windows, counts)
+    return max(waits) if waits else None
 
 
 def wait_message(retry_after: int) -> str:

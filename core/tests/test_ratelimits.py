@@ -73,6 +73,31 @@ def test_another_cache_counts_through_django_ratelimit(settings: Any) -> None:
     assert ratelimits.hit(["chat_message"], "user:eight") is not None
 
 
+async def test_a_socket_frame_is_counted_from_the_event_loop_on_the_apis_counter(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _limits(settings, chat_message="2/m")
+    monkeypatch.setattr(ratelimits, "sync_to_async", None)  # no thread: calling one would fail
+    assert await ratelimits.check(("default", "chat_message"), "198.51.100.4") is None
+    usage = get_usage(None, group="rl:chat_message", key=lambda _g, _r: "ip:198.51.100.4", rate="2/m")
+    assert usage is not None and usage["count"] == 1  # the same counter the API's throttle reads
+    assert await ratelimits.check("chat_message", "198.51.100.4") is None
+    retry_after = await ratelimits.check("chat_message", "198.51.100.4")
+    assert retry_after is not None and 1 <= retry_after <= 60
+
+
+async def test_an_unreachable_cache_lets_socket_frames_through(settings: Any) -> None:
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.cache.ResilientRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 1},
+        }
+    }
+    _limits(settings, chat_message="0/m")
+    assert await ratelimits.check("chat_message", "198.51.100.5") is None
+
+
 def test_limits_come_from_the_environment_in_several_shapes(settings: Any) -> None:
     settings.RATE_LIMITS = {"default": "200/h, 50/m", "chat_message": ["30/m"]}
     assert ratelimits.rates_for("default") == ["200/h", "50/m"]
