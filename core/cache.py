@@ -16,14 +16,12 @@ ignored" traceback rather than one ``cache_unreachable`` warning naming the oper
 Django's own Redis backend plus seven ``try`` blocks, so keeping it costs little.
 """
 
-import asyncio
-import weakref
+import threading
 from typing import Any
 
 import structlog
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
-from redis import asyncio as redis_async
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -31,7 +29,27 @@ log = structlog.get_logger(__name__)
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
+_CLIENTS: dict[str, Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
 class ResilientRedisCache(RedisCache):
+    @property
+    def _cache(self) -> Any:  # type: ignore[override]
+        """One client (and so one pool of Redis connections) per process and configuration.
+
+        Django makes a cache object per thread and per async context, and its Redis backend a
+        connection pool per cache object: every request thread and socket task would open
+        connections of its own. redis-py's pools are thread-safe and reopen after a fork."""
+        key = repr((self._servers, sorted(self._options.items())))  # type: ignore[attr-defined]
+        client = _CLIENTS.get(key)
+        if client is None:
+            with _CLIENTS_LOCK:
+                client = _CLIENTS.get(key)
+                if client is None:
+                    client = _CLIENTS[key] = self._class(self._servers, **self._options)  # type: ignore[attr-defined]
+        return client
+
     def _skip(self, operation: str, error: Exception) -> None:
         log.warning("cache_unreachable", operation=operation, error=type(error).__name__)
 
@@ -97,28 +115,3 @@ class ResilientRedisCache(RedisCache):
             pipeline.set(name, 0, ex=seconds, nx=True)
             pipeline.incr(name)
         return [int(count) for count in pipeline.execute()[1::2]]
-
-    async def acount_hits(self, keys: list[tuple[str, int]]) -> list[int]:
-        """``count_hits`` from async code, on the event loop (no thread): one round trip through
-        an asyncio Redis client kept per event loop."""
-        if not keys:
-            return []
-        names = [self.make_and_validate_key(key) for key, _ in keys]
-        pipeline = self._async_client().pipeline(transaction=False)
-        for name, (_, seconds) in zip(names, keys, strict=True):
-            pipeline.set(name, 0, ex=seconds, nx=True)
-            pipeline.incr(name)
-        return [int(count) for count in (await pipeline.execute())[1::2]]
-
-    def _async_client(self) -> Any:
-        loop = asyncio.get_running_loop()
-        clients = self.__dict__.setdefault("_async_clients", weakref.WeakKeyDictionary())
-        client = clients.get(loop)
-        if client is None:
-            options = {k: v for k, v in self._options.items() if k in _ASYNC_OPTIONS}  # type: ignore[attr-defined]
-            client = clients[loop] = redis_async.Redis.from_url(self._servers[0], **options)  # type: ignore[attr-defined]
-        return client
-
-
-# The connection options an asyncio client takes as the cache's own (timeouts).
-_ASYNC_OPTIONS = frozenset({"socket_connect_timeout", "socket_timeout", "health_check_interval"})

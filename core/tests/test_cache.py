@@ -1,3 +1,4 @@
+import threading
 from typing import Any
 
 import pytest
@@ -68,3 +69,18 @@ def test_analytics_invalidation_does_not_fail_while_redis_is_down(monkeypatch: p
     monkeypatch.setattr(analytics_cache, "cache", _down_cache())
     analytics_cache.bump_user_version("some-user")  # an analysis landing during a Redis restart
     assert analytics_cache.user_version("some-user") == 1
+
+
+def test_every_cache_object_of_the_process_shares_one_pool_of_redis_connections() -> None:
+    """Django makes a cache object per thread and async context; each would otherwise open its own
+    Redis connections (a new one for every request thread and socket task)."""
+    here = caches["default"]
+    elsewhere: list[Any] = []
+    thread = threading.Thread(target=lambda: elsewhere.append(caches["default"]))
+    thread.start()
+    thread.join()
+    assert elsewhere[0] is not here
+    assert elsewhere[0]._cache is here._cache
+    assert (
+        elsewhere[0]._cache.get_client(write=True).connection_pool is here._cache.get_client(write=True).connection_pool
+    )

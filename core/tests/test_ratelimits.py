@@ -73,19 +73,6 @@ def test_another_cache_counts_through_django_ratelimit(settings: Any) -> None:
     assert ratelimits.hit(["chat_message"], "user:eight") is not None
 
 
-async def test_a_socket_frame_is_counted_from_the_event_loop_on_the_apis_counter(
-    settings: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _limits(settings, chat_message="2/m")
-    monkeypatch.setattr(ratelimits, "sync_to_async", None)  # no thread: calling one would fail
-    assert await ratelimits.check(("default", "chat_message"), "198.51.100.4") is None
-    usage = get_usage(None, group="rl:chat_message", key=lambda _g, _r: "ip:198.51.100.4", rate="2/m")
-    assert usage is not None and usage["count"] == 1  # the same counter the API's throttle reads
-    assert await ratelimits.check("chat_message", "198.51.100.4") is None
-    retry_after = await ratelimits.check("chat_message", "198.51.100.4")
-    assert retry_after is not None and 1 <= retry_after <= 60
-
-
 async def test_an_unreachable_cache_lets_socket_frames_through(settings: Any) -> None:
     settings.CACHES = {
         "default": {
