@@ -1,46 +1,16 @@
 """Trainers (group "trainer") may author scenarios: give the group the scenario permissions."""
 
-from django.apps.registry import Apps
 from django.db import migrations
-from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
-TRAINER_GROUP = "trainer"
+from accounts.trainer_permissions import grant_to_trainers
+
 AUTHORING = {
     "scenario": ("add", "change", "delete", "view"),
     "learningpoint": ("add", "change", "delete", "view"),
     "feedbackpoint": ("add", "change", "delete", "view"),
     "scenarioconsent": ("view",),
 }
-
-
-def _ensure_permissions(apps: Apps) -> None:
-    """Permissions are normally created after all migrations; create them now."""
-    from django.contrib.auth.management import create_permissions
-
-    app_config = apps.get_app_config("scenarios")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-
-
-def grant(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    _ensure_permissions(apps)
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _ = Group.objects.get_or_create(name=TRAINER_GROUP)
-    for model, actions in AUTHORING.items():
-        codenames = [f"{action}_{model}" for action in actions]
-        group.permissions.add(
-            *Permission.objects.filter(content_type__app_label="scenarios", codename__in=codenames)
-        )
-
-
-def revoke(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group = Group.objects.filter(name=TRAINER_GROUP).first()
-    if group is not None:
-        group.permissions.remove(*Permission.objects.filter(content_type__app_label="scenarios"))
+CODENAMES = [f"{action}_{model}" for model, actions in AUTHORING.items() for action in actions]
 
 
 class Migration(migrations.Migration):
@@ -51,4 +21,4 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(grant, revoke)]
+    operations = [grant_to_trainers('scenarios', CODENAMES)]
