@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from scenarios.importer import MAX_FILE_BYTES
-from scenarios.models import Category, Difficulty, Scenario
+from scenarios.models import GRADED_MESSAGE_KEYS, Category, Difficulty, Scenario
 from scenarios.selectors import CatalogFilters
 
 _TAG_SEPARATORS = re.compile(r"[,、，\n]+")
@@ -115,6 +115,18 @@ class ScenarioAdminForm(forms.ModelForm):
             "sensitive",
             "persona_hint",
             "persona_hint_en",
+            "role_type",
+            "learner_speaks_first",
+            "learner_briefing",
+            "learner_briefing_en",
+            "partner_knowledge",
+            "partner_knowledge_en",
+            "partner_reactions",
+            "partner_reactions_en",
+            "emotional_state",
+            "partner_instructions",
+            "partner_instructions_en",
+            "graded_messages",
             "settings",
         )
         widgets = {
@@ -130,8 +142,28 @@ class ScenarioAdminForm(forms.ModelForm):
                 ("situation_en", 4),
                 ("opening_line", 2),
                 ("opening_line_en", 2),
+                ("learner_briefing", 4),
+                ("learner_briefing_en", 4),
+                ("partner_knowledge", 3),
+                ("partner_knowledge_en", 3),
+                ("partner_reactions", 3),
+                ("partner_reactions_en", 3),
+                ("partner_instructions", 4),
+                ("partner_instructions_en", 4),
             )
         }
+
+    def clean_graded_messages(self) -> dict[str, str]:
+        value = self.cleaned_data.get("graded_messages") or {}
+        if not isinstance(value, dict):
+            raise forms.ValidationError(_('Write a mapping such as {"excellent": "…", "good": "…"}.'))
+        unknown = [str(key) for key in value if key not in GRADED_MESSAGE_KEYS]
+        if unknown:
+            raise forms.ValidationError(
+                _("Unknown message %(key)s: use %(choices)s.")
+                % {"key": unknown[0], "choices": ", ".join(GRADED_MESSAGE_KEYS)}
+            )
+        return {str(key): str(text) for key, text in value.items()}
 
 
 class ScenarioImportForm(forms.Form):

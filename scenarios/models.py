@@ -41,6 +41,23 @@ class Difficulty(models.TextChoices):
     ADVANCED = "advanced", _("Advanced")
 
 
+class RoleType(models.TextChoices):
+    STANDARD = "standard", _("Standard: the learner plays their own side")
+    REVERSE = "reverse", _("Reverse: the learner plays the senior side (boss, HR, trainer)")
+
+
+class EmotionalState(models.TextChoices):
+    NONE = "", _("(not set)")
+    NEUTRAL = "neutral", _("Neutral")
+    STRESSED = "stressed", _("Stressed")
+    ANXIOUS = "anxious", _("Anxious")
+    DEFENSIVE = "defensive", _("Defensive")
+
+
+# The graded messages a scenario may carry, by score band (``warning``: behaviour that may be harassment).
+GRADED_MESSAGE_KEYS: tuple[str, ...] = ("excellent", "good", "needs_improvement", "warning")
+
+
 class Category(models.TextChoices):
     REPORTING = "reporting", _("Reporting and consulting")
     REQUESTS = "requests", _("Asking and saying no")
@@ -96,6 +113,10 @@ TRANSLATED_FIELDS: tuple[str, ...] = (
     "situation",
     "opening_line",
     "persona_hint",
+    "learner_briefing",
+    "partner_knowledge",
+    "partner_reactions",
+    "partner_instructions",
 )
 
 
@@ -142,6 +163,41 @@ class Scenario(models.Model):
         _("persona hint"), max_length=200, blank=True, help_text=_("Optional hint for the partner's voice.")
     )
     persona_hint_en = models.CharField(_("persona hint (English)"), max_length=200, blank=True)
+    role_type = models.CharField(
+        _("role type"), max_length=10, choices=RoleType.choices, default=RoleType.STANDARD, blank=True
+    )
+    learner_speaks_first = models.BooleanField(
+        _("the learner speaks first"), default=False, help_text=_("The partner waits for the learner's first line.")
+    )
+    learner_briefing = models.TextField(
+        _("learner's briefing"),
+        blank=True,
+        help_text=_('The situation as told to the learner ("you…"). Never shown to the partner.'),
+    )
+    learner_briefing_en = models.TextField(_("learner's briefing (English)"), blank=True)
+    partner_knowledge = models.TextField(
+        _("what the partner knows"), blank=True, help_text=_("Facts the partner knows, written about the partner.")
+    )
+    partner_knowledge_en = models.TextField(_("what the partner knows (English)"), blank=True)
+    partner_reactions = models.TextField(
+        _("how the partner reacts"), blank=True, help_text=_("How the partner responds to what the learner does.")
+    )
+    partner_reactions_en = models.TextField(_("how the partner reacts (English)"), blank=True)
+    emotional_state = models.CharField(
+        _("partner's emotional state"), max_length=12, choices=EmotionalState.choices, default="", blank=True
+    )
+    partner_instructions = models.TextField(
+        _("trainer's extra instructions for the partner"),
+        blank=True,
+        help_text=_("Written to the partner (e.g. an imported system prompt); added to its instructions."),
+    )
+    partner_instructions_en = models.TextField(_("trainer's extra instructions (English)"), blank=True)
+    graded_messages = models.JSONField(
+        _("graded messages"),
+        default=dict,
+        blank=True,
+        help_text=_("Messages by result: excellent, good, needs_improvement, warning (possible harassment)."),
+    )
     sensitive = models.BooleanField(
         _("sensitive content"),
         default=False,
