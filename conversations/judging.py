@@ -33,6 +33,13 @@ FEEDBACK_TASK_EN = (
     "as evidence for each axis, quote the learner's own lines exactly (an empty list when there are none). Name "
     "one to three top strengths in top_strengths, each with a reason and a quote."
 )
+JUDGED_IN_ROLE_JA = (
+    "学習者は「{role}」として話しています。その立場にふさわしい言動か（指示・判断・配慮など）を評価してください。"
+)
+JUDGED_IN_ROLE_EN = (
+    'The learner speaks as "{role}". Judge whether what they say fits that position (instructions, decisions, '
+    "care for the other person)."
+)
 HINT_TASK_JA = "学習者が次に言うとよい発言の方向性を、ロールプレイのネタばらしをせずに短く助言してください。"
 HINT_TASK_EN = "Briefly suggest a direction for the learner's next line without spoiling the role-play."
 
@@ -49,6 +56,13 @@ def feedback_task(*, language: str, points: list[str]) -> str:
         )
         task = f"{task}\n{heading}\n{listed}"
     return task
+
+
+def judged_in_role(role: str, *, language: str) -> str:
+    """The line telling the judge which role the learner plays (a manager's instruction is judged as a manager's)."""
+    if not role.strip():
+        return ""
+    return (JUDGED_IN_ROLE_EN if language == "en" else JUDGED_IN_ROLE_JA).format(role=role.strip())
 
 
 def hint_task(*, language: str) -> str:

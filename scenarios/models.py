@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from llm.prompts import Persona
+from scenarios.briefing import about_the_learner
 
 NEW_FOR_DAYS = 14
 # The labels of the scenario lines in the partner's additional instructions, per language.
@@ -22,14 +23,37 @@ PERSONA_INSTRUCTION_LABELS: dict[str, dict[str, str]] = {
         "opening": "最初の一言",
         "exchange": "会話の始まり方の例",
         "hint": "人物像・声のヒント",
+        "emotion": "今の気持ち",
+        "knows": "相手役が知っていること",
+        "reacts": "反応の仕方",
+        "reverse": "この練習では学習者が{learner}の立場を演じ、相手役は{partner}として応じる。"
+        "学習者を{learner}として扱うこと。",
+        "learner_first": "学習者が先に話し始める。最初の発言を待ってから応じること。",
+        "trainer": "トレーナーからの指示",
     },
     "en": {
         "scenario": "Scenario",
         "points": "What the learner practises",
-        "opening": "Your first line",
+        "opening": "First line",
         "exchange": "How the conversation may begin",
         "hint": "Voice and character hint",
+        "emotion": "Current mood",
+        "knows": "What the partner knows",
+        "reacts": "How the partner reacts",
+        "reverse": "In this practice the learner plays the {learner} and the partner answers as the {partner}: "
+        "treat the learner as the {learner}.",
+        "learner_first": "The learner speaks first: wait for their first line, then answer.",
+        "trainer": "Instructions from the trainer",
     },
+}
+EMOTION_WORDS: dict[str, dict[str, str]] = {
+    "ja": {
+        "neutral": "落ち着いている",
+        "stressed": "ストレスを抱えている",
+        "anxious": "不安を感じている",
+        "defensive": "身構えていて防御的",
+    },
+    "en": {"neutral": "calm", "stressed": "under stress", "anxious": "anxious", "defensive": "on the defensive"},
 }
 # Tags or categories with these words mark harassment-prevention content (always sensitive).
 HARASSMENT_WORDS = ("ハラスメント", "セクハラ", "パワハラ", "グレーゾーン", "harassment")
@@ -338,28 +362,62 @@ class Scenario(models.Model):
         english = str(settings.get(f"{key}_en", "") or "").strip() if language == "en" else ""
         return english or str(settings.get(key, "") or "").strip()
 
-    def persona_fields(self, *, language: str = "ja") -> dict[str, str]:
-        """What the partner's system prompt is built from (server-side data only), in ``language``."""
-        lang = _reader_language(language)
+    @property
+    def is_reverse(self) -> bool:
+        return self.role_type == RoleType.REVERSE
+
+    def briefing_for(self, language: str | None = None) -> str:
+        """What the learner is told about the situation (the partner's situation when none was written)."""
+        return self.text("learner_briefing", language).strip() or self.text("situation", language)
+
+    @property
+    def display_briefing(self) -> str:
+        return self.briefing_for()
+
+    def _partner_lines(self, lang: str) -> list[str]:
+        """The partner's additional instructions: the scenario, in the third person (``scenarios.briefing``)."""
         words = PERSONA_INSTRUCTION_LABELS[lang]
-        lines = [f"{words['scenario']}: {self.text('title', lang)}", self.text("description", lang).strip()]
+        lines = [
+            f"{words['scenario']}: {about_the_learner(self.text('title', lang), drop_instructions=False)}",
+            about_the_learner(self.text("description", lang).strip()),
+        ]
         if points := self.learning_point_texts(language=lang):
+            points = [about_the_learner(point, drop_instructions=False) for point in points]
             lines.append(f"{words['points']}: " + " / ".join(points))
-        if opening := self.opening_line_for(lang):
-            lines.append(f"{words['opening']}: {opening}")
+        if self.is_reverse:
+            role = {"learner": self.text("learner_role", lang), "partner": self.text("ai_role", lang)}
+            lines.append(words["reverse"].format(**role))
+        if self.emotional_state:
+            lines.append(f"{words['emotion']}: {EMOTION_WORDS[lang].get(self.emotional_state, '')}")
+        for key, name in (("knows", "partner_knowledge"), ("reacts", "partner_reactions")):
+            if text := about_the_learner(self.text(name, lang).strip(), drop_instructions=False):
+                lines.append(f"{words[key]}: {text}")
+        if self.learner_speaks_first:
+            lines.append(words["learner_first"])
+        elif opening := self.opening_line_for(lang):
+            lines.append(f"{words['opening']}: " + (f"“{opening}”" if lang == "en" else f"「{opening}」"))
         if exchange := self._setting("opening_exchange", lang):
-            lines.append(f"{words['exchange']}: {exchange}")
+            lines.append(f"{words['exchange']}: {about_the_learner(exchange, drop_instructions=False)}")
         if hint := self.text("persona_hint", lang).strip():
             lines.append(f"{words['hint']}: {hint}")
+        if trainer := self.text("partner_instructions", lang).strip():
+            lines.append(f"{words['trainer']}:\n{trainer}")
+        return [line for line in lines if line]
+
+    def persona_fields(self, *, language: str = "ja") -> dict[str, str]:
+        """What the partner's system prompt is built from (server-side data only), in ``language``.
+
+        Never the learner's briefing: texts addressed to the learner are put in the third person."""
+        lang = _reader_language(language)
         return {
-            "role": self.text("ai_role", lang),
-            "learner_role": self.text("learner_role", lang),
-            "personality": self.text("personality", lang),
-            "speaking_style": self.text("speaking_style", lang),
-            "situation": self.text("situation", lang),
+            "role": about_the_learner(self.text("ai_role", lang), drop_instructions=False),
+            "learner_role": about_the_learner(self.text("learner_role", lang), drop_instructions=False),
+            "personality": about_the_learner(self.text("personality", lang), drop_instructions=False),
+            "speaking_style": about_the_learner(self.text("speaking_style", lang), drop_instructions=False),
+            "situation": about_the_learner(self.text("situation", lang)),
             "name": self._setting("partner_name", lang),
             "language": lang,
-            "instructions": "\n".join(line for line in lines if line),
+            "instructions": "\n".join(self._partner_lines(lang)),
         }
 
     def as_persona(self, *, language: str = "ja") -> Persona:

@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from conversations import services as conversation_services
+from conversations.judging import judged_in_role
 from conversations.models import Conversation, Feedback, Mode
 from conversations.personas import register_feedback_brief, register_persona_resolver
 from conversations.signals import feedback_stored
@@ -37,6 +38,7 @@ def scenario_play_start(*, user: Any, scenario: Scenario) -> Conversation:
         "language": user.language,
         "model": model_label(Purpose.SCENARIO_PARTNER),
         "demo": demo_mode(),
+        "learner_opens": scenario.learner_speaks_first,
     }
     title = scenario.text("title", user.language)
     with transaction.atomic():
@@ -44,7 +46,8 @@ def scenario_play_start(*, user: Any, scenario: Scenario) -> Conversation:
             user=user, mode=Mode.SCENARIO, title=title, metadata=metadata
         )
         ScenarioPlay.objects.create(user=user, scenario=scenario, conversation=conversation)
-        if opening := scenario.opening_line_for(user.language):
+        opening = "" if scenario.learner_speaks_first else scenario.opening_line_for(user.language)
+        if opening:
             conversation_services.message_append_assistant(
                 conversation=conversation, text=opening, metadata={"scripted": True}
             )
@@ -81,6 +84,7 @@ def scenario_feedback_brief(conversation: Conversation) -> tuple[list[str], str]
             scenario.text("description", lang),
             f"{partner}: {scenario.text('ai_role', lang)}",
             f"{learner}: {scenario.text('learner_role', lang)}",
+            judged_in_role(scenario.text("learner_role", lang), language=lang),
         )
         if part
     )

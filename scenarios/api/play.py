@@ -69,7 +69,7 @@ class ScenarioStartView(APIView):
             detail = "This scenario covers harassment. Record your consent (POST scenarios/consent) before starting."
             return Response({"detail": detail, "code": "consent_required"}, status=status.HTTP_403_FORBIDDEN)
         rows = [message_payload(message) for message in conversation.messages.order_by("created_at")]
-        if not rows:  # no scripted first line in the learner's language: the character opens
+        if not rows and not conversation.metadata.get("learner_opens"):  # no scripted line: the character opens
             rows = [message_payload(async_to_sync(generate_reply)(conversation=conversation, emit=ignore_events))]
         return Response({"conversation": cs.ConversationSerializer(conversation).data, "messages": rows}, status=201)
 
