@@ -26,7 +26,7 @@ from accounts.selectors import learners_trained_by
 from scenarios import services
 from scenarios.forms import ScenarioAdminForm, ScenarioImportConfirmForm, ScenarioImportForm
 from scenarios.importer import KEPT_SETTING, Problem, ScenarioImportError, decode_upload, export_yaml
-from scenarios.models import FeedbackPoint, LearningPoint, Scenario, ScenarioConsent
+from scenarios.models import FeedbackPoint, LearningPoint, RubricCriterion, Scenario, ScenarioConsent
 
 PENDING_IMPORT_SECONDS = 30 * 60
 logger = structlog.get_logger(__name__)
@@ -84,6 +84,24 @@ class FeedbackPointInline(TrainerOnlyMixin, admin.TabularInline):
     verbose_name_plural = _("Feedback points (what the feedback looks at)")
 
 
+class _CriterionInlineForm(ModelForm):
+    class Meta:
+        fields = ("order", "name", "weight", "good", "poor", "name_en", "good_en", "poor_en")
+        widgets = {
+            "order": forms.NumberInput(attrs={"class": "point-order"}),
+            "weight": forms.NumberInput(attrs={"class": "criterion-weight", "min": 1}),
+            **{name: forms.Textarea(attrs={"rows": 2, "cols": 40}) for name in ("good", "poor", "good_en", "poor_en")},
+        }
+
+
+class RubricCriterionInline(TrainerOnlyMixin, admin.StackedInline):
+    model = RubricCriterion
+    form = _CriterionInlineForm
+    fields = (("order", "weight"), ("name", "name_en"), ("good", "good_en"), ("poor", "poor_en"))
+    extra = 0
+    verbose_name_plural = _("Rubric (weighted criteria with what good and poor look like)")
+
+
 class TagFilter(admin.SimpleListFilter):
     title = _("tag")
     parameter_name = "tag"
@@ -102,7 +120,7 @@ class TagFilter(admin.SimpleListFilter):
 @admin.register(Scenario)
 class ScenarioAdmin(TrainerOnlyMixin, admin.ModelAdmin):
     form = ScenarioAdminForm
-    inlines = (LearningPointInline, FeedbackPointInline)
+    inlines = (LearningPointInline, FeedbackPointInline, RubricCriterionInline)
     list_display = (
         "title",
         "difficulty",
@@ -161,12 +179,13 @@ class ScenarioAdmin(TrainerOnlyMixin, admin.ModelAdmin):
                 ),
             },
         ),
+        (_("Rubric"), {"fields": ("pass_threshold", "graded_messages")}),
         (_("Publishing"), {"fields": ("published", "sensitive", "try_link")}),
         (
             _("Advanced settings"),
             {
                 "classes": ("collapse",),
-                "fields": ("persona_hint", "persona_hint_en", "graded_messages", "settings", "kept_from_file"),
+                "fields": ("persona_hint", "persona_hint_en", "settings", "kept_from_file"),
             },
         ),
         (_("History"), {"fields": ("author", "last_editor", "created_at", "updated_at")}),
@@ -214,7 +233,7 @@ class ScenarioAdmin(TrainerOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Export selected scenarios as YAML"), permissions=["view"])
     def export_selected(self, request: HttpRequest, queryset: QuerySet[Scenario]) -> HttpResponse:
-        scenarios = queryset.prefetch_related("learning_points", "feedback_points").order_by("slug")
+        scenarios = queryset.prefetch_related("learning_points", "feedback_points", "criteria").order_by("slug")
         response = HttpResponse(export_yaml(scenarios), content_type="application/x-yaml; charset=utf-8")
         filename = f"scenarios-{timezone.localdate():%Y%m%d}.yaml"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from scenarios.importer import MAX_FILE_BYTES
-from scenarios.models import GRADED_MESSAGE_KEYS, Category, Difficulty, Scenario
+from scenarios.models import DEFAULT_PASS_THRESHOLD, GRADED_MESSAGE_KEYS, Category, Difficulty, Scenario
 from scenarios.selectors import CatalogFilters
 
 _TAG_SEPARATORS = re.compile(r"[,、，\n]+")
@@ -127,6 +127,7 @@ class ScenarioAdminForm(forms.ModelForm):
             "partner_instructions",
             "partner_instructions_en",
             "graded_messages",
+            "pass_threshold",
             "settings",
         )
         widgets = {
@@ -152,6 +153,15 @@ class ScenarioAdminForm(forms.ModelForm):
                 ("partner_instructions_en", 4),
             )
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "pass_threshold" in self.fields:
+            self.fields["pass_threshold"].required = False
+
+    def clean_pass_threshold(self) -> int:
+        value = self.cleaned_data.get("pass_threshold")
+        return DEFAULT_PASS_THRESHOLD if value is None else int(value)
 
     def clean_graded_messages(self) -> dict[str, str]:
         value = self.cleaned_data.get("graded_messages") or {}

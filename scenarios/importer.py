@@ -36,6 +36,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 from scenarios.briefing import about_the_learner, addresses_the_learner
 from scenarios.models import (
     CATEGORY_JA,
+    DEFAULT_PASS_THRESHOLD,
     DIFFICULTY_JA,
     GRADED_MESSAGE_KEYS,
     HARASSMENT_WORDS,
@@ -87,6 +88,7 @@ SCENARIO_FIELDS = (
     "partner_instructions",
     "partner_instructions_en",
     "graded_messages",
+    "pass_threshold",
     "sensitive",
     "settings",
 )
@@ -254,8 +256,43 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
 
+def default_rubric(points: Sequence[str], points_en: Sequence[str] = ()) -> list[CriterionData]:
+    """One criterion per feedback point, weight 1, with generic anchors (trainers refine them)."""
+    criteria = []
+    for index, point in enumerate(points):
+        english = points_en[index] if index < len(points_en) else ""
+        if point.isascii():
+            criteria.append(
+                CriterionData(name=point[:200], good=f"A line clearly shows: {point}", poor=f"No line shows: {point}")
+            )
+            continue
+        criteria.append(
+            CriterionData(
+                name=point[:200],
+                name_en=english[:200],
+                good=f"「{point}」にはっきり当てはまる発言がある",
+                good_en=f"A line clearly shows: {english}" if english else "",
+                poor=f"「{point}」に当てはまる発言がない",
+                poor_en=f"No line shows: {english}" if english else "",
+            )
+        )
+    return criteria
+
+
 class _Lenient(BaseModel):
     model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+
+
+class CriterionData(_Strict):
+    """One rubric criterion: a name, a positive weight, and what good and poor look like."""
+
+    name: Line
+    name_en: OptionalLine = ""
+    weight: Annotated[int, Field(gt=0, le=100)] = 1
+    good: Required
+    good_en: Text = ""
+    poor: Required
+    poor_en: Text = ""
 
 
 class ScenarioData(_Strict):
@@ -300,9 +337,18 @@ class ScenarioData(_Strict):
     partner_instructions: Text = ""
     partner_instructions_en: Text = ""
     graded_messages: GradedMessages = {}
+    rubric: Annotated[list[CriterionData], Field(max_length=20)] | None = None
+    pass_threshold: Annotated[int, Field(ge=0, le=100)] = DEFAULT_PASS_THRESHOLD
     sensitive: bool = False
     published: bool | None = None
     settings: dict[str, Any] = {}
+
+    @model_validator(mode="after")
+    def _rubric_or_default(self) -> ScenarioData:
+        """A scenario without a rubric is scored on its feedback points, one criterion each."""
+        if self.rubric is None:
+            self.rubric = default_rubric(self.feedback_points, self.feedback_points_en)
+        return self
 
     @model_validator(mode="after")
     def _english_points_match(self) -> ScenarioData:
@@ -373,7 +419,8 @@ class _ListItem(_Upstream):
 
 # The keys of the upstream shapes that become fields; any other key is kept in ``KEPT_SETTING``.
 _USED_KEYS: dict[str, frozenset[str]] = {
-    "": frozenset({*_OnePerFile.model_fields, *_ListItem.model_fields} - {"subcategory", "evaluation_criteria"}),
+    "": frozenset({*_OnePerFile.model_fields, *_ListItem.model_fields} - {"subcategory"}),
+    "evaluation_criteria": frozenset(_EvaluationCriteria.model_fields),
     "character_setting": frozenset(_CharacterSetting.model_fields),
     "ai_personality": frozenset(_AiPersonality.model_fields),
     "feedback_messages": frozenset(_FeedbackMessages.model_fields),
@@ -389,9 +436,24 @@ def _kept_keys(document: dict[str, Any]) -> dict[str, Any]:
             kept[name] = value
         elif name in _USED_KEYS and name and isinstance(value, dict):
             kept.update({f"{name}.{k}": v for k, v in value.items() if str(k) not in _USED_KEYS[name]})
-    if isinstance(document.get("evaluation_criteria"), dict):
-        kept["evaluation_criteria"] = document["evaluation_criteria"]
     return kept
+
+
+def _upstream_rubric(raw: _OnePerFile | _ListItem) -> list[CriterionData]:
+    """Upstream's ``evaluation_criteria`` (one criterion: the positive and negative behaviours as its
+    anchors, weight 2) and one criterion per feedback point."""
+    criteria = default_rubric([tidy(point) for point in raw.feedback_points])
+    behaviours = raw.evaluation_criteria
+    if behaviours.positive_behaviors:
+        english = all(text.isascii() for text in behaviours.positive_behaviors)
+        name = "Expected behaviours" if english else "期待される行動"
+        poor = behaviours.negative_behaviors or (
+            ["None of the expected behaviours"] if english else ["期待される行動が見られない"]
+        )
+        joined = " / ".join
+        behaviour = CriterionData(name=name, weight=2, good=joined(behaviours.positive_behaviors), poor=joined(poor))
+        criteria.insert(0, behaviour)
+    return criteria
 
 
 # --- Text clean-up for the upstream shapes ---------------------------------------------------
@@ -511,6 +573,15 @@ def _validation_reason(item: Any) -> str:
         if kind == "too_short":
             return ngettext("needs at least %(n)s item", "needs at least %(n)s items", limit) % {"n": limit}
         return ngettext("at most %(n)s item", "at most %(n)s items", limit) % {"n": limit}
+    bounds = {
+        "greater_than": (_("must be greater than %(n)s"), "gt"),
+        "greater_than_equal": (_("must be at least %(n)s"), "ge"),
+        "less_than": (_("must be less than %(n)s"), "lt"),
+        "less_than_equal": (_("must be at most %(n)s"), "le"),
+    }
+    if kind in bounds:
+        message, key = bounds[kind]
+        return message % {"n": context.get(key, "")}
     if kind == "string_too_long":
         limit = int(context.get("max_length", 0))
         return ngettext("at most %(n)s character", "at most %(n)s characters", limit) % {"n": limit}
@@ -526,6 +597,9 @@ def _validation_reason(item: Any) -> str:
         "model_attributes_type": _("must be a mapping (key: value)"),
         "bool_type": _("must be true or false"),
         "bool_parsing": _("must be true or false"),
+        "int_parsing": _("must be a whole number"),
+        "int_type": _("must be a whole number"),
+        "int_from_float": _("must be a whole number"),
     }
     return messages.get(kind, _("is not valid"))
 
@@ -722,6 +796,7 @@ def _from_upstream(raw: _OnePerFile | _ListItem, document: dict[str, Any], sourc
         "role_type": RoleType.REVERSE if reverse else RoleType.STANDARD,
         "learner_speaks_first": reverse and not partner["opening_line"],
         "learner_briefing": briefing,
+        "rubric": _upstream_rubric(raw),
         "settings": {**partner["settings"], **({KEPT_SETTING: kept} if kept else {})},
     }
     return _finish(values, source, prefix)
@@ -885,10 +960,18 @@ def _changes(scenario: Scenario, data: ScenarioData, *, publish: bool) -> list[s
         count = len(getattr(data, name.removesuffix("_en")))
         if _padded(_stored_english_points(scenario, name), count) != _padded(getattr(data, name), count):
             changed.append(name)
+    if stored_rubric(scenario) != [criterion.model_dump() for criterion in data.rubric or []]:
+        changed.append("rubric")
     published = True if publish else data.published
     if published is not None and published != scenario.published:
         changed.append("published")
     return changed
+
+
+def stored_rubric(scenario: Scenario) -> list[dict[str, Any]]:
+    """The scenario's criteria in the import shape (``CriterionData`` fields)."""
+    names = CriterionData.model_fields
+    return [{name: getattr(criterion, name) for name in names} for criterion in scenario.criteria.all()]
 
 
 def _stored_english_points(scenario: Scenario, name: str) -> list[str]:
@@ -905,7 +988,7 @@ def _padded(texts: list[str], length: int) -> list[str]:
 def plan_import(parsed: Iterable[tuple[str, ScenarioData]], *, publish: bool = False) -> list[PlannedScenario]:
     """What an import would create and update (nothing is written); ``publish`` as in the import."""
     items = list(parsed)
-    existing = Scenario.objects.prefetch_related("learning_points", "feedback_points").in_bulk(
+    existing = Scenario.objects.prefetch_related("learning_points", "feedback_points", "criteria").in_bulk(
         [data.slug for _, data in items], field_name="slug"
     )
     plan: list[PlannedScenario] = []
@@ -949,6 +1032,10 @@ def scenario_document(scenario: Scenario) -> dict[str, Any]:
         document[japanese] = [point.text for point in getattr(scenario, japanese).all()]
         if any(english := _stored_english_points(scenario, name)):
             document[name] = english
+    document["rubric"] = [
+        {key: value for key, value in criterion.items() if value or key in ("name", "weight", "good", "poor")}
+        for criterion in stored_rubric(scenario)
+    ]
     document["published"] = scenario.published
     return document
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings as django_settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -80,6 +81,7 @@ class EmotionalState(models.TextChoices):
 
 # The graded messages a scenario may carry, by score band (``warning``: behaviour that may be harassment).
 GRADED_MESSAGE_KEYS: tuple[str, ...] = ("excellent", "good", "needs_improvement", "warning")
+DEFAULT_PASS_THRESHOLD = 70
 
 
 class Category(models.TextChoices):
@@ -216,6 +218,12 @@ class Scenario(models.Model):
         help_text=_("Written to the partner (e.g. an imported system prompt); added to its instructions."),
     )
     partner_instructions_en = models.TextField(_("trainer's extra instructions (English)"), blank=True)
+    pass_threshold = models.PositiveSmallIntegerField(
+        _("pass threshold"),
+        default=DEFAULT_PASS_THRESHOLD,
+        validators=[MaxValueValidator(100)],
+        help_text=_("The weighted rubric total (0–100) a play needs to pass."),
+    )
     graded_messages = models.JSONField(
         _("graded messages"),
         default=dict,
@@ -253,6 +261,7 @@ class Scenario(models.Model):
     if TYPE_CHECKING:
         learning_points: models.Manager[LearningPoint]
         feedback_points: models.Manager[FeedbackPoint]
+        criteria: models.Manager[RubricCriterion]
 
     class Meta:
         ordering = ("-updated_at",)
@@ -461,6 +470,48 @@ class FeedbackPoint(ScenarioPoint):
     class Meta(ScenarioPoint.Meta):
         verbose_name = _("feedback point")
         verbose_name_plural = _("feedback points")
+
+
+class RubricCriterion(models.Model):
+    """One criterion of a scenario's rubric: its weight and what good and poor look like."""
+
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="criteria")
+    name = models.CharField(_("criterion"), max_length=200)
+    name_en = models.CharField(_("criterion (English)"), max_length=200, blank=True)
+    weight = models.PositiveSmallIntegerField(_("weight"), default=1, validators=[MinValueValidator(1)])
+    good = models.TextField(_("what good looks like"))
+    good_en = models.TextField(_("what good looks like (English)"), blank=True)
+    poor = models.TextField(_("what poor looks like"))
+    poor_en = models.TextField(_("what poor looks like (English)"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ("order", "id")
+        verbose_name = _("rubric criterion")
+        verbose_name_plural = _("rubric criteria")
+        constraints = [models.CheckConstraint(condition=models.Q(weight__gte=1), name="rubric_weight_positive")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def text_for(self, name: str, language: str | None = None) -> str:
+        """``name`` ("name", "good" or "poor") in ``language``; English falls back to the Japanese text."""
+        japanese = str(getattr(self, name))
+        if _reader_language(language) == "en":
+            return str(getattr(self, f"{name}_en") or "").strip() or japanese
+        return japanese
+
+    @property
+    def display_name(self) -> str:
+        return self.text_for("name")
+
+    @property
+    def display_good(self) -> str:
+        return self.text_for("good")
+
+    @property
+    def display_poor(self) -> str:
+        return self.text_for("poor")
 
 
 class ScenarioConsent(models.Model):

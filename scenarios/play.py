@@ -16,12 +16,18 @@ from django.utils import timezone
 from conversations import services as conversation_services
 from conversations.judging import judged_in_role
 from conversations.models import Conversation, Feedback, Mode
-from conversations.personas import register_feedback_brief, register_persona_resolver
+from conversations.personas import (
+    register_feedback_brief,
+    register_feedback_extra,
+    register_persona_resolver,
+    register_rubric,
+)
 from conversations.signals import feedback_stored
 from llm import Purpose, demo_mode, model_label
 from llm.prompts import Persona
 from scenarios.models import Scenario, ScenarioPlay
 from scenarios.practice import register_practised_counter
+from scenarios.rubric import RubricResult, rubric_lines, rubric_result
 from scenarios.selectors import scenario_has_consent
 
 
@@ -101,11 +107,40 @@ def plays_per_scenario(user: Any, scenario_ids: list[int]) -> Mapping[int, int]:
     return dict(rows)
 
 
+def _language_of(conversation: Conversation) -> str:
+    return "en" if (conversation.metadata or {}).get("language") == "en" else "ja"
+
+
+def scenario_rubric(conversation: Conversation) -> list[dict[str, str]]:
+    """The criteria the judge scores this play against (the scenario's rubric, in the play's language)."""
+    return rubric_lines(scenario_for(conversation), language=_language_of(conversation))
+
+
+def play_rubric_result(*, conversation: Conversation, feedback: Feedback) -> RubricResult | None:
+    """The scenario rubric's verdict on the play's stored feedback (``None`` when it has no rubric)."""
+    scenario = scenario_for(conversation)
+    scores = (feedback.content or {}).get("criterion_scores") or []
+    return rubric_result(scenario, scores, language=_language_of(conversation))
+
+
 def play_record_feedback(*, conversation: Conversation, feedback: Feedback) -> None:
-    """Mark the conversation's play as an attempt with feedback (a chat has no play: nothing to do)."""
-    ScenarioPlay.objects.filter(conversation_id=conversation.pk, feedback_at__isnull=True).update(
-        feedback_at=feedback.created_at or timezone.now()
+    """Mark the conversation's play as an attempt with feedback, with the rubric's total and verdict
+    (both empty when the scenario has no rubric); a chat has no play: nothing to do."""
+    play = ScenarioPlay.objects.filter(conversation_id=conversation.pk).select_related("scenario").first()
+    if play is None:
+        return
+    result = play_rubric_result(conversation=conversation, feedback=feedback)
+    ScenarioPlay.objects.filter(pk=play.pk, feedback_at__isnull=True).update(
+        feedback_at=feedback.created_at or timezone.now(),
+        rubric_total=result.total if result else None,
+        passed=result.passed if result else None,
     )
+
+
+def scenario_feedback_extra(conversation: Conversation, feedback: Feedback) -> dict[str, Any]:
+    """What the feedback panel adds for a play: the rubric verdict (template and its context)."""
+    result = play_rubric_result(conversation=conversation, feedback=feedback)
+    return {"template": "scenarios/_rubric_result.html", "rubric": result} if result else {}
 
 
 def _on_feedback_stored(sender: Any, *, conversation: Conversation, feedback: Feedback, **kwargs: Any) -> None:
@@ -117,4 +152,6 @@ def connect() -> None:
     feedback_stored.connect(_on_feedback_stored, dispatch_uid="scenarios-play-feedback")
     register_persona_resolver(Mode.SCENARIO, scenario_persona)
     register_feedback_brief(Mode.SCENARIO, scenario_feedback_brief)
+    register_rubric(Mode.SCENARIO, scenario_rubric)
+    register_feedback_extra(Mode.SCENARIO, scenario_feedback_extra)
     register_practised_counter(plays_per_scenario)

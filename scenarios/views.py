@@ -43,6 +43,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "scenario": scenario,
         "practised_count": counts.get(scenario.pk, 0),
         "consented": selectors.scenario_has_consent(user=request.user, scenario=scenario),
+        "attempts": selectors.scenario_attempts(user=request.user, scenario=scenario),
+        "criteria": list(scenario.criteria.all()),
     }
     return render(request, "scenarios/detail.html", context)
 

@@ -25,6 +25,7 @@ from llm.demo.reading import (
     _has,
     read_transcript,
 )
+from llm.demo.rubric import with_criterion_scores
 
 
 # --- heuristic assessment -----------------------------------------------------------------------
@@ -375,4 +376,4 @@ def json_answer(messages: object, response_format: object) -> str:
     if not schema:
         assessment = assess(read_transcript(messages))
         return json.dumps({"summary": _summary(_Fill({}, assessment)), "scores": assessment.scores}, ensure_ascii=False)
-    return json.dumps(fill_schema(schema, messages), ensure_ascii=False)
+    return json.dumps(with_criterion_scores(fill_schema(schema, messages), messages), ensure_ascii=False)
