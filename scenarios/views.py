@@ -6,6 +6,7 @@ from asgiref.sync import async_to_sync
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from conversations.judging import hint_generate
@@ -97,7 +98,15 @@ def consent(request: HttpRequest, pk: int) -> HttpResponse:
     if not scenario.sensitive:
         return redirect(scenario)
     form = ConsentForm(request.POST if request.method == "POST" else None)
+    after = _next_url(request)
     if form.is_valid():
         services.scenario_consent_record(user=request.user, scenario=scenario)
-        return begin_play(request, scenario)
-    return render(request, "scenarios/consent.html", {"scenario": scenario, "form": form})
+        return redirect(after) if after else begin_play(request, scenario)
+    return render(request, "scenarios/consent.html", {"scenario": scenario, "form": form, "next": after})
+
+
+def _next_url(request: HttpRequest) -> str:
+    """Where another mode (e.g. watch) asked to come back after consent: a path on this site only."""
+    target = str(request.POST.get("next") or request.GET.get("next") or "")
+    allowed = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False)
+    return target if allowed and target.startswith("/") else ""

@@ -10,6 +10,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.renderers import JSONRenderer
@@ -51,6 +52,11 @@ def _detail(request: Request, access: selectors.Access) -> dict[str, Any]:
     }
 
 
+def _consent_required(scenario: Any) -> dict[str, Any]:
+    detail = _("This scenario covers harassment. Record your consent (POST scenarios/consent) before starting.")
+    return {"detail": detail, "code": "consent_required", "scenario_id": scenario.pk}
+
+
 def _owned(request: Request, session_id: str) -> WatchSession:
     return selectors.watch_get_owned(user=request.user, session_id=session_id)
 
@@ -90,6 +96,8 @@ class WatchStartView(APIView):
             return response
         except services.WatchInputError as error:
             raise serializers.ValidationError({error.field: [error.message]}) from error
+        except services.ConsentRequiredError as needed:
+            return Response(_consent_required(needed.scenario), status=status.HTTP_403_FORBIDDEN)
         return Response(_detail(request, selectors.Access(session, owner=True)), status=status.HTTP_201_CREATED)
 
 
