@@ -179,7 +179,7 @@ class ScenarioAdmin(TrainerOnlyMixin, admin.ModelAdmin):
                 ),
             },
         ),
-        (_("Rubric"), {"fields": ("pass_threshold", "graded_messages")}),
+        (_("Rubric"), {"fields": ("pass_threshold", "graded_messages", "time_limit_minutes")}),
         (_("Publishing"), {"fields": ("published", "sensitive", "try_link")}),
         (
             _("Advanced settings"),

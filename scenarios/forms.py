@@ -128,6 +128,7 @@ class ScenarioAdminForm(forms.ModelForm):
             "partner_instructions_en",
             "graded_messages",
             "pass_threshold",
+            "time_limit_minutes",
             "settings",
         )
         widgets = {

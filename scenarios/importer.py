@@ -40,6 +40,7 @@ from scenarios.models import (
     DIFFICULTY_JA,
     GRADED_MESSAGE_KEYS,
     HARASSMENT_WORDS,
+    MAX_TIME_LIMIT_MINUTES,
     Category,
     Difficulty,
     EmotionalState,
@@ -89,6 +90,7 @@ SCENARIO_FIELDS = (
     "partner_instructions_en",
     "graded_messages",
     "pass_threshold",
+    "time_limit_minutes",
     "sensitive",
     "settings",
 )
@@ -339,6 +341,7 @@ class ScenarioData(_Strict):
     graded_messages: GradedMessages = {}
     rubric: Annotated[list[CriterionData], Field(max_length=20)] | None = None
     pass_threshold: Annotated[int, Field(ge=0, le=100)] = DEFAULT_PASS_THRESHOLD
+    time_limit_minutes: Annotated[int, Field(ge=1, le=MAX_TIME_LIMIT_MINUTES)] | None = None
     sensitive: bool = False
     published: bool | None = None
     settings: dict[str, Any] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings as django_settings
@@ -82,6 +82,7 @@ class EmotionalState(models.TextChoices):
 # The graded messages a scenario may carry, by score band (``warning``: behaviour that may be harassment).
 GRADED_MESSAGE_KEYS: tuple[str, ...] = ("excellent", "good", "needs_improvement", "warning")
 DEFAULT_PASS_THRESHOLD = 70
+MAX_TIME_LIMIT_MINUTES = 180
 
 
 class Category(models.TextChoices):
@@ -223,6 +224,13 @@ class Scenario(models.Model):
         default=DEFAULT_PASS_THRESHOLD,
         validators=[MaxValueValidator(100)],
         help_text=_("The weighted rubric total (0–100) a play needs to pass."),
+    )
+    time_limit_minutes = models.PositiveSmallIntegerField(
+        _("time limit (minutes)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_TIME_LIMIT_MINUTES)],
+        help_text=_("Optional: a countdown during play; when it runs out the play ends with feedback."),
     )
     graded_messages = models.JSONField(
         _("graded messages"),
@@ -370,6 +378,10 @@ class Scenario(models.Model):
         settings = self.settings or {}
         english = str(settings.get(f"{key}_en", "") or "").strip() if language == "en" else ""
         return english or str(settings.get(key, "") or "").strip()
+
+    def deadline_for(self, started_at: datetime) -> datetime | None:
+        """When a play started at ``started_at`` runs out of time (``None``: no time limit)."""
+        return started_at + timedelta(minutes=self.time_limit_minutes) if self.time_limit_minutes else None
 
     @property
     def is_reverse(self) -> bool:

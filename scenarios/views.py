@@ -73,7 +73,11 @@ def play_page(request: HttpRequest, conversation_id: str) -> HttpResponse:
     """The live role-play: the shared conversation page plus the scenario, a hint and "Try again"."""
     conversation = conversation_get(user=request.user, conversation_id=conversation_id, mode=Mode.SCENARIO)  # type: ignore[arg-type]
     context = conversation_page_context(conversation)
-    context["scenario"] = play.scenario_for(conversation)
+    scenario = play.scenario_for(conversation)
+    context["scenario"] = scenario
+    context["criteria"] = list(scenario.criteria.all())
+    deadline = scenario.deadline_for(conversation.started_at)
+    context["deadline"] = deadline.isoformat() if deadline else ""  # read by scenarios/play.js
     return render(request, "scenarios/play.html", context)
 
 

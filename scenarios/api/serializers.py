@@ -84,6 +84,8 @@ class ScenarioDetailSerializer(ScenarioSerializer):
             "feedback_points",
             "role_type",
             "learner_speaks_first",
+            "pass_threshold",
+            "time_limit_minutes",
         )
         read_only_fields = fields  # type: ignore[assignment]
 
