@@ -287,3 +287,68 @@ def test_the_learner_sees_criterion_scores_passed_and_best_and_latest_attempts(f
     latest = detail[detail.index('id="attempt-latest"') : detail.index("</dd>", detail.index('id="attempt-latest"'))]
     assert f"/scenarios/play/{first.id}/" in best and "80 / 100" in best
     assert f"/scenarios/play/{second.id}/" in latest and "27 / 100" in latest
+
+
+@pytest.mark.django_db
+def test_a_trainer_edits_the_rubric_inline_and_a_non_positive_weight_is_refused(client: Any):
+    client.force_login(UserFactory(trainer=True))
+    scenario = _rubric_scenario()
+    url = f"/admin/scenarios/scenario/{scenario.pk}/change/"
+    page = client.get(url).content.decode()
+    assert 'name="criteria-0-name"' in page  # trainers see and edit the criteria
+
+    criteria = list(scenario.criteria.all())
+    form = {
+        "title": scenario.title,
+        "slug": scenario.slug,
+        "description": scenario.description,
+        "category": scenario.category,
+        "difficulty": scenario.difficulty,
+        "tags": "報告",
+        "ai_role": scenario.ai_role,
+        "learner_role": scenario.learner_role,
+        "situation": scenario.situation,
+        "settings": "{}",
+        "graded_messages": "{}",
+        "pass_threshold": "70",
+        "role_type": "standard",
+        "published": "on",
+        **{
+            f"{p}-{k}": v
+            for p in ("learning_points", "feedback_points")
+            for k, v in {
+                "TOTAL_FORMS": "0",
+                "INITIAL_FORMS": "0",
+                "MIN_NUM_FORMS": "0",
+                "MAX_NUM_FORMS": "1000",
+            }.items()
+        },
+        "criteria-TOTAL_FORMS": "2",
+        "criteria-INITIAL_FORMS": "2",
+        "criteria-MIN_NUM_FORMS": "0",
+        "criteria-MAX_NUM_FORMS": "1000",
+    }
+    for index, c in enumerate(criteria):
+        form.update(
+            {
+                f"criteria-{index}-id": str(c.pk),
+                f"criteria-{index}-scenario": str(scenario.pk),
+                f"criteria-{index}-name": c.name,
+                f"criteria-{index}-weight": str(c.weight),
+                f"criteria-{index}-good": c.good,
+                f"criteria-{index}-poor": c.poor,
+                f"criteria-{index}-order": str(index),
+            }
+        )
+
+    refused = client.post(url, {**form, "criteria-1-weight": "0", "pass_threshold": "101"})
+    saved = client.post(url, {**form, "criteria-1-weight": "4", "criteria-1-good": "来週火曜と日付を示す"})
+
+    assert refused.status_code == 200
+    body = refused.content.decode()
+    assert "1 以上" in body and "100 以下" in body
+    assert saved.status_code == 302
+    assert list(scenario.criteria.values_list("weight", "good")) == [
+        (2, "遅れを最初に言う"),
+        (4, "来週火曜と日付を示す"),
+    ]
