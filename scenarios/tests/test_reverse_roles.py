@@ -1,16 +1,21 @@
 """The learner can play the boss: the partner waits when the learner opens, and the judge is told the role."""
 
+import asyncio
 from typing import Any
 
 import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.tests.factories import UserFactory
 from conversations.models import Conversation
+from core.tests.sockets import bearer_headers
 from scenarios.models import RoleType
 from scenarios.play import scenario_feedback_brief, scenario_play_start
 from scenarios.tests.factories import ScenarioFactory
+from workplace_roleplay.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -60,3 +65,19 @@ def test_the_scenario_page_shows_the_learners_briefing_and_the_reverse_role(clie
     assert "あなたは課長として、田中さんに急ぎの仕事を頼みます。" in body
     assert "部下の田中は見積書2件の締切を抱えている。" not in body
     assert "上の立場（課長）" in body
+
+
+async def test_when_the_learner_opens_the_socket_waits_for_their_first_line(fake_llm: Any) -> None:
+    user = await database_sync_to_async(UserFactory)()
+    scenario = await database_sync_to_async(_boss_scenario)()
+    conversation = await database_sync_to_async(scenario_play_start)(user=user, scenario=scenario)
+    socket = WebsocketCommunicator(application, f"/ws/chat/{conversation.id}", headers=bearer_headers(user))
+    assert (await socket.connect())[0]
+
+    history = await socket.receive_json_from()
+    await asyncio.sleep(0.3)
+
+    assert history["type"] == "chat.history" and history["messages"] == []
+    assert await socket.receive_nothing(timeout=0.3)
+    assert fake_llm.requests == []
+    await socket.disconnect()

@@ -115,3 +115,20 @@ async def test_the_socket_refuses_a_sensitive_theme_without_consent() -> None:
     assert (await again.connect())[0]
     assert (await again.receive_json_from())["type"] == "watch.snapshot"
     await again.disconnect()
+
+
+@pytest.mark.django_db
+def test_the_api_refuses_a_shared_viewer_without_consent_the_session_and_its_stream() -> None:
+    owner, viewer, scenario = UserFactory(), UserFactory(), _sensitive()
+    session = WatchSessionFactory(
+        user=owner, scenario=scenario, state=State.PAUSED, share_token="tok", share_enabled=True
+    )
+    client = APIClient()
+    client.force_authenticate(viewer)
+
+    detail = client.get(f"/api/v1/watch/session/{session.id}?share=tok")
+    stream = client.get(f"/api/v1/watch/stream/{session.id}?share=tok")
+    joined = client.post(f"/api/v1/watch/join/{session.id}", {"share_token": "tok"}, format="json")
+
+    assert [r.status_code for r in (detail, stream, joined)] == [403, 403, 403]
+    assert {r.json()["code"] for r in (detail, stream, joined)} == {"consent_required"}
