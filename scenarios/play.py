@@ -137,6 +137,28 @@ def play_record_feedback(*, conversation: Conversation, feedback: Feedback) -> N
     )
 
 
+def rubric_payload(*, user: Any, conversation_id: str) -> dict[str, Any] | None:
+    """The rubric verdict of the learner's play as JSON (``None`` without feedback or rubric)."""
+    conversation = Conversation.objects.filter(user=user, pk=conversation_id).select_related("feedback").first()
+    feedback = getattr(conversation, "feedback", None) if conversation is not None else None
+    result = play_rubric_result(conversation=conversation, feedback=feedback) if conversation and feedback else None
+    if result is None:
+        return None
+    return {
+        "total": result.total,
+        "threshold": result.threshold,
+        "passed": result.passed,
+        "band": result.band,
+        "message": result.message,
+        "warning": result.warning,
+        "missing": [criterion.name for criterion in result.missing] if not result.passed else [],
+        "criteria": [
+            {"criterion": c.name, "weight": c.weight, "score": c.score, "evidence": c.evidence, "comment": c.comment}
+            for c in result.criteria
+        ],
+    }
+
+
 def scenario_feedback_extra(conversation: Conversation, feedback: Feedback) -> dict[str, Any]:
     """What the feedback panel adds for a play: the rubric verdict (template and its context)."""
     result = play_rubric_result(conversation=conversation, feedback=feedback)

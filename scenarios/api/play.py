@@ -21,7 +21,7 @@ from core import ratelimits
 from core.api import StrictIntegerField
 from llm import LLMError
 from scenarios import selectors, services
-from scenarios.play import ConsentRequiredError, scenario_play_start
+from scenarios.play import ConsentRequiredError, rubric_payload, scenario_play_start
 
 
 class ScenarioRefSerializer(serializers.Serializer):
@@ -95,10 +95,19 @@ class ScenarioFeedbackView(APIView):
         request=cs.ConversationRefSerializer,
         responses={200: cs.FeedbackResponseSerializer},
         tags=["scenarios"],
-        description="End the play and score the learner's lines on the scenario's feedback points and the six axes.",
+        description=(
+            "End the play and score the learner's lines on the scenario's rubric, feedback points and the six axes; "
+            "`rubric` holds the weighted total, the threshold, `passed`, the graded message and each criterion "
+            "(null when the scenario has no rubric)."
+        ),
     )
     def post(self, request: Request) -> Response:
-        return post_feedback(request, mode=Mode.SCENARIO)
+        response = post_feedback(request, mode=Mode.SCENARIO)
+        if response.status_code == status.HTTP_200_OK:
+            response.data["rubric"] = rubric_payload(
+                user=request.user, conversation_id=response.data["conversation_id"]
+            )
+        return response
 
 
 class ScenarioHintView(APIView):

@@ -352,3 +352,25 @@ def test_a_trainer_edits_the_rubric_inline_and_a_non_positive_weight_is_refused(
         (2, "遅れを最初に言う"),
         (4, "来週火曜と日付を示す"),
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_api_feedback_carries_the_rubric_verdict(fake_llm: Any):
+    from rest_framework.test import APIClient
+
+    conversation, _ = _judged(fake_llm, _answer(_score("結論から伝えた", 60), _score("代案を示した", 30, evidence=[])))
+    client = APIClient()
+    client.force_authenticate(conversation.user)
+
+    response = client.post("/api/v1/scenarios/feedback", {"conversation_id": str(conversation.id)}, format="json")
+
+    rubric = response.json()["rubric"]
+    assert (rubric["total"], rubric["threshold"], rubric["passed"]) == (40, 70, False)
+    assert rubric["missing"] == ["代案を示した", "結論から伝えた"]
+    assert rubric["criteria"][0] == {
+        "criterion": "結論から伝えた",
+        "weight": 2,
+        "score": 60,
+        "evidence": [LINE],
+        "comment": "",
+    }
