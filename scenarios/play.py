@@ -46,6 +46,8 @@ def scenario_play_start(*, user: Any, scenario: Scenario) -> Conversation:
         "demo": demo_mode(),
         "learner_opens": scenario.learner_speaks_first,
     }
+    if (deadline := scenario.deadline_for(timezone.now())) is not None:
+        metadata["ends_at"] = deadline.isoformat()  # no learner line is taken after it
     title = scenario.text("title", user.language)
     with transaction.atomic():
         conversation = conversation_services.conversation_start(

@@ -76,8 +76,7 @@ def play_page(request: HttpRequest, conversation_id: str) -> HttpResponse:
     scenario = play.scenario_for(conversation)
     context["scenario"] = scenario
     context["criteria"] = list(scenario.criteria.all())
-    deadline = scenario.deadline_for(conversation.started_at)
-    context["deadline"] = deadline.isoformat() if deadline else ""  # read by scenarios/play.js
+    context["deadline"] = str((conversation.metadata or {}).get("ends_at") or "")  # read by scenarios/play.js
     return render(request, "scenarios/play.html", context)
 
 

@@ -2,12 +2,14 @@
 the judge's criterion scores validated (unknown criterion or unsaid quote: repaired once, then rejected),
 and the YAML round trip of rubrics."""
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from asgiref.sync import async_to_sync
 from django.utils import translation
+from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from analytics.tests.factories import judge_answer
@@ -19,7 +21,7 @@ from scenarios.importer import ScenarioImportError, Source, export_yaml, parse_s
 from scenarios.models import RubricCriterion, Scenario, ScenarioPlay
 from scenarios.play import scenario_play_start
 from scenarios.rubric import rubric_result, weighted_total
-from scenarios.services import scenario_import, scenario_rubric_replace
+from scenarios.services import builtin_scenarios_load, scenario_import, scenario_rubric_replace
 from scenarios.tests.factories import ScenarioFactory
 
 LINE = "申し訳ありません、資料は月曜になります。"
@@ -224,8 +226,6 @@ def test_a_bad_rubric_names_the_file_scenario_field_and_reason(overrides: dict[s
 
 @pytest.mark.django_db
 def test_upstream_evaluation_criteria_and_feedback_points_become_criteria():
-    from pathlib import Path
-
     path = Path(__file__).resolve().parent / "fixtures" / "extended" / "scenario31.yaml"
     scenario_import(sources=[Source(path.name, path.read_text(encoding="utf-8"))])
 
@@ -237,8 +237,6 @@ def test_upstream_evaluation_criteria_and_feedback_points_become_criteria():
 
 @pytest.mark.django_db
 def test_every_builtin_scenario_has_a_rubric():
-    from scenarios.services import builtin_scenarios_load
-
     builtin_scenarios_load()
 
     assert Scenario.objects.count() == 35
@@ -356,8 +354,6 @@ def test_a_trainer_edits_the_rubric_inline_and_a_non_positive_weight_is_refused(
 
 @pytest.mark.django_db(transaction=True)
 def test_the_api_feedback_carries_the_rubric_verdict(fake_llm: Any):
-    from rest_framework.test import APIClient
-
     conversation, _ = _judged(fake_llm, _answer(_score("結論から伝えた", 60), _score("代案を示した", 30, evidence=[])))
     client = APIClient()
     client.force_authenticate(conversation.user)
