@@ -3,7 +3,7 @@
 Texts written to the learner ("あなたは課長として…", "You are the section chief…") must never
 reach the partner's prompt as they are: there "あなた" / "you" would address the model, which
 could then take the learner's role. ``about_the_learner`` rewrites such a text in the third
-person (the learner becomes 学習者 / "the learner") and drops the sentences that only tell the
+person (the learner becomes 学習者 / "they", "them", "their") and drops the sentences that only tell the
 learner what to do. Quoted speech (「…」, "…") is left as it is: it is what someone says.
 """
 
@@ -20,26 +20,17 @@ _WRAP = re.compile(r"[ \t]*\n[ \t]*")
 _INSTRUCTION_JA = re.compile(r"(てください|ましょう|なさい)[。！\s]*$")
 _INSTRUCTION_EN = re.compile(r"^\s*(please\b|try to\b|make sure\b)", re.IGNORECASE)
 _SECOND_PERSON_JA = re.compile(r"あなた(たち|方)?")
-_SECOND_PERSON_EN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), replacement)
-    for pattern, replacement in (
-        (r"\bYou are\b", "The learner is"),
-        (r"\byou are\b", "the learner is"),
-        (r"\bYou're\b", "The learner is"),
-        (r"\byou're\b", "the learner is"),
-        (r"\bYou have\b", "The learner has"),
-        (r"\byou have\b", "the learner has"),
-        (r"\bYou've\b", "The learner has"),
-        (r"\byou've\b", "the learner has"),
-        (r"\bYou were\b", "The learner was"),
-        (r"\byou were\b", "the learner was"),
-        (r"\bYour\b", "The learner's"),
-        (r"\byour\b", "the learner's"),
-        (r"\b[Yy]ours\b", "the learner's"),
-        (r"\b[Yy]ourself\b", "themselves"),
-        (r"\bYou\b", "The learner"),
-        (r"\byou\b", "the learner"),
-    )
+# English "you" becomes "they" (the subject: every verb agrees with it) or "them" (the object).
+_YOU = re.compile(r"\b([Yy])ou('re|'ve|'ll|'d)?\b(\s*)(\w*)")
+_YOUR = re.compile(r"\b([Yy])our(s|self|selves)?\b")
+_OBJECT_FOLLOWERS = frozenset(
+    "to with about for from at in on of and or but as if when that than so a an the this these its".split()
+)
+_OBJECT_BEFORE = re.compile(
+    r"(\b(to|with|about|for|from|at|on|of|by|tell|tells|told|ask|asks|asked|give|gives|help|helps|let|lets|"
+    r"make|makes|press|presses|blame|blames|call|calls|see|sees|meet|meets|thank|thanks|want|wants|need|needs|"
+    r"invite|invites|like|likes|show|shows|send|sends|expect|expects|trust|trusts)\s*)$",
+    re.IGNORECASE,
 )
 _ADDRESSED_JA = re.compile(r"あなた")
 _ADDRESSED_EN = re.compile(r"\b(you|your|yours|yourself|you're|you've)\b", re.IGNORECASE)
@@ -59,11 +50,24 @@ def _outside_quotes(text: str) -> list[tuple[bool, str]]:
     return pieces
 
 
+def _you(match: re.Match[str], text: str) -> str:
+    capital, contraction, gap, following = match.group(1), match.group(2) or "", match.group(3), match.group(4)
+    is_object = not contraction and (
+        bool(_OBJECT_BEFORE.search(text[: match.start()])) or not following or following.lower() in _OBJECT_FOLLOWERS
+    )
+    word = ("them" if is_object else "they") + contraction
+    return (word.capitalize() if capital == "Y" else word) + gap + following
+
+
+def _your(match: re.Match[str]) -> str:
+    ending = {"": "their", "s": "theirs", "self": "themselves", "selves": "themselves"}[match.group(2) or ""]
+    return ending.capitalize() if match.group(1) == "Y" else ending
+
+
 def _rewrite_piece(text: str) -> str:
     text = _SECOND_PERSON_JA.sub("学習者", text)
-    for pattern, replacement in _SECOND_PERSON_EN:
-        text = pattern.sub(replacement, text)
-    return text
+    text = _YOUR.sub(_your, text)
+    return _YOU.sub(lambda match: _you(match, text), text)
 
 
 def _unquoted(text: str) -> str:
@@ -104,6 +108,26 @@ def about_the_learner(text: str, *, drop_instructions: bool = True) -> str:
     if not addresses_the_learner(text) and not (drop_instructions and any(map(is_instruction, sentences(text)))):
         return text
     kept = [s for s in sentences(text) if not (drop_instructions and is_instruction(s))]
+    kept = _name_the_learner(kept)
     rewritten = ["".join(part if quoted else _rewrite_piece(part) for quoted, part in _outside_quotes(s)) for s in kept]
     joiner = " " if all(sentence.isascii() for sentence in rewritten) else ""
     return joiner.join(rewritten)
+
+
+_FIRST_YOU = re.compile(r"\b([Yy]our|[Yy]ou)\b")
+
+
+def _name_the_learner(kept: list[str]) -> list[str]:
+    """When the first English "you…" is "your", it says whose ("the learner's"): "their" alone could mean anyone."""
+    for index, sentence in enumerate(kept):
+        pieces = _outside_quotes(sentence)
+        for position, (quoted, part) in enumerate(pieces):
+            first = None if quoted else _FIRST_YOU.search(part)
+            if first is None:
+                continue
+            if first.group(1).lower() != "your":
+                return kept
+            named = ("The" if first.group(1)[0] == "Y" else "the") + " learner's"
+            pieces[position] = (False, part[: first.start()] + named + part[first.end() :])
+            return [*kept[:index], "".join(piece for _, piece in pieces), *kept[index + 1 :]]
+    return kept
