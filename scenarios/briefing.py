@@ -114,20 +114,53 @@ def about_the_learner(text: str, *, drop_instructions: bool = True) -> str:
     return joiner.join(rewritten)
 
 
-_FIRST_YOU = re.compile(r"\b([Yy]our|[Yy]ou)\b")
+_FIRST_YOU = re.compile(r"\b([Yy]our|[Yy]ou)\b(\s+(\w+))?(\s+(\w+))?")
+_MODALS = frozenset("can could will would should must may might cannot".split())
+_IRREGULAR = {"have": "has", "are": "is", "were": "was", "do": "does", "go": "goes", "am": "is"}
+_PAST = frozenset(
+    "sent told said made had did saw went got took gave came found thought knew heard left met felt kept brought "
+    "bought wrote ran began put set let read spent lost paid sat stood understood forgot chose".split()
+)
+_BASE_IN_ED = frozenset("need feed proceed succeed exceed speed bleed".split())
+_ADVERBS = frozenset("just also still already only never often now then first really".split())
+
+
+def _third_person(verb: str) -> str:
+    """``verb`` agreeing with "the learner" ("see" → "sees")."""
+    lower = verb.lower()
+    past = lower.endswith("ed") and lower not in _BASE_IN_ED
+    if lower in _MODALS or lower in _PAST or past or lower.endswith("s"):
+        return verb
+    if lower in _IRREGULAR:
+        return _IRREGULAR[lower]
+    if lower.endswith(("sh", "ch", "x", "z", "o")):
+        return verb + "es"
+    if lower.endswith("y") and len(lower) > 1 and lower[-2] not in "aeiou":
+        return verb[:-1] + "ies"
+    return verb + "s"
+
+
+def _named(match: re.Match[str]) -> str:
+    """The first "you"/"your" of a text as "the learner" / "the learner's" (the verb made to agree)."""
+    word, first, second = match.group(1), match.group(3), match.group(5)
+    the = "The" if word[0] == "Y" else "the"
+    if word.lower() == "your":
+        return f"{the} learner's" + match.group(0)[len(word) :]
+    if first is None or _OBJECT_BEFORE.search(match.string[: match.start()]) or first.lower() in _OBJECT_FOLLOWERS:
+        return match.group(0)  # an object ("with you"): left to "them"
+    if (first.lower() in _ADVERBS or first.lower().endswith("ly")) and second is not None:
+        return f"{the} learner {first} {_third_person(second)}"
+    return f"{the} learner {_third_person(first)}" + (match.group(4) or "")
 
 
 def _name_the_learner(kept: list[str]) -> list[str]:
-    """When the first English "you…" is "your", it says whose ("the learner's"): "their" alone could mean anyone."""
+    """The first English "you"/"your" says who is meant ("the learner"): "they" alone could mean anyone."""
     for index, sentence in enumerate(kept):
         pieces = _outside_quotes(sentence)
         for position, (quoted, part) in enumerate(pieces):
             first = None if quoted else _FIRST_YOU.search(part)
             if first is None:
                 continue
-            if first.group(1).lower() != "your":
-                return kept
-            named = ("The" if first.group(1)[0] == "Y" else "the") + " learner's"
-            pieces[position] = (False, part[: first.start()] + named + part[first.end() :])
+            pieces[position] = (False, part[: first.start()] + _named(first) + part[first.end() :])
             return [*kept[:index], "".join(piece for _, piece in pieces), *kept[index + 1 :]]
     return kept

@@ -388,8 +388,13 @@ class Scenario(models.Model):
         return self.role_type == RoleType.REVERSE
 
     def briefing_for(self, language: str | None = None) -> str:
-        """What the learner is told about the situation (the partner's situation when none was written)."""
-        return self.text("learner_briefing", language).strip() or self.text("situation", language)
+        """What the learner is told about the situation (the partner's situation when none was written).
+
+        An English reader never gets the Japanese briefing while an English situation exists."""
+        if _reader_language(language) == "en":
+            english = self.learner_briefing_en.strip() or self.situation_en.strip()
+            return english or self.learner_briefing.strip() or self.situation
+        return self.learner_briefing.strip() or self.situation
 
     @property
     def display_briefing(self) -> str:

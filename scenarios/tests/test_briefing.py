@@ -18,7 +18,12 @@ from scenarios.briefing import about_the_learner, addresses_the_learner
             "A meeting in the learner's reception room. They buy a lot from them.",
         ),
         ("She thinks it through calmly with you.", "She thinks it through calmly with them."),
-        ('He asks "Do you know?" and you answer.', 'He asks "Do you know?" and they answer.'),
+        ('He asks "Do you know?" and you answer.', 'He asks "Do you know?" and the learner answers.'),
+        (
+            "Re-reading the order you sent, you see the mistake.",
+            "Re-reading the order the learner sent, they see the mistake.",
+        ),
+        ("You have just realised it is late.", "The learner has just realised it is late."),
     ],
 )
 def test_it_puts_the_learner_in_the_third_person(told: str, partner: str):
