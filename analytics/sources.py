@@ -201,7 +201,6 @@ CONVERSATION_SOURCE = SessionSource(
 
 def watch_source() -> SessionSource:
     """Stepped-in watch sessions, described by the watch app."""
-
     def load(session_id: str) -> PracticeSession | None:
         fields = practice.practice_fields(session_id)
         return PracticeSession(**fields) if fields is not None else None

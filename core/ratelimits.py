@@ -120,6 +120,7 @@ def request_subject(request: HttpRequest | Request) -> str:
     return subject_of(client_ip(request))  # type: ignore[arg-type]
 
 
+
 # --- API ----------------------------------------------------------------------------------
 
 

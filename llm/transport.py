@@ -106,6 +106,7 @@ async def session(max_connections: int = 1000) -> aiohttp.ClientSession:
     return created
 
 
+
 # --- requests -----------------------------------------------------------------------------
 async def _error_from(response: aiohttp.ClientResponse) -> TransportError:
     try:

@@ -193,15 +193,11 @@ def test_feedback_over_the_api_is_never_refused_by_the_api_budget(client: Client
     scores = dict.fromkeys(
         ["empathy", "clarity", "active_listening", "adaptability", "positivity", "professionalism"], 70
     )
-    fake_llm.reply_json(
-        {"summary": "丁寧でした", "went_well": [], "to_improve": [], "better_phrasings": [], "scores": scores}
-    )
+    fake_llm.reply_json({"summary": "丁寧でした", "went_well": [], "to_improve": [], "better_phrasings": [], "scores": scores})
     auth = {"HTTP_AUTHORIZATION": f"Bearer {AccessToken.for_user(conversation.user)}"}
     assert client.get("/api/v1/chat/history", **auth).status_code == 200
     assert client.get("/api/v1/chat/history", **auth).status_code == 429
 
-    response = client.post(
-        "/api/v1/chat/feedback", {"conversation_id": str(conversation.id)}, content_type="application/json", **auth
-    )
+    response = client.post("/api/v1/chat/feedback", {"conversation_id": str(conversation.id)}, content_type="application/json", **auth)
 
     assert response.status_code == 200 and response.json()["feedback"]["summary"] == "丁寧でした"

@@ -48,9 +48,7 @@ def frames(types: list[str]) -> st.SearchStrategy[dict[str, Any]]:
     )
     as_json = st.tuples(objects | JSON_VALUES, st.booleans()).map(lambda v: json.dumps(v[0], ensure_ascii=v[1]))
     # Deep, yet within the frame size limit (a larger frame closes the socket with 1009, tested apart).
-    deep = st.builds(
-        _deep, st.integers(MAX_JSON_DEPTH + 1, MAX_FRAME_BYTES // 8), st.sampled_from(["[", '{"a":', "[{"])
-    )
+    deep = st.builds(_deep, st.integers(MAX_JSON_DEPTH + 1, MAX_FRAME_BYTES // 8), st.sampled_from(["[", '{"a":', "[{"]))
     text = st.one_of(TEXT, as_json, deep)
     return st.one_of(
         text.map(lambda t: {"type": "websocket.receive", "text": t}),

@@ -21,7 +21,6 @@ from llm.demo.reading import (
 
 # --- partner replies --------------------------------------------------------------------------
 
-
 def _intent(line: str) -> str:
     lowered = line.lower().strip()
     if _has(lowered, ("ありがとう", "助かりました", "感謝", "thank")):

@@ -234,7 +234,6 @@ def _has(text: str, markers: tuple[str, ...]) -> int:
     lowered = text.lower()
     return sum(1 for marker in markers if marker in lowered)
 
-
 def _fragment(line: str, limit: int = 24) -> str:
     first = _SENTENCE_END.split(line.strip(), maxsplit=1)[0].strip().rstrip("。！？!?.、, ")
     first = " ".join(first.split())

@@ -33,13 +33,8 @@ def _image_collectstatic_environment() -> dict[str, str]:
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
     return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
-        [sys.executable, *args],
-        cwd=settings.BASE_DIR,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+        [sys.executable, *args], cwd=settings.BASE_DIR, env={**clean, **env},
+        capture_output=True, text=True, timeout=300, check=False,
     )
 
 
