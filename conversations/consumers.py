@@ -44,7 +44,8 @@ class ConversationConsumer(PracticeSocket):
     async def opened(self) -> None:
         messages = await self._messages()
         await self.emit({"type": "history", "messages": messages, "conversation": self._conversation_payload()})
-        if not messages and not self.conversation.is_ended:
+        opens = not (self.conversation.metadata or {}).get("learner_opens")  # else the partner waits
+        if not messages and not self.conversation.is_ended and opens:
             self._start_generation()
 
     async def closed(self) -> None:

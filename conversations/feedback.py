@@ -6,9 +6,11 @@ as the session's feedback, which the feedback panel shows and the strength analy
 progress) copies. The judge's prompts are in ``conversations.judging``.
 """
 
+import unicodedata
+from collections.abc import Sequence
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field, create_model
+from pydantic import AfterValidator, BaseModel, Field, create_model, model_validator
 
 Score = Annotated[int, Field(ge=0, le=100)]
 ShortText = Annotated[str, Field(max_length=600)]
@@ -90,6 +92,17 @@ class TopStrength(BaseModel):
     )
 
 
+class CriterionScore(BaseModel):
+    criterion: ShortText = Field(description="One of the rubric criteria given, its name unchanged")
+    score: Score
+    evidence: list[Annotated[str, Field(max_length=400)]] = Field(
+        default_factory=list,
+        max_length=MAX_EVIDENCE,
+        description="The learner's own lines that show it, quoted exactly (no quote, no credit)",
+    )
+    comment: ShortText = ""
+
+
 class FeedbackReport(BaseModel):
     """Everything the product shows of one session: the feedback panel and the strength analysis."""
 
@@ -101,7 +114,50 @@ class FeedbackReport(BaseModel):
     evidence: AxisEvidence = Field(default_factory=AxisEvidence)  # type: ignore[valid-type]
     top_strengths: list[TopStrength] = Field(default_factory=list, max_length=MAX_STRENGTHS)
     point_scores: list[PointScore] = Field(default_factory=list, max_length=12)
+    criterion_scores: list[CriterionScore] = Field(default_factory=list, max_length=20)
 
     def evidence_for(self, axis: str) -> list[str]:
         quotes: Any = getattr(self.evidence, axis, [])
         return [item.quote for item in quotes]
+
+
+_QUOTE_MARKS = "「」『』\"'“”‘’"
+
+
+def _plain(text: str) -> str:
+    """``text`` compared without width, spaces or quotation marks."""
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(char for char in folded if not char.isspace() and char not in _QUOTE_MARKS)
+
+
+def learner_said(quote: str, lines: Sequence[str]) -> bool:
+    """Whether ``quote`` is (part of) one of the learner's ``lines``."""
+    wanted = _plain(quote)
+    return len(wanted) >= 2 and any(wanted in _plain(line) for line in lines)
+
+
+def rubric_report_schema(criteria: Sequence[str], learner_lines: Sequence[str]) -> type[FeedbackReport]:
+    """``FeedbackReport`` that accepts only these criteria, each once, with quotes the learner said.
+
+    An answer naming an unknown criterion or quoting a line the learner never said is invalid (the
+    gateway asks once for a repair, then gives up); a criterion scored without a quote gets 0.
+    """
+    known, lines = list(criteria), list(learner_lines)
+
+    class RubricFeedbackReport(FeedbackReport):
+        @model_validator(mode="after")
+        def _rubric_checked(self) -> "RubricFeedbackReport":
+            seen: set[str] = set()
+            for item in self.criterion_scores:
+                if item.criterion not in known:
+                    raise ValueError(f"criterion_scores: unknown criterion {item.criterion!r}: use one of {known}")
+                if item.criterion in seen:
+                    raise ValueError(f"criterion_scores: {item.criterion!r} is scored twice")
+                seen.add(item.criterion)
+                if unsaid := [quote for quote in item.evidence if not learner_said(quote, lines)]:
+                    raise ValueError(f"criterion_scores: the learner never said {unsaid[0]!r}: quote their lines")
+                if not item.evidence:
+                    item.score = 0
+            return self
+
+    return RubricFeedbackReport

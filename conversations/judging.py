@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field
 
 from conversations import services
 from conversations.anchors import anchors_text
-from conversations.feedback import AXIS_NAMES, FeedbackReport, axis_label
+from conversations.feedback import AXIS_NAMES, FeedbackReport, axis_label, rubric_report_schema
 from conversations.models import Conversation, Feedback
-from conversations.personas import feedback_brief_for
+from conversations.personas import feedback_brief_for, rubric_for
 from conversations.selectors import conversation_history, feedback_get
 from core.db import db_call
 from llm import JsonResult, Purpose, complete_json
@@ -34,6 +34,25 @@ FEEDBACK_TASK_EN = (
     "as evidence for each axis, quote the learner's own lines exactly (an empty list when there are none). Name "
     "one to three top strengths in top_strengths, each with a reason and a quote."
 )
+JUDGED_IN_ROLE_JA = (
+    "学習者は「{role}」として話しています。その立場にふさわしい言動か（指示・判断・配慮など）を評価してください。"
+)
+JUDGED_IN_ROLE_EN = (
+    'The learner speaks as "{role}". Judge whether what they say fits that position (instructions, decisions, '
+    "care for the other person)."
+)
+RUBRIC_TASK_JA = (
+    "このシナリオのルーブリックです。各評価基準を criterion_scores で0〜100で採点してください。criterion には基準名を"
+    "そのまま書き、evidence に根拠となる学習者自身の発言をそのまま引用し、comment に短い理由を書いてください。"
+    "引用できる発言がない基準は0点です。"
+)
+RUBRIC_TASK_EN = (
+    "This scenario's rubric follows. Score every criterion from 0 to 100 in criterion_scores: write the criterion's "
+    "name unchanged in criterion, quote the learner's own lines exactly as evidence and give a short reason in "
+    "comment. A criterion no line of the learner shows scores 0."
+)
+# One line per criterion; the offline demo judge (llm.demo.rubric) reads this shape back.
+RUBRIC_LINE = {"ja": "* {name}｜良い例: {good}｜不十分な例: {poor}", "en": "* {name}｜Good: {good}｜Poor: {poor}"}
 HINT_TASK_JA = "学習者が次に言うとよい発言の方向性を、ロールプレイのネタばらしをせずに短く助言してください。"
 HINT_TASK_EN = "Briefly suggest a direction for the learner's next line without spoiling the role-play."
 
@@ -60,12 +79,24 @@ CRITERIA_ANCHORS = {
 }
 
 
-def feedback_task(*, language: str, points: list[str]) -> str:
-    """The judge's one task for an ended session: the axes with their anchors (and the scenario's
-    feedback points with theirs, if any). The scenario's roles and goals come as context."""
+def rubric_task(*, language: str, rubric: list[dict[str, str]]) -> str:
+    """The rubric part of the judge's task: the criteria with what good and poor look like."""
+    lang = "en" if language == "en" else "ja"
+    lines = [
+        RUBRIC_LINE[lang].format(**{key: " ".join(c[key].split()) for key in ("name", "good", "poor")}) for c in rubric
+    ]
+    return "\n".join([RUBRIC_TASK_EN if lang == "en" else RUBRIC_TASK_JA, *lines])
+
+
+def feedback_task(*, language: str, points: list[str], rubric: list[dict[str, str]] | None = None) -> str:
+    """The judge's one task for an ended session: the axes with their anchors, the scenario's rubric
+    (criteria with what good and poor look like) and its feedback points, if any. The scenario's
+    roles and goals come as context."""
     lang = "en" if language == "en" else "ja"
     task = FEEDBACK_TASK_JA if lang == "ja" else FEEDBACK_TASK_EN
     task = f"{task}\n\n{ANCHORS_HEADING[lang]}\n{anchors_text(lang)}"
+    if rubric:
+        task = f"{task}\n{rubric_task(language=language, rubric=rubric)}"
     if points:
         listed = "\n".join(f"- {point}" for point in points)
         heading = (
@@ -75,6 +106,13 @@ def feedback_task(*, language: str, points: list[str]) -> str:
         )
         task = f"{task}\n\n{heading}\n{listed}\n{CRITERIA_ANCHORS[lang]}"
     return task
+
+
+def judged_in_role(role: str, *, language: str) -> str:
+    """The line telling the judge which role the learner plays (a manager's instruction is judged as a manager's)."""
+    if not role.strip():
+        return ""
+    return (JUDGED_IN_ROLE_EN if language == "en" else JUDGED_IN_ROLE_JA).format(role=role.strip())
 
 
 def hint_task(*, language: str) -> str:
@@ -111,17 +149,29 @@ def _language(conversation: Conversation) -> str:
 
 
 async def feedback_report(
-    transcript: list[dict[str, str]], *, language: str, mode: str, points: list[str] | None = None, context: str = ""
+    transcript: list[dict[str, str]],
+    *,
+    language: str,
+    mode: str,
+    points: list[str] | None = None,
+    context: str = "",
+    rubric: list[dict[str, str]] | None = None,
 ) -> JsonResult[FeedbackReport]:
-    """Ask the judge to score the learner's (``user``) lines of ``transcript``; validated, not stored."""
-    if not any(turn["role"] == "user" for turn in transcript):
+    """Ask the judge to score the learner's (``user``) lines of ``transcript``; validated, not stored.
+
+    With a ``rubric`` (criteria with ``name``, ``good``, ``poor``) every criterion score must name a
+    criterion given and quote the learner's own lines (see ``rubric_report_schema``)."""
+    learner = [turn["content"] for turn in transcript if turn["role"] == "user"]
+    if not learner:
         raise NoLearnerLinesError
-    prompt = judge_messages(
-        feedback_task(language=language, points=points or []), transcript, context=context, language=language
-    )
-    result = await complete_json(prompt, schema=FeedbackReport, purpose=Purpose.JUDGE, mode=mode)
+    task = feedback_task(language=language, points=points or [], rubric=rubric)
+    prompt = judge_messages(task, transcript, context=context, language=language)
+    schema = rubric_report_schema([c["name"] for c in rubric], learner) if rubric else FeedbackReport
+    result = await complete_json(prompt, schema=schema, purpose=Purpose.JUDGE, mode=mode)
     if not points:  # nothing was asked to be scored beyond the six axes
         result.value.point_scores = []
+    if not rubric:
+        result.value.criterion_scores = []
     return result
 
 
@@ -155,8 +205,14 @@ async def _judge_and_store(
 ) -> Feedback:
     if points is None:
         points, context = await db_call(feedback_brief_for)(conversation)
+    rubric = await db_call(rubric_for)(conversation)
     result = await feedback_report(
-        transcript, language=_language(conversation), mode=conversation.mode, points=points, context=context
+        transcript,
+        language=_language(conversation),
+        mode=conversation.mode,
+        points=points,
+        context=context,
+        rubric=rubric,
     )
     return await db_call(services.feedback_store)(
         conversation=conversation, report=result.value, metadata=result.stats.as_metadata()

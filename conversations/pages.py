@@ -6,6 +6,7 @@ from typing import Any
 from conversations import selectors
 from conversations.feedback import AXES
 from conversations.models import Conversation
+from conversations.personas import feedback_extra_for
 from conversations.streaming import message_payload
 
 
@@ -16,6 +17,7 @@ def conversation_page_context(conversation: Conversation) -> dict[str, Any]:
         "conversation": conversation,
         "messages_list": rows,
         "feedback": selectors.feedback_for(conversation=conversation),
+        "feedback_extra": feedback_extra_for(conversation, getattr(conversation, "feedback", None)),
         "axes": AXES,
         "demo": bool(conversation.metadata.get("demo")),
     }

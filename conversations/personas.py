@@ -5,6 +5,7 @@ resolver for their mode in their ``AppConfig.ready`` so this app never imports t
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from conversations.models import Conversation, Mode
 from conversations.partners import PARTNERS, SITUATIONS, find_preset
@@ -15,7 +16,15 @@ PersonaResolver = Callable[[Conversation], Persona]
 # (feedback points to score, context for the judge) of a conversation
 FeedbackBriefResolver = Callable[[Conversation], tuple[list[str], str]]
 
+# the rubric a conversation is scored against: criteria with "name", "good" and "poor"
+RubricResolver = Callable[[Conversation], list[dict[str, str]]]
+
+# what a mode adds to the feedback panel: {"template": ..., **its context}, or {} for nothing
+FeedbackExtraResolver = Callable[[Conversation, Any], dict[str, Any]]
+
 _resolvers: dict[str, PersonaResolver] = {}
+_extras: dict[str, FeedbackExtraResolver] = {}
+_rubrics: dict[str, RubricResolver] = {}
 _briefs: dict[str, FeedbackBriefResolver] = {}
 PURPOSE_BY_MODE: dict[str, Purpose] = {
     Mode.CHAT: Purpose.CHAT_PARTNER,
@@ -29,6 +38,26 @@ def register_persona_resolver(mode: str, resolver: PersonaResolver) -> None:
 
 def register_feedback_brief(mode: str, resolver: FeedbackBriefResolver) -> None:
     _briefs[mode] = resolver
+
+
+def register_rubric(mode: str, resolver: RubricResolver) -> None:
+    _rubrics[mode] = resolver
+
+
+def register_feedback_extra(mode: str, resolver: FeedbackExtraResolver) -> None:
+    _extras[mode] = resolver
+
+
+def feedback_extra_for(conversation: Conversation, feedback: Any) -> dict[str, Any]:
+    """What the conversation's mode adds to its stored feedback's panel (e.g. a scenario's rubric verdict)."""
+    resolver = _extras.get(conversation.mode)
+    return resolver(conversation, feedback) if resolver and feedback is not None else {}
+
+
+def rubric_for(conversation: Conversation) -> list[dict[str, str]]:
+    """The criteria the judge scores with quoted evidence (a scenario's rubric); empty for other modes."""
+    resolver = _rubrics.get(conversation.mode)
+    return resolver(conversation) if resolver else []
 
 
 def feedback_brief_for(conversation: Conversation) -> tuple[list[str], str]:

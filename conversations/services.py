@@ -7,6 +7,7 @@ from uuid import UUID
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
 from conversations import turns
@@ -36,6 +37,12 @@ def conversation_start(*, user: User, mode: str = Mode.CHAT, title: str = "", me
     return conversation
 
 
+def _out_of_time(conversation: Conversation) -> bool:
+    """A practice with a time limit (``metadata["ends_at"]``, ISO 8601) takes no line after it."""
+    ends_at = parse_datetime(str((conversation.metadata or {}).get("ends_at") or ""))
+    return ends_at is not None and timezone.now() >= ends_at
+
+
 def message_append_user(
     *, conversation: Conversation, text: object, client_id: str | None = None
 ) -> tuple[Message, bool]:
@@ -45,7 +52,7 @@ def message_append_user(
     instead of storing it twice. Raises ``UserTextError`` for empty, over-long or non-text input.
     """
     content = clean_user_text(text)
-    if conversation.is_ended:
+    if conversation.is_ended or _out_of_time(conversation):
         raise ConversationClosedError
 
     def create(key: str | None) -> Message:

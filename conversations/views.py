@@ -14,6 +14,7 @@ from conversations.feedback import AXES
 from conversations.forms import ChatStartForm
 from conversations.judging import NoLearnerLinesError, feedback_generate
 from conversations.pages import conversation_page_context
+from conversations.personas import feedback_extra_for
 from core.ratelimits import page_budget_exempt
 from llm import LLMError, demo_mode
 
@@ -62,6 +63,7 @@ def feedback(request: HttpRequest, conversation_id: str) -> HttpResponse:
     context = {
         "conversation": conversation,
         "feedback": selectors.feedback_for(conversation=conversation),
+        "feedback_extra": feedback_extra_for(conversation, getattr(conversation, "feedback", None)),
         "axes": AXES,
         "feedback_error": error,
         "oob_composer": was_live,  # the page shows the composer only while the conversation is live

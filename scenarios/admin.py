@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from typing import Any
 
@@ -17,15 +18,15 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import learners_trained_by
 from scenarios import services
 from scenarios.forms import ScenarioAdminForm, ScenarioImportConfirmForm, ScenarioImportForm
-from scenarios.importer import Problem, ScenarioImportError, decode_upload, export_yaml
-from scenarios.models import FeedbackPoint, LearningPoint, Scenario, ScenarioConsent
+from scenarios.importer import KEPT_SETTING, Problem, ScenarioImportError, decode_upload, export_yaml
+from scenarios.models import FeedbackPoint, LearningPoint, RubricCriterion, Scenario, ScenarioConsent
 
 PENDING_IMPORT_SECONDS = 30 * 60
 logger = structlog.get_logger(__name__)
@@ -83,6 +84,24 @@ class FeedbackPointInline(TrainerOnlyMixin, admin.TabularInline):
     verbose_name_plural = _("Feedback points (what the feedback looks at)")
 
 
+class _CriterionInlineForm(ModelForm):
+    class Meta:
+        fields = ("order", "name", "weight", "good", "poor", "name_en", "good_en", "poor_en")
+        widgets = {
+            "order": forms.NumberInput(attrs={"class": "point-order"}),
+            "weight": forms.NumberInput(attrs={"class": "criterion-weight", "min": 1}),
+            **{name: forms.Textarea(attrs={"rows": 2, "cols": 40}) for name in ("good", "poor", "good_en", "poor_en")},
+        }
+
+
+class RubricCriterionInline(TrainerOnlyMixin, admin.StackedInline):
+    model = RubricCriterion
+    form = _CriterionInlineForm
+    fields = (("order", "weight"), ("name", "name_en"), ("good", "good_en"), ("poor", "poor_en"))
+    extra = 0
+    verbose_name_plural = _("Rubric (weighted criteria with what good and poor look like)")
+
+
 class TagFilter(admin.SimpleListFilter):
     title = _("tag")
     parameter_name = "tag"
@@ -101,7 +120,7 @@ class TagFilter(admin.SimpleListFilter):
 @admin.register(Scenario)
 class ScenarioAdmin(TrainerOnlyMixin, admin.ModelAdmin):
     form = ScenarioAdminForm
-    inlines = (LearningPointInline, FeedbackPointInline)
+    inlines = (LearningPointInline, FeedbackPointInline, RubricCriterionInline)
     list_display = (
         "title",
         "difficulty",
@@ -115,7 +134,7 @@ class ScenarioAdmin(TrainerOnlyMixin, admin.ModelAdmin):
     list_filter = ("difficulty", "category", TagFilter, "published", "sensitive")
     search_fields = ("title", "title_en", "description", "description_en", "tags_text", "slug")
     list_per_page = 50
-    readonly_fields = ("author", "last_editor", "created_at", "updated_at", "try_link")
+    readonly_fields = ("author", "last_editor", "created_at", "updated_at", "try_link", "kept_from_file")
     prepopulated_fields = {"slug": ("title_en",)}
     actions = ("publish_selected", "unpublish_selected", "duplicate_selected", "export_selected")
     change_list_template = "admin/scenarios/scenario/change_list.html"
@@ -124,7 +143,23 @@ class ScenarioAdmin(TrainerOnlyMixin, admin.ModelAdmin):
         (_("Catalog"), {"fields": ("category", "difficulty", "tags", "tags_en")}),
         (
             _("Roles and situation"),
-            {"fields": ("ai_role", "learner_role", "personality", "speaking_style", "situation", "opening_line")},
+            {"fields": ("role_type", "ai_role", "learner_role", "learner_briefing", "learner_speaks_first")},
+        ),
+        (
+            _("What the partner is told"),
+            {
+                "description": _("Written about the partner and the learner in the third person: never “you”."),
+                "fields": (
+                    "personality",
+                    "speaking_style",
+                    "emotional_state",
+                    "situation",
+                    "partner_knowledge",
+                    "partner_reactions",
+                    "opening_line",
+                    "partner_instructions",
+                ),
+            },
         ),
         (
             _("Roles and situation in English"),
@@ -137,13 +172,21 @@ class ScenarioAdmin(TrainerOnlyMixin, admin.ModelAdmin):
                     "speaking_style_en",
                     "situation_en",
                     "opening_line_en",
+                    "learner_briefing_en",
+                    "partner_knowledge_en",
+                    "partner_reactions_en",
+                    "partner_instructions_en",
                 ),
             },
         ),
+        (_("Rubric"), {"fields": ("pass_threshold", "graded_messages", "time_limit_minutes")}),
         (_("Publishing"), {"fields": ("published", "sensitive", "try_link")}),
         (
             _("Advanced settings"),
-            {"classes": ("collapse",), "fields": ("persona_hint", "persona_hint_en", "settings")},
+            {
+                "classes": ("collapse",),
+                "fields": ("persona_hint", "persona_hint_en", "settings", "kept_from_file"),
+            },
         ),
         (_("History"), {"fields": ("author", "last_editor", "created_at", "updated_at")}),
     )
@@ -153,6 +196,14 @@ class ScenarioAdmin(TrainerOnlyMixin, admin.ModelAdmin):
         if obj.pk is None:
             return "—"
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', obj.get_absolute_url(), _("Try it"))
+
+    @admin.display(description=_("Kept from the imported file (not used)"))
+    def kept_from_file(self, obj: Scenario) -> str:
+        kept = (obj.settings or {}).get(KEPT_SETTING) or {}
+        if not isinstance(kept, dict) or not kept:
+            return "—"
+        rows = ((key, json.dumps(value, ensure_ascii=False)) for key, value in sorted(kept.items()))
+        return format_html('<dl class="kept-from-file">{}</dl>', format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows))
 
     def save_model(self, request: HttpRequest, obj: Scenario, form: ModelForm, change: bool) -> None:
         services.scenario_saved_by(scenario=obj, user=request.user, created=not change)
@@ -182,7 +233,7 @@ class ScenarioAdmin(TrainerOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Export selected scenarios as YAML"), permissions=["view"])
     def export_selected(self, request: HttpRequest, queryset: QuerySet[Scenario]) -> HttpResponse:
-        scenarios = queryset.prefetch_related("learning_points", "feedback_points").order_by("slug")
+        scenarios = queryset.prefetch_related("learning_points", "feedback_points", "criteria").order_by("slug")
         response = HttpResponse(export_yaml(scenarios), content_type="application/x-yaml; charset=utf-8")
         filename = f"scenarios-{timezone.localdate():%Y%m%d}.yaml"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from scenarios.importer import MAX_FILE_BYTES
-from scenarios.models import Category, Difficulty, Scenario
+from scenarios.models import DEFAULT_PASS_THRESHOLD, GRADED_MESSAGE_KEYS, Category, Difficulty, Scenario
 from scenarios.selectors import CatalogFilters
 
 _TAG_SEPARATORS = re.compile(r"[,、，\n]+")
@@ -115,6 +115,20 @@ class ScenarioAdminForm(forms.ModelForm):
             "sensitive",
             "persona_hint",
             "persona_hint_en",
+            "role_type",
+            "learner_speaks_first",
+            "learner_briefing",
+            "learner_briefing_en",
+            "partner_knowledge",
+            "partner_knowledge_en",
+            "partner_reactions",
+            "partner_reactions_en",
+            "emotional_state",
+            "partner_instructions",
+            "partner_instructions_en",
+            "graded_messages",
+            "pass_threshold",
+            "time_limit_minutes",
             "settings",
         )
         widgets = {
@@ -130,8 +144,37 @@ class ScenarioAdminForm(forms.ModelForm):
                 ("situation_en", 4),
                 ("opening_line", 2),
                 ("opening_line_en", 2),
+                ("learner_briefing", 4),
+                ("learner_briefing_en", 4),
+                ("partner_knowledge", 3),
+                ("partner_knowledge_en", 3),
+                ("partner_reactions", 3),
+                ("partner_reactions_en", 3),
+                ("partner_instructions", 4),
+                ("partner_instructions_en", 4),
             )
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "pass_threshold" in self.fields:
+            self.fields["pass_threshold"].required = False
+
+    def clean_pass_threshold(self) -> int:
+        value = self.cleaned_data.get("pass_threshold")
+        return DEFAULT_PASS_THRESHOLD if value is None else int(value)
+
+    def clean_graded_messages(self) -> dict[str, str]:
+        value = self.cleaned_data.get("graded_messages") or {}
+        if not isinstance(value, dict):
+            raise forms.ValidationError(_('Write a mapping such as {"excellent": "…", "good": "…"}.'))
+        unknown = [str(key) for key in value if key not in GRADED_MESSAGE_KEYS]
+        if unknown:
+            raise forms.ValidationError(
+                _("Unknown message %(key)s: use %(choices)s.")
+                % {"key": unknown[0], "choices": ", ".join(GRADED_MESSAGE_KEYS)}
+            )
+        return {str(key): str(text) for key, text in value.items()}
 
 
 class ScenarioImportForm(forms.Form):

@@ -6,7 +6,13 @@ Three shapes are read (see README "Scenarios for trainers"):
 * one scenario per file (``title``, ``role_info``, ``character_setting``, ...): the slug is
   derived from the file name;
 * a list under ``scenarios:`` whose items carry ``id``, ``ai_role``, ``user_role``,
-  ``initial_situation``: the slug is the ``id``.
+  ``initial_situation``: the slug is the ``id``;
+* the extended one-per-file shape of reverse-role scenarios (``role_type``, ``initial_context``,
+  ``ai_personality``, ``feedback_messages``, ``system_prompt``, ...).
+
+Every key of the upstream shapes becomes a field or is kept verbatim in ``settings[KEPT_SETTING]``
+(listed in the preview); what was written to the learner goes to the learner's briefing, the
+partner gets a third-person version (``scenarios.briefing``).
 
 Parsing never touches the database; ``plan_import`` compares with what is stored, and
 ``scenarios.services.scenario_import`` writes the plan in one transaction.
@@ -27,7 +33,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from scenarios.models import CATEGORY_JA, DIFFICULTY_JA, HARASSMENT_WORDS, Category, Difficulty, Scenario
+from scenarios.briefing import about_the_learner, addresses_the_learner
+from scenarios.models import (
+    CATEGORY_JA,
+    DEFAULT_PASS_THRESHOLD,
+    DIFFICULTY_JA,
+    GRADED_MESSAGE_KEYS,
+    HARASSMENT_WORDS,
+    MAX_TIME_LIMIT_MINUTES,
+    Category,
+    Difficulty,
+    EmotionalState,
+    RoleType,
+    Scenario,
+)
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_YAML_DEPTH = 32
@@ -58,9 +77,25 @@ SCENARIO_FIELDS = (
     "opening_line_en",
     "persona_hint",
     "persona_hint_en",
+    "role_type",
+    "learner_speaks_first",
+    "learner_briefing",
+    "learner_briefing_en",
+    "partner_knowledge",
+    "partner_knowledge_en",
+    "partner_reactions",
+    "partner_reactions_en",
+    "emotional_state",
+    "partner_instructions",
+    "partner_instructions_en",
+    "graded_messages",
+    "pass_threshold",
+    "time_limit_minutes",
     "sensitive",
     "settings",
 )
+# Where the keys of an upstream file that no field uses are kept, verbatim, in ``Scenario.settings``.
+KEPT_SETTING = "upstream_kept"
 # English twins of the learning and feedback points: one per point, in the same order.
 POINT_FIELDS_EN = ("learning_points_en", "feedback_points_en")
 
@@ -96,10 +131,44 @@ _DIFFICULTY_WORDS = {
     **{label: value for value, label in DIFFICULTY_JA.items()},
     **{value: value for value in Difficulty.values},
 }
+_CATEGORY_SYNONYMS: dict[str, tuple[str, ...]] = {
+    Category.REPORTING: ("報告・連絡・相談", "ほうれんそう", "horenso", "hourensou", "reporting", "report"),
+    Category.REQUESTS: ("依頼", "断り", "依頼・断り", "requests", "request", "asking_and_declining"),
+    Category.COMPLAINTS: ("クレーム", "苦情対応", "complaints", "complaint", "customer_complaints", "claims"),
+    Category.NEGOTIATION: ("negotiation", "negotiations"),
+    Category.ONE_ON_ONE: ("1on1", "one_on_one", "面談", "フィードバック", "one_on_ones"),
+    Category.MEETINGS: ("meeting", "meetings", "ミーティング"),
+    Category.REMOTE_WORK: ("リモート", "テレワーク", "在宅勤務", "remote", "telework", "remote_work"),
+    Category.HARASSMENT: (
+        "harassment",
+        "harassment_prevention",
+        "anti_harassment",
+        "ハラスメント",
+        "ハラスメント対策",
+        "パワハラ防止",
+        "power_harassment",
+        "sexual_harassment",
+    ),
+    Category.RELATIONSHIPS: ("雑談", "関係づくり", "small_talk", "smalltalk", "relationships", "relationship_building"),
+    Category.OTHER: ("other", "others"),
+}
+_SEPARATORS = re.compile(r"[\s\-_・/／]+")
+
+
+def _category_key(text: str) -> str:
+    """A category text compared without case, spaces, hyphens, underscores or 「・」."""
+    return _SEPARATORS.sub("_", text.strip().lower()).strip("_")
+
+
 _CATEGORY_WORDS = {
-    **{label: value for value, label in CATEGORY_JA.items()},
-    **{value: value for value in Category.values},
-    **{str(label).lower(): value for value, label in Category.choices},
+    _category_key(word): str(value)
+    for value, words in (
+        *((value, (label,)) for value, label in CATEGORY_JA.items()),
+        *((value, (value,)) for value in Category.values),
+        *((value, (str(label),)) for value, label in Category.choices),
+        *_CATEGORY_SYNONYMS.items(),
+    )
+    for word in words
 }
 _CATEGORY_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (Category.HARASSMENT, HARASSMENT_WORDS),
@@ -126,8 +195,7 @@ def _difficulty(value: object) -> str:
 def _category(value: object) -> str | None:
     if value is None or str(value).strip() == "":
         return None
-    key = str(value).strip()
-    found = _CATEGORY_WORDS.get(key) or _CATEGORY_WORDS.get(key.lower())
+    found = _CATEGORY_WORDS.get(_category_key(str(value)))
     if found is None:
         choices = ", ".join(CATEGORY_JA.values())
         raise ValueError(
@@ -162,12 +230,71 @@ PointsEn = Annotated[
 ]
 
 
+def _choice(choices: type[RoleType] | type[EmotionalState], value: object) -> str:
+    key = "" if value is None else str(value).strip().lower()
+    if key in choices.values:
+        return key
+    allowed = ", ".join(v for v in choices.values if v)
+    raise ValueError(_("unknown value '%(value)s': use one of %(choices)s") % {"value": value, "choices": allowed})
+
+
+def _graded_messages(value: object) -> object:
+    if not isinstance(value, dict):
+        return value
+    unknown = sorted(str(key) for key in value if key not in GRADED_MESSAGE_KEYS)
+    if unknown:
+        allowed = ", ".join(GRADED_MESSAGE_KEYS)
+        message = _("unknown message '%(key)s': use %(choices)s") % {"key": unknown[0], "choices": allowed}
+        raise ValueError(message)
+    return {str(key): str(text).strip() for key, text in value.items() if text is not None and str(text).strip()}
+
+
+RoleTypeValue = Annotated[str, BeforeValidator(lambda value: _choice(RoleType, value or RoleType.STANDARD))]
+EmotionalStateValue = Annotated[str, BeforeValidator(lambda value: _choice(EmotionalState, value))]
+GradedMessages = Annotated[dict[str, str], BeforeValidator(_graded_messages)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
 
+def default_rubric(points: Sequence[str], points_en: Sequence[str] = ()) -> list[CriterionData]:
+    """One criterion per feedback point, weight 1, with generic anchors (trainers refine them)."""
+    criteria = []
+    for index, point in enumerate(points):
+        english = points_en[index] if index < len(points_en) else ""
+        if point.isascii():
+            criteria.append(
+                CriterionData(name=point[:200], good=f"A line clearly shows: {point}", poor=f"No line shows: {point}")
+            )
+            continue
+        criteria.append(
+            CriterionData(
+                name=point[:200],
+                name_en=english[:200],
+                good=f"「{point}」にはっきり当てはまる発言がある",
+                good_en=f"A line clearly shows: {english}" if english else "",
+                poor=f"「{point}」に当てはまる発言がない",
+                poor_en=f"No line shows: {english}" if english else "",
+            )
+        )
+    return criteria
+
+
 class _Lenient(BaseModel):
     model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+
+
+class CriterionData(_Strict):
+    """One rubric criterion: a name, a positive weight, and what good and poor look like."""
+
+    name: Line
+    name_en: OptionalLine = ""
+    weight: Annotated[int, Field(gt=0, le=100)] = 1
+    good: Required
+    good_en: Text = ""
+    poor: Required
+    poor_en: Text = ""
 
 
 class ScenarioData(_Strict):
@@ -200,9 +327,31 @@ class ScenarioData(_Strict):
     feedback_points_en: PointsEn = []
     persona_hint: OptionalLine = ""
     persona_hint_en: OptionalLine = ""
+    role_type: RoleTypeValue = RoleType.STANDARD
+    learner_speaks_first: bool = False
+    learner_briefing: Text = ""
+    learner_briefing_en: Text = ""
+    partner_knowledge: Text = ""
+    partner_knowledge_en: Text = ""
+    partner_reactions: Text = ""
+    partner_reactions_en: Text = ""
+    emotional_state: EmotionalStateValue = ""
+    partner_instructions: Text = ""
+    partner_instructions_en: Text = ""
+    graded_messages: GradedMessages = {}
+    rubric: Annotated[list[CriterionData], Field(max_length=20)] | None = None
+    pass_threshold: Annotated[int, Field(ge=0, le=100)] = DEFAULT_PASS_THRESHOLD
+    time_limit_minutes: Annotated[int, Field(ge=1, le=MAX_TIME_LIMIT_MINUTES)] | None = None
     sensitive: bool = False
     published: bool | None = None
     settings: dict[str, Any] = {}
+
+    @model_validator(mode="after")
+    def _rubric_or_default(self) -> ScenarioData:
+        """A scenario without a rubric is scored on its feedback points, one criterion each."""
+        if self.rubric is None:
+            self.rubric = default_rubric(self.feedback_points, self.feedback_points_en)
+        return self
 
     @model_validator(mode="after")
     def _english_points_match(self) -> ScenarioData:
@@ -217,34 +366,97 @@ class ScenarioData(_Strict):
 class _CharacterSetting(_Lenient):
     personality: Text = ""
     speaking_style: Text = ""
-    situation: Required
+    situation: Text = ""
     initial_approach: Text = ""
 
 
-class _OnePerFile(_Lenient):
+class _AiPersonality(_Lenient):
+    name: OptionalLine = ""
+    traits: Tags = []
+    emotional_state: Text = ""
+
+
+class _EvaluationCriteria(_Lenient):
+    positive_behaviors: Annotated[list[Point], BeforeValidator(_string_list)] = []
+    negative_behaviors: Annotated[list[Point], BeforeValidator(_string_list)] = []
+
+
+class _FeedbackMessages(_Lenient):
+    excellent: Text = ""
+    good: Text = ""
+    needs_improvement: Text = ""
+    warning: Text = ""
+
+
+class _Upstream(_Lenient):
+    """The keys both upstream shapes may carry (the extended, reverse-role files carry most of them)."""
+
     title: Line
     description: Required
     difficulty: DifficultyValue
     tags: Tags = []
     category: Text = ""
-    role_info: Required
-    character_setting: _CharacterSetting
+    subcategory: Text = ""
+    role_type: Text = ""
+    ai_role: OptionalLine = ""
+    user_role: OptionalLine = ""
+    initial_context: Text = ""
+    ai_personality: _AiPersonality = _AiPersonality()
+    evaluation_criteria: _EvaluationCriteria = _EvaluationCriteria()
+    feedback_messages: _FeedbackMessages = _FeedbackMessages()
+    system_prompt: Text = ""
     learning_points: Points
     feedback_points: Points
 
 
-class _ListItem(_Lenient):
+class _OnePerFile(_Upstream):
+    role_info: Text = ""
+    character_setting: _CharacterSetting = _CharacterSetting()
+
+
+class _ListItem(_Upstream):
     id: Slug
-    title: Line
-    description: Required
-    difficulty: DifficultyValue
-    tags: Tags = []
-    category: Text = ""
-    ai_role: Line
-    user_role: Line
-    initial_situation: Required
-    learning_points: Points
-    feedback_points: Points
+    role_info: Text = ""
+    initial_situation: Text = ""
+
+
+# The keys of the upstream shapes that become fields; any other key is kept in ``KEPT_SETTING``.
+_USED_KEYS: dict[str, frozenset[str]] = {
+    "": frozenset({*_OnePerFile.model_fields, *_ListItem.model_fields} - {"subcategory"}),
+    "evaluation_criteria": frozenset(_EvaluationCriteria.model_fields),
+    "character_setting": frozenset(_CharacterSetting.model_fields),
+    "ai_personality": frozenset(_AiPersonality.model_fields),
+    "feedback_messages": frozenset(_FeedbackMessages.model_fields),
+}
+
+
+def _kept_keys(document: dict[str, Any]) -> dict[str, Any]:
+    """The keys no field uses, verbatim, by dotted path (``display_name``, ``ai_personality.hobby``)."""
+    kept: dict[str, Any] = {}
+    for key, value in document.items():
+        name = str(key)
+        if name not in _USED_KEYS[""]:
+            kept[name] = value
+        elif name in _USED_KEYS and name and isinstance(value, dict):
+            kept.update({f"{name}.{k}": v for k, v in value.items() if str(k) not in _USED_KEYS[name]})
+    return kept
+
+
+def _upstream_rubric(raw: _OnePerFile | _ListItem) -> list[CriterionData]:
+    """Upstream's ``evaluation_criteria`` (one criterion: the positive and negative behaviours as its
+    anchors, weight 2) and one criterion per feedback point."""
+    criteria = default_rubric([tidy(point) for point in raw.feedback_points])
+    behaviours = raw.evaluation_criteria
+    if behaviours.positive_behaviors:
+        english = all(text.isascii() for text in behaviours.positive_behaviors)
+        name = "Expected behaviours" if english else "期待される行動"
+        poor = behaviours.negative_behaviors or (
+            ["None of the expected behaviours"] if english else ["期待される行動が見られない"]
+        )
+        joined = " / ".join
+        behaviour = CriterionData(name=name, weight=2, good=joined(behaviours.positive_behaviors), poor=joined(poor))
+        criteria.insert(0, behaviour)
+    return criteria
 
 
 # --- Text clean-up for the upstream shapes ---------------------------------------------------
@@ -252,7 +464,25 @@ class _ListItem(_Lenient):
 _GAP_BETWEEN_WIDE = re.compile(r"(?<=[^\x00-\x7f])[ \t]+(?=[^\x00-\x7f])")
 _WRAP_BETWEEN_WIDE = re.compile(r"(?<=[^\x00-\x7f])[ \t]*\n[ \t]*(?=[^\x00-\x7f])")
 _SPOKEN = re.compile(r"([^\s「」:：]+)\s*[:：]\s*「([^」]*)」")
-_ROLE_INFO = re.compile(r"^AIは(?P<ai>.+?)役[、，,]\s*あなたは(?P<learner>.+?)。?$")
+_ROLE_SUFFIX_JA = (
+    r"(?:役)?(?:を演じ(?:ます|る)?)?(?:として(?:対応|参加|話|振る舞い|ふるまい)?(?:します|する)?)?(?:です)?"
+)
+_ROLE_INFO_FORMS: tuple[re.Pattern[str], ...] = (
+    re.compile(rf"^AI[はが](?P<ai>.+?){_ROLE_SUFFIX_JA}[、，,]\s*あなた[はが](?P<learner>.+?){_ROLE_SUFFIX_JA}[。.]?$"),
+    re.compile(rf"^あなた[はが](?P<learner>.+?){_ROLE_SUFFIX_JA}[、，,]\s*AI[はが](?P<ai>.+?){_ROLE_SUFFIX_JA}[。.]?$"),
+    re.compile(
+        r"^(?:the\s+)?AI(?:\s+(?:plays|is|acts\s+as|as)|\s*:)\s+(?P<ai>.+?)\s*[,;、]\s*(?:and\s+)?"
+        r"you(?:\s+(?:play|are|act\s+as|as)|\s*:)\s+(?P<learner>.+?)\.?$",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"^you(?:\s+(?:play|are|act\s+as|as)|\s*:)\s+(?P<learner>.+?)\s*[,;、]\s*(?:and\s+)?"
+        r"(?:the\s+)?AI(?:\s+(?:plays|is|acts\s+as|as)|\s*:)\s+(?P<ai>.+?)\.?$",
+        re.IGNORECASE,
+    ),
+)
+_ARTICLE = re.compile(r"^(?:the role of|a|an|the)\s+", re.IGNORECASE)
+_ROLE_WORD = re.compile(r"\s+(?:role|part)$", re.IGNORECASE)
 
 
 def tidy(text: str, *, unwrap: bool = False) -> str:
@@ -263,12 +493,21 @@ def tidy(text: str, *, unwrap: bool = False) -> str:
     return _GAP_BETWEEN_WIDE.sub("", text)
 
 
-def split_role_info(role_info: str) -> tuple[str, str]:
-    """``AIは上司役、あなたは新入社員`` → (``上司``, ``新入社員``)."""
-    match = _ROLE_INFO.match(tidy(role_info))
-    if match is None:
-        return tidy(role_info), "あなた自身"
-    return match["ai"].strip(), match["learner"].strip()
+def _role(text: str) -> str:
+    return _ROLE_WORD.sub("", _ARTICLE.sub("", text.strip())).strip()
+
+
+def split_role_info(role_info: str) -> tuple[str, str] | None:
+    """``AIは上司役、あなたは新入社員`` → (``上司``, ``新入社員``); ``None`` when the sentence cannot be read.
+
+    Also ``AIは部下（田中さん、入社3年目）、あなたは課長として対応します``, the learner named first, and
+    English (``The AI plays a team member, and you play the section chief``)."""
+    text = tidy(role_info)
+    for form in _ROLE_INFO_FORMS:
+        match = form.match(text)
+        if match is not None and _role(match["ai"]) and _role(match["learner"]):
+            return _role(match["ai"]), _role(match["learner"])
+    return None
 
 
 def split_opening(text: str) -> tuple[str, str]:
@@ -296,16 +535,15 @@ def infer_category(*texts: str) -> str:
     return str(Category.OTHER)
 
 
-def _upstream_category(category: str, tags: list[str], title: str) -> tuple[str, list[str]]:
-    """Category and tags for an upstream scenario; an unknown category text is kept as a tag."""
+def _upstream_category(category: str, tags: list[str], title: str) -> tuple[str, bool]:
+    """(the category, whether the file's category text was understood) for an upstream scenario."""
     try:
         known = _category(category)
     except ValueError:
         known = None
     if known:
-        return known, tags
-    extra_tags = [category] if category and category not in tags else []
-    return infer_category(category, *tags, title), [*tags, *extra_tags]
+        return known, True
+    return infer_category(category, *tags, title), not category
 
 
 # --- Reading files ---------------------------------------------------------------------------
@@ -338,6 +576,15 @@ def _validation_reason(item: Any) -> str:
         if kind == "too_short":
             return ngettext("needs at least %(n)s item", "needs at least %(n)s items", limit) % {"n": limit}
         return ngettext("at most %(n)s item", "at most %(n)s items", limit) % {"n": limit}
+    bounds = {
+        "greater_than": (_("must be greater than %(n)s"), "gt"),
+        "greater_than_equal": (_("must be at least %(n)s"), "ge"),
+        "less_than": (_("must be less than %(n)s"), "lt"),
+        "less_than_equal": (_("must be at most %(n)s"), "le"),
+    }
+    if kind in bounds:
+        message, key = bounds[kind]
+        return message % {"n": context.get(key, "")}
     if kind == "string_too_long":
         limit = int(context.get("max_length", 0))
         return ngettext("at most %(n)s character", "at most %(n)s characters", limit) % {"n": limit}
@@ -353,6 +600,9 @@ def _validation_reason(item: Any) -> str:
         "model_attributes_type": _("must be a mapping (key: value)"),
         "bool_type": _("must be true or false"),
         "bool_parsing": _("must be true or false"),
+        "int_parsing": _("must be a whole number"),
+        "int_type": _("must be a whole number"),
+        "int_from_float": _("must be a whole number"),
     }
     return messages.get(kind, _("is not valid"))
 
@@ -464,34 +714,105 @@ def _finish(values: dict[str, Any], source: Source, prefix: str) -> ScenarioData
     return data
 
 
+def _roles(raw: _OnePerFile | _ListItem, source: Source, prefix: str) -> tuple[str, str]:
+    """Explicit ``ai_role`` / ``user_role`` win over ``role_info``, which is parsed, never stored as a role."""
+    parsed = split_role_info(raw.role_info) if raw.role_info else None
+    ai_role, learner_role = tidy(raw.ai_role), tidy(raw.user_role)
+    if not (ai_role and learner_role) and parsed is None:
+        where = _location(["role_info"], prefix)
+        reason = (
+            _(
+                "cannot read who the AI plays and who the learner is from '%(text)s': write it as "
+                "「AIは上司役、あなたは新入社員」 or give ai_role and user_role"
+            )
+            % {"text": tidy(raw.role_info)[:80]}
+            if raw.role_info
+            else _("Field required")
+        )
+        raise ScenarioImportError.one(source.name, where, reason)
+    return ai_role or (parsed or ("", ""))[0], learner_role or (parsed or ("", ""))[1]
+
+
+def _partner_texts(raw: _OnePerFile | _ListItem, told: str) -> dict[str, Any]:
+    """The partner's side of an upstream scenario: what it is, how it feels, what it is told."""
+    character = raw.character_setting if isinstance(raw, _OnePerFile) else _CharacterSetting()
+    person = raw.ai_personality
+    personality = "\n".join(part for part in (tidy(character.personality), "、".join(person.traits)) if part)
+    emotional = person.emotional_state.strip().lower()
+    situation = tidy(character.situation) or told
+    opening, exchange = split_opening(character.initial_approach)
+    settings: dict[str, Any] = {}
+    if exchange:
+        settings["opening_exchange"] = about_the_learner(exchange, drop_instructions=False)
+    if person.name:
+        settings["partner_name"] = person.name
+    return {
+        "personality": about_the_learner(personality, drop_instructions=False),
+        "speaking_style": about_the_learner(character.speaking_style, drop_instructions=False),
+        "situation": about_the_learner(situation) or about_the_learner(tidy(raw.description)),
+        "emotional_state": emotional if emotional in EmotionalState.values else "",
+        "opening_line": opening,
+        "partner_instructions": raw.system_prompt,
+        "graded_messages": raw.feedback_messages.model_dump(),
+        "settings": settings,
+    }
+
+
+def _learner_briefing(raw: _OnePerFile | _ListItem) -> str:
+    """What the learner is told: the situation as addressed to them."""
+    if raw.initial_context:
+        return tidy(raw.initial_context, unwrap=True)
+    if isinstance(raw, _ListItem):
+        return tidy(raw.initial_situation, unwrap=True)
+    situation = tidy(raw.character_setting.situation)
+    return situation if addresses_the_learner(situation) else ""
+
+
+def _from_upstream(raw: _OnePerFile | _ListItem, document: dict[str, Any], source: Source, prefix: str) -> ScenarioData:
+    ai_role, learner_role = _roles(raw, source, prefix)
+    category, understood = _upstream_category(raw.category, raw.tags, raw.title)
+    briefing = _learner_briefing(raw)
+    partner = _partner_texts(raw, briefing)
+    kept = _kept_keys(document)
+    if not understood:
+        kept["category"] = raw.category
+    if raw.role_type.strip() and raw.role_type.strip().lower() not in RoleType.values:
+        kept["role_type"] = raw.role_type
+    if partner["emotional_state"] != raw.ai_personality.emotional_state.strip().lower():
+        kept["ai_personality.emotional_state"] = raw.ai_personality.emotional_state
+    if raw.role_info and raw.ai_role and raw.user_role:
+        kept["role_info"] = raw.role_info
+    reverse = raw.role_type.strip().lower() == RoleType.REVERSE
+    values = {
+        "slug": raw.id if isinstance(raw, _ListItem) else _slug_from_file_name(source.name),
+        "title": tidy(raw.title),
+        "description": tidy(raw.description),
+        "category": category,
+        "difficulty": raw.difficulty,
+        "tags": raw.tags,
+        "ai_role": ai_role,
+        "learner_role": learner_role,
+        "learning_points": [tidy(point) for point in raw.learning_points],
+        "feedback_points": [tidy(point) for point in raw.feedback_points],
+        "sensitive": _mentions_harassment(raw.category, raw.subcategory),
+        **partner,
+        "role_type": RoleType.REVERSE if reverse else RoleType.STANDARD,
+        "learner_speaks_first": reverse and not partner["opening_line"],
+        "learner_briefing": briefing,
+        "rubric": _upstream_rubric(raw),
+        "settings": {**partner["settings"], **({KEPT_SETTING: kept} if kept else {})},
+    }
+    return _finish(values, source, prefix)
+
+
 def _from_one_per_file(document: dict[str, Any], source: Source) -> ScenarioData:
     try:
         raw = _OnePerFile.model_validate(document)
     except ValidationError as exc:
         raise ScenarioImportError(_problems(source.name, exc)) from exc
-    character = raw.character_setting
-    ai_role, learner_role = split_role_info(raw.role_info)
-    opening, exchange = split_opening(character.initial_approach)
-    category, tags = _upstream_category(raw.category, raw.tags, raw.title)
-    values = {
-        "slug": _slug_from_file_name(source.name),
-        "title": tidy(raw.title),
-        "description": tidy(raw.description),
-        "category": category,
-        "difficulty": raw.difficulty,
-        "tags": tags,
-        "ai_role": ai_role,
-        "learner_role": learner_role,
-        "personality": tidy(character.personality),
-        "speaking_style": character.speaking_style,
-        "situation": tidy(character.situation),
-        "opening_line": opening,
-        "learning_points": [tidy(point) for point in raw.learning_points],
-        "feedback_points": [tidy(point) for point in raw.feedback_points],
-        "sensitive": _mentions_harassment(raw.category),
-        "settings": {"opening_exchange": exchange} if exchange else {},
-    }
-    return _finish(values, source, "")
+    if not (raw.character_setting.situation or raw.initial_context):
+        raise ScenarioImportError.one(source.name, "character_setting.situation", _("Field required"))
+    return _from_upstream(raw, document, source, "")
 
 
 def _from_list_item(item: dict[str, Any], source: Source, prefix: str) -> ScenarioData:
@@ -499,24 +820,12 @@ def _from_list_item(item: dict[str, Any], source: Source, prefix: str) -> Scenar
         raw = _ListItem.model_validate(item)
     except ValidationError as exc:
         raise ScenarioImportError(_problems(source.name, exc, prefix)) from exc
-    category, tags = _upstream_category(raw.category, raw.tags, raw.title)
+    if not (raw.initial_situation or raw.initial_context):
+        raise ScenarioImportError.one(source.name, _location(["initial_situation"], prefix), _("Field required"))
+    data = _from_upstream(raw, item, source, prefix)
     if _file_is_sensitive(source.name) and not raw.category:
-        category = str(Category.HARASSMENT)
-    values = {
-        "slug": raw.id,
-        "title": tidy(raw.title),
-        "description": tidy(raw.description),
-        "category": category,
-        "difficulty": raw.difficulty,
-        "tags": tags,
-        "ai_role": tidy(raw.ai_role),
-        "learner_role": tidy(raw.user_role),
-        "situation": tidy(raw.initial_situation, unwrap=True),
-        "learning_points": [tidy(point) for point in raw.learning_points],
-        "feedback_points": [tidy(point) for point in raw.feedback_points],
-        "sensitive": _mentions_harassment(raw.category),
-    }
-    return _finish(values, source, prefix)
+        data.category = str(Category.HARASSMENT)
+    return data
 
 
 def _from_list(items: object, source: Source) -> list[ScenarioData]:
@@ -601,6 +910,11 @@ class PlannedScenario:
         return self.data.slug
 
     @property
+    def kept_keys(self) -> list[str]:
+        """The file's keys kept verbatim in the scenario's settings because no field uses them."""
+        return sorted((self.data.settings or {}).get(KEPT_SETTING, {}))
+
+    @property
     def difficulty_label(self) -> str:
         return str(Difficulty(self.data.difficulty).label)
 
@@ -649,10 +963,18 @@ def _changes(scenario: Scenario, data: ScenarioData, *, publish: bool) -> list[s
         count = len(getattr(data, name.removesuffix("_en")))
         if _padded(_stored_english_points(scenario, name), count) != _padded(getattr(data, name), count):
             changed.append(name)
+    if stored_rubric(scenario) != [criterion.model_dump() for criterion in data.rubric or []]:
+        changed.append("rubric")
     published = True if publish else data.published
     if published is not None and published != scenario.published:
         changed.append("published")
     return changed
+
+
+def stored_rubric(scenario: Scenario) -> list[dict[str, Any]]:
+    """The scenario's criteria in the import shape (``CriterionData`` fields)."""
+    names = CriterionData.model_fields
+    return [{name: getattr(criterion, name) for name in names} for criterion in scenario.criteria.all()]
 
 
 def _stored_english_points(scenario: Scenario, name: str) -> list[str]:
@@ -669,7 +991,7 @@ def _padded(texts: list[str], length: int) -> list[str]:
 def plan_import(parsed: Iterable[tuple[str, ScenarioData]], *, publish: bool = False) -> list[PlannedScenario]:
     """What an import would create and update (nothing is written); ``publish`` as in the import."""
     items = list(parsed)
-    existing = Scenario.objects.prefetch_related("learning_points", "feedback_points").in_bulk(
+    existing = Scenario.objects.prefetch_related("learning_points", "feedback_points", "criteria").in_bulk(
         [data.slug for _, data in items], field_name="slug"
     )
     plan: list[PlannedScenario] = []
@@ -713,6 +1035,10 @@ def scenario_document(scenario: Scenario) -> dict[str, Any]:
         document[japanese] = [point.text for point in getattr(scenario, japanese).all()]
         if any(english := _stored_english_points(scenario, name)):
             document[name] = english
+    document["rubric"] = [
+        {key: value for key, value in criterion.items() if value or key in ("name", "weight", "good", "poor")}
+        for criterion in stored_rubric(scenario)
+    ]
     document["published"] = scenario.published
     return document
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings as django_settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from llm.prompts import Persona
+from scenarios.briefing import about_the_learner
 
 NEW_FOR_DAYS = 14
 # The labels of the scenario lines in the partner's additional instructions, per language.
@@ -22,14 +24,37 @@ PERSONA_INSTRUCTION_LABELS: dict[str, dict[str, str]] = {
         "opening": "最初の一言",
         "exchange": "会話の始まり方の例",
         "hint": "人物像・声のヒント",
+        "emotion": "今の気持ち",
+        "knows": "相手役が知っていること",
+        "reacts": "反応の仕方",
+        "reverse": "この練習では学習者が{learner}の立場を演じ、相手役は{partner}として応じる。"
+        "学習者を{learner}として扱うこと。",
+        "learner_first": "学習者が先に話し始める。最初の発言を待ってから応じること。",
+        "trainer": "トレーナーからの指示",
     },
     "en": {
         "scenario": "Scenario",
         "points": "What the learner practises",
-        "opening": "Your first line",
+        "opening": "First line",
         "exchange": "How the conversation may begin",
         "hint": "Voice and character hint",
+        "emotion": "Current mood",
+        "knows": "What the partner knows",
+        "reacts": "How the partner reacts",
+        "reverse": "In this practice the learner plays the {learner} and the partner answers as the {partner}: "
+        "treat the learner as the {learner}.",
+        "learner_first": "The learner speaks first: wait for their first line, then answer.",
+        "trainer": "Instructions from the trainer",
     },
+}
+EMOTION_WORDS: dict[str, dict[str, str]] = {
+    "ja": {
+        "neutral": "落ち着いている",
+        "stressed": "ストレスを抱えている",
+        "anxious": "不安を感じている",
+        "defensive": "身構えていて防御的",
+    },
+    "en": {"neutral": "calm", "stressed": "under stress", "anxious": "anxious", "defensive": "on the defensive"},
 }
 # Tags or categories with these words mark harassment-prevention content (always sensitive).
 HARASSMENT_WORDS = ("ハラスメント", "セクハラ", "パワハラ", "グレーゾーン", "harassment")
@@ -39,6 +64,25 @@ class Difficulty(models.TextChoices):
     BEGINNER = "beginner", _("Beginner")
     INTERMEDIATE = "intermediate", _("Intermediate")
     ADVANCED = "advanced", _("Advanced")
+
+
+class RoleType(models.TextChoices):
+    STANDARD = "standard", _("Standard: the learner plays their own side")
+    REVERSE = "reverse", _("Reverse: the learner plays the senior side (boss, HR, trainer)")
+
+
+class EmotionalState(models.TextChoices):
+    NONE = "", _("(not set)")
+    NEUTRAL = "neutral", _("Neutral")
+    STRESSED = "stressed", _("Stressed")
+    ANXIOUS = "anxious", _("Anxious")
+    DEFENSIVE = "defensive", _("Defensive")
+
+
+# The graded messages a scenario may carry, by score band (``warning``: behaviour that may be harassment).
+GRADED_MESSAGE_KEYS: tuple[str, ...] = ("excellent", "good", "needs_improvement", "warning")
+DEFAULT_PASS_THRESHOLD = 70
+MAX_TIME_LIMIT_MINUTES = 180
 
 
 class Category(models.TextChoices):
@@ -96,6 +140,10 @@ TRANSLATED_FIELDS: tuple[str, ...] = (
     "situation",
     "opening_line",
     "persona_hint",
+    "learner_briefing",
+    "partner_knowledge",
+    "partner_reactions",
+    "partner_instructions",
 )
 
 
@@ -142,6 +190,54 @@ class Scenario(models.Model):
         _("persona hint"), max_length=200, blank=True, help_text=_("Optional hint for the partner's voice.")
     )
     persona_hint_en = models.CharField(_("persona hint (English)"), max_length=200, blank=True)
+    role_type = models.CharField(
+        _("role type"), max_length=10, choices=RoleType.choices, default=RoleType.STANDARD, blank=True
+    )
+    learner_speaks_first = models.BooleanField(
+        _("the learner speaks first"), default=False, help_text=_("The partner waits for the learner's first line.")
+    )
+    learner_briefing = models.TextField(
+        _("learner's briefing"),
+        blank=True,
+        help_text=_('The situation as told to the learner ("you…"). Never shown to the partner.'),
+    )
+    learner_briefing_en = models.TextField(_("learner's briefing (English)"), blank=True)
+    partner_knowledge = models.TextField(
+        _("what the partner knows"), blank=True, help_text=_("Facts the partner knows, written about the partner.")
+    )
+    partner_knowledge_en = models.TextField(_("what the partner knows (English)"), blank=True)
+    partner_reactions = models.TextField(
+        _("how the partner reacts"), blank=True, help_text=_("How the partner responds to what the learner does.")
+    )
+    partner_reactions_en = models.TextField(_("how the partner reacts (English)"), blank=True)
+    emotional_state = models.CharField(
+        _("partner's emotional state"), max_length=12, choices=EmotionalState.choices, default="", blank=True
+    )
+    partner_instructions = models.TextField(
+        _("trainer's extra instructions for the partner"),
+        blank=True,
+        help_text=_("Written to the partner (e.g. an imported system prompt); added to its instructions."),
+    )
+    partner_instructions_en = models.TextField(_("trainer's extra instructions (English)"), blank=True)
+    pass_threshold = models.PositiveSmallIntegerField(
+        _("pass threshold"),
+        default=DEFAULT_PASS_THRESHOLD,
+        validators=[MaxValueValidator(100)],
+        help_text=_("The weighted rubric total (0–100) a play needs to pass."),
+    )
+    time_limit_minutes = models.PositiveSmallIntegerField(
+        _("time limit (minutes)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_TIME_LIMIT_MINUTES)],
+        help_text=_("Optional: a countdown during play; when it runs out the play ends with feedback."),
+    )
+    graded_messages = models.JSONField(
+        _("graded messages"),
+        default=dict,
+        blank=True,
+        help_text=_("Messages by result: excellent, good, needs_improvement, warning (possible harassment)."),
+    )
     sensitive = models.BooleanField(
         _("sensitive content"),
         default=False,
@@ -173,6 +269,7 @@ class Scenario(models.Model):
     if TYPE_CHECKING:
         learning_points: models.Manager[LearningPoint]
         feedback_points: models.Manager[FeedbackPoint]
+        criteria: models.Manager[RubricCriterion]
 
     class Meta:
         ordering = ("-updated_at",)
@@ -282,28 +379,71 @@ class Scenario(models.Model):
         english = str(settings.get(f"{key}_en", "") or "").strip() if language == "en" else ""
         return english or str(settings.get(key, "") or "").strip()
 
-    def persona_fields(self, *, language: str = "ja") -> dict[str, str]:
-        """What the partner's system prompt is built from (server-side data only), in ``language``."""
-        lang = _reader_language(language)
+    def deadline_for(self, started_at: datetime) -> datetime | None:
+        """When a play started at ``started_at`` runs out of time (``None``: no time limit)."""
+        return started_at + timedelta(minutes=self.time_limit_minutes) if self.time_limit_minutes else None
+
+    @property
+    def is_reverse(self) -> bool:
+        return self.role_type == RoleType.REVERSE
+
+    def briefing_for(self, language: str | None = None) -> str:
+        """What the learner is told about the situation (the partner's situation when none was written).
+
+        An English reader never gets the Japanese briefing while an English situation exists."""
+        if _reader_language(language) == "en":
+            english = self.learner_briefing_en.strip() or self.situation_en.strip()
+            return english or self.learner_briefing.strip() or self.situation
+        return self.learner_briefing.strip() or self.situation
+
+    @property
+    def display_briefing(self) -> str:
+        return self.briefing_for()
+
+    def _partner_lines(self, lang: str) -> list[str]:
+        """The partner's additional instructions: the scenario, in the third person (``scenarios.briefing``)."""
         words = PERSONA_INSTRUCTION_LABELS[lang]
-        lines = [f"{words['scenario']}: {self.text('title', lang)}", self.text("description", lang).strip()]
+        lines = [
+            f"{words['scenario']}: {about_the_learner(self.text('title', lang), drop_instructions=False)}",
+            about_the_learner(self.text("description", lang).strip()),
+        ]
         if points := self.learning_point_texts(language=lang):
+            points = [about_the_learner(point, drop_instructions=False) for point in points]
             lines.append(f"{words['points']}: " + " / ".join(points))
-        if opening := self.opening_line_for(lang):
-            lines.append(f"{words['opening']}: {opening}")
+        if self.is_reverse:
+            role = {"learner": self.text("learner_role", lang), "partner": self.text("ai_role", lang)}
+            lines.append(words["reverse"].format(**role))
+        if self.emotional_state:
+            lines.append(f"{words['emotion']}: {EMOTION_WORDS[lang].get(self.emotional_state, '')}")
+        for key, name in (("knows", "partner_knowledge"), ("reacts", "partner_reactions")):
+            if text := about_the_learner(self.text(name, lang).strip(), drop_instructions=False):
+                lines.append(f"{words[key]}: {text}")
+        if self.learner_speaks_first:
+            lines.append(words["learner_first"])
+        elif opening := self.opening_line_for(lang):
+            lines.append(f"{words['opening']}: " + (f"“{opening}”" if lang == "en" else f"「{opening}」"))
         if exchange := self._setting("opening_exchange", lang):
-            lines.append(f"{words['exchange']}: {exchange}")
+            lines.append(f"{words['exchange']}: {about_the_learner(exchange, drop_instructions=False)}")
         if hint := self.text("persona_hint", lang).strip():
             lines.append(f"{words['hint']}: {hint}")
+        if trainer := self.text("partner_instructions", lang).strip():
+            lines.append(f"{words['trainer']}:\n{trainer}")
+        return [line for line in lines if line]
+
+    def persona_fields(self, *, language: str = "ja") -> dict[str, str]:
+        """What the partner's system prompt is built from (server-side data only), in ``language``.
+
+        Never the learner's briefing: texts addressed to the learner are put in the third person."""
+        lang = _reader_language(language)
         return {
-            "role": self.text("ai_role", lang),
-            "learner_role": self.text("learner_role", lang),
-            "personality": self.text("personality", lang),
-            "speaking_style": self.text("speaking_style", lang),
-            "situation": self.text("situation", lang),
+            "role": about_the_learner(self.text("ai_role", lang), drop_instructions=False),
+            "learner_role": about_the_learner(self.text("learner_role", lang), drop_instructions=False),
+            "personality": about_the_learner(self.text("personality", lang), drop_instructions=False),
+            "speaking_style": about_the_learner(self.text("speaking_style", lang), drop_instructions=False),
+            "situation": about_the_learner(self.text("situation", lang)),
             "name": self._setting("partner_name", lang),
             "language": lang,
-            "instructions": "\n".join(line for line in lines if line),
+            "instructions": "\n".join(self._partner_lines(lang)),
         }
 
     def as_persona(self, *, language: str = "ja") -> Persona:
@@ -347,6 +487,48 @@ class FeedbackPoint(ScenarioPoint):
     class Meta(ScenarioPoint.Meta):
         verbose_name = _("feedback point")
         verbose_name_plural = _("feedback points")
+
+
+class RubricCriterion(models.Model):
+    """One criterion of a scenario's rubric: its weight and what good and poor look like."""
+
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="criteria")
+    name = models.CharField(_("criterion"), max_length=200)
+    name_en = models.CharField(_("criterion (English)"), max_length=200, blank=True)
+    weight = models.PositiveSmallIntegerField(_("weight"), default=1, validators=[MinValueValidator(1)])
+    good = models.TextField(_("what good looks like"))
+    good_en = models.TextField(_("what good looks like (English)"), blank=True)
+    poor = models.TextField(_("what poor looks like"))
+    poor_en = models.TextField(_("what poor looks like (English)"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ("order", "id")
+        verbose_name = _("rubric criterion")
+        verbose_name_plural = _("rubric criteria")
+        constraints = [models.CheckConstraint(condition=models.Q(weight__gte=1), name="rubric_weight_positive")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def text_for(self, name: str, language: str | None = None) -> str:
+        """``name`` ("name", "good" or "poor") in ``language``; English falls back to the Japanese text."""
+        japanese = str(getattr(self, name))
+        if _reader_language(language) == "en":
+            return str(getattr(self, f"{name}_en") or "").strip() or japanese
+        return japanese
+
+    @property
+    def display_name(self) -> str:
+        return self.text_for("name")
+
+    @property
+    def display_good(self) -> str:
+        return self.text_for("good")
+
+    @property
+    def display_poor(self) -> str:
+        return self.text_for("poor")
 
 
 class ScenarioConsent(models.Model):

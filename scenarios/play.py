@@ -14,13 +14,20 @@ from django.http import Http404
 from django.utils import timezone
 
 from conversations import services as conversation_services
+from conversations.judging import judged_in_role
 from conversations.models import Conversation, Feedback, Mode
-from conversations.personas import register_feedback_brief, register_persona_resolver
+from conversations.personas import (
+    register_feedback_brief,
+    register_feedback_extra,
+    register_persona_resolver,
+    register_rubric,
+)
 from conversations.signals import feedback_stored
 from llm import Purpose, demo_mode, model_label
 from llm.prompts import Persona
 from scenarios.models import Scenario, ScenarioPlay
 from scenarios.practice import register_practised_counter
+from scenarios.rubric import RubricResult, rubric_lines, rubric_result
 from scenarios.selectors import scenario_has_consent
 
 
@@ -37,14 +44,18 @@ def scenario_play_start(*, user: Any, scenario: Scenario) -> Conversation:
         "language": user.language,
         "model": model_label(Purpose.SCENARIO_PARTNER),
         "demo": demo_mode(),
+        "learner_opens": scenario.learner_speaks_first,
     }
+    if (deadline := scenario.deadline_for(timezone.now())) is not None:
+        metadata["ends_at"] = deadline.isoformat()  # no learner line is taken after it
     title = scenario.text("title", user.language)
     with transaction.atomic():
         conversation = conversation_services.conversation_start(
             user=user, mode=Mode.SCENARIO, title=title, metadata=metadata
         )
         ScenarioPlay.objects.create(user=user, scenario=scenario, conversation=conversation)
-        if opening := scenario.opening_line_for(user.language):
+        opening = "" if scenario.learner_speaks_first else scenario.opening_line_for(user.language)
+        if opening:
             conversation_services.message_append_assistant(
                 conversation=conversation, text=opening, metadata={"scripted": True}
             )
@@ -83,6 +94,7 @@ def scenario_feedback_brief(conversation: Conversation) -> tuple[list[str], str]
             f"{partner}: {scenario.text('ai_role', lang)}",
             f"{learner}: {scenario.text('learner_role', lang)}",
             f"{goals}: " + " / ".join(learning) if learning else "",
+            judged_in_role(scenario.text("learner_role", lang), language=lang),
         )
         if part
     )
@@ -99,11 +111,62 @@ def plays_per_scenario(user: Any, scenario_ids: list[int]) -> Mapping[int, int]:
     return dict(rows)
 
 
+def _language_of(conversation: Conversation) -> str:
+    return "en" if (conversation.metadata or {}).get("language") == "en" else "ja"
+
+
+def scenario_rubric(conversation: Conversation) -> list[dict[str, str]]:
+    """The criteria the judge scores this play against (the scenario's rubric, in the play's language)."""
+    return rubric_lines(scenario_for(conversation), language=_language_of(conversation))
+
+
+def play_rubric_result(*, conversation: Conversation, feedback: Feedback) -> RubricResult | None:
+    """The scenario rubric's verdict on the play's stored feedback (``None`` when it has no rubric)."""
+    scenario = scenario_for(conversation)
+    scores = (feedback.content or {}).get("criterion_scores") or []
+    return rubric_result(scenario, scores, language=_language_of(conversation))
+
+
 def play_record_feedback(*, conversation: Conversation, feedback: Feedback) -> None:
-    """Mark the conversation's play as an attempt with feedback (a chat has no play: nothing to do)."""
-    ScenarioPlay.objects.filter(conversation_id=conversation.pk, feedback_at__isnull=True).update(
-        feedback_at=feedback.created_at or timezone.now()
+    """Mark the conversation's play as an attempt with feedback, with the rubric's total and verdict
+    (both empty when the scenario has no rubric); a chat has no play: nothing to do."""
+    play = ScenarioPlay.objects.filter(conversation_id=conversation.pk).select_related("scenario").first()
+    if play is None:
+        return
+    result = play_rubric_result(conversation=conversation, feedback=feedback)
+    ScenarioPlay.objects.filter(pk=play.pk, feedback_at__isnull=True).update(
+        feedback_at=feedback.created_at or timezone.now(),
+        rubric_total=result.total if result else None,
+        passed=result.passed if result else None,
     )
+
+
+def rubric_payload(*, user: Any, conversation_id: str) -> dict[str, Any] | None:
+    """The rubric verdict of the learner's play as JSON (``None`` without feedback or rubric)."""
+    conversation = Conversation.objects.filter(user=user, pk=conversation_id).select_related("feedback").first()
+    feedback = getattr(conversation, "feedback", None) if conversation is not None else None
+    result = play_rubric_result(conversation=conversation, feedback=feedback) if conversation and feedback else None
+    if result is None:
+        return None
+    return {
+        "total": result.total,
+        "threshold": result.threshold,
+        "passed": result.passed,
+        "band": result.band,
+        "message": result.message,
+        "warning": result.warning,
+        "missing": [criterion.name for criterion in result.missing] if not result.passed else [],
+        "criteria": [
+            {"criterion": c.name, "weight": c.weight, "score": c.score, "evidence": c.evidence, "comment": c.comment}
+            for c in result.criteria
+        ],
+    }
+
+
+def scenario_feedback_extra(conversation: Conversation, feedback: Feedback) -> dict[str, Any]:
+    """What the feedback panel adds for a play: the rubric verdict (template and its context)."""
+    result = play_rubric_result(conversation=conversation, feedback=feedback)
+    return {"template": "scenarios/_rubric_result.html", "rubric": result} if result else {}
 
 
 def _on_feedback_stored(sender: Any, *, conversation: Conversation, feedback: Feedback, **kwargs: Any) -> None:
@@ -115,4 +178,6 @@ def connect() -> None:
     feedback_stored.connect(_on_feedback_stored, dispatch_uid="scenarios-play-feedback")
     register_persona_resolver(Mode.SCENARIO, scenario_persona)
     register_feedback_brief(Mode.SCENARIO, scenario_feedback_brief)
+    register_rubric(Mode.SCENARIO, scenario_rubric)
+    register_feedback_extra(Mode.SCENARIO, scenario_feedback_extra)
     register_practised_counter(plays_per_scenario)

@@ -10,7 +10,15 @@ from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, W
 from django.http import Http404
 from django.utils import translation
 
-from scenarios.models import Category, Difficulty, FeedbackPoint, LearningPoint, Scenario, ScenarioConsent
+from scenarios.models import (
+    Category,
+    Difficulty,
+    FeedbackPoint,
+    LearningPoint,
+    Scenario,
+    ScenarioConsent,
+    ScenarioPlay,
+)
 from scenarios.practice import practised_counts
 
 MAX_SEARCH_TERMS = 5
@@ -137,3 +145,19 @@ def scenario_catalog(*, user: Any, filters: CatalogFilters | None = None) -> lis
         CatalogEntry(scenario=scenario, is_new=scenario.is_new, practised_count=counts.get(scenario.pk, 0))
         for scenario in scenarios
     ]
+
+
+@dataclass(frozen=True)
+class Attempts:
+    """A learner's attempts at one scenario (plays with feedback): how many, the best and the latest."""
+
+    count: int
+    best: ScenarioPlay | None
+    latest: ScenarioPlay | None
+
+
+def scenario_attempts(*, user: Any, scenario: Scenario) -> Attempts:
+    plays = ScenarioPlay.objects.filter(user=user, scenario=scenario, feedback_at__isnull=False)
+    latest = plays.order_by("-feedback_at").first()
+    best = plays.filter(rubric_total__isnull=False).order_by("-rubric_total", "-feedback_at").first()
+    return Attempts(count=plays.count(), best=best, latest=latest)

@@ -19,8 +19,9 @@ from scenarios.importer import (
     plan_import,
     read_paths,
     scenario_values,
+    stored_rubric,
 )
-from scenarios.models import FeedbackPoint, LearningPoint, Scenario, ScenarioConsent
+from scenarios.models import FeedbackPoint, LearningPoint, RubricCriterion, Scenario, ScenarioConsent
 
 BUILTIN_SCENARIOS_FILE = Path(__file__).resolve().parent / "data" / "builtin_scenarios.yaml"
 
@@ -78,6 +79,7 @@ def scenario_duplicate(*, scenario: Scenario, user: Any = None) -> Scenario:
     """An unpublished copy with the same points, owned by ``user``."""
     copy = Scenario.objects.get(pk=scenario.pk)
     learning, feedback = copy.learning_point_texts(), copy.feedback_point_texts()
+    rubric = stored_rubric(copy)
     english = {
         "learning_points_en": [point.text_en for point in copy.learning_points.all()],
         "feedback_points_en": [point.text_en for point in copy.feedback_points.all()],
@@ -90,6 +92,7 @@ def scenario_duplicate(*, scenario: Scenario, user: Any = None) -> Scenario:
     copy.author = copy.last_editor = _user_or_none(user)
     copy.save()
     scenario_points_replace(scenario=copy, learning_points=learning, feedback_points=feedback, **english)
+    scenario_rubric_replace(scenario=copy, criteria=rubric)
     return copy
 
 
@@ -118,6 +121,15 @@ def scenario_points_replace(
     FeedbackPoint.objects.bulk_create(
         FeedbackPoint(scenario=scenario, text=text, text_en=_english(feedback_points_en, index), order=index)
         for index, text in enumerate(feedback_points)
+    )
+
+
+def scenario_rubric_replace(*, scenario: Scenario, criteria: Sequence[Any]) -> None:
+    """The scenario's rubric becomes exactly these criteria (``CriterionData`` or dicts of its fields), in order."""
+    scenario.criteria.all().delete()
+    rows = [criterion if isinstance(criterion, dict) else criterion.model_dump() for criterion in criteria]
+    RubricCriterion.objects.bulk_create(
+        RubricCriterion(scenario=scenario, order=index, **row) for index, row in enumerate(rows)
     )
 
 
@@ -166,6 +178,7 @@ def _apply(item: PlannedScenario, *, user: Any, publish: bool) -> Scenario:
         learning_points_en=data.learning_points_en,
         feedback_points_en=data.feedback_points_en,
     )
+    scenario_rubric_replace(scenario=scenario, criteria=data.rubric or [])
     return scenario
 
 
@@ -236,15 +249,19 @@ def _fill_scenario(scenario: Scenario, data: ScenarioData) -> bool:
         scenario.save(update_fields=[*empty, "updated_at"])
     points = _fill_points(scenario.learning_points.all(), data.learning_points, data.learning_points_en)
     points += _fill_points(scenario.feedback_points.all(), data.feedback_points, data.feedback_points_en)
-    return bool(empty or points)
+    rubric = not scenario.criteria.exists() and bool(data.rubric)
+    if rubric:  # installed before scenarios had rubrics
+        scenario_rubric_replace(scenario=scenario, criteria=data.rubric or [])
+    return bool(empty or points or rubric)
 
 
 @transaction.atomic
 def builtin_scenarios_fill_english() -> list[str]:
-    """The slugs of built-in scenarios whose empty English texts were filled from the product's file.
+    """The slugs of built-in scenarios whose empty English texts (or missing rubric) were filled from
+    the product's file.
 
-    Only empty English fields (and points without English) are filled, so a trainer's edits,
-    Japanese or English, stay as they are.
+    Only empty English fields, points without English and a scenario without any rubric criterion
+    are filled, so a trainer's edits, Japanese or English, stay as they are.
     """
     parsed = parse_sources(read_paths([BUILTIN_SCENARIOS_FILE]))
     stored = Scenario.objects.select_for_update().in_bulk([data.slug for _, data in parsed], field_name="slug")

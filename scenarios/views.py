@@ -6,6 +6,7 @@ from asgiref.sync import async_to_sync
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from conversations.judging import hint_generate
@@ -43,6 +44,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "scenario": scenario,
         "practised_count": counts.get(scenario.pk, 0),
         "consented": selectors.scenario_has_consent(user=request.user, scenario=scenario),
+        "attempts": selectors.scenario_attempts(user=request.user, scenario=scenario),
+        "criteria": list(scenario.criteria.all()),
     }
     return render(request, "scenarios/detail.html", context)
 
@@ -70,7 +73,10 @@ def play_page(request: HttpRequest, conversation_id: str) -> HttpResponse:
     """The live role-play: the shared conversation page plus the scenario, a hint and "Try again"."""
     conversation = conversation_get(user=request.user, conversation_id=conversation_id, mode=Mode.SCENARIO)  # type: ignore[arg-type]
     context = conversation_page_context(conversation)
-    context["scenario"] = play.scenario_for(conversation)
+    scenario = play.scenario_for(conversation)
+    context["scenario"] = scenario
+    context["criteria"] = list(scenario.criteria.all())
+    context["deadline"] = str((conversation.metadata or {}).get("ends_at") or "")  # read by scenarios/play.js
     return render(request, "scenarios/play.html", context)
 
 
@@ -95,7 +101,15 @@ def consent(request: HttpRequest, pk: int) -> HttpResponse:
     if not scenario.sensitive:
         return redirect(scenario)
     form = ConsentForm(request.POST if request.method == "POST" else None)
+    after = _next_url(request)
     if form.is_valid():
         services.scenario_consent_record(user=request.user, scenario=scenario)
-        return begin_play(request, scenario)
-    return render(request, "scenarios/consent.html", {"scenario": scenario, "form": form})
+        return redirect(after) if after else begin_play(request, scenario)
+    return render(request, "scenarios/consent.html", {"scenario": scenario, "form": form, "next": after})
+
+
+def _next_url(request: HttpRequest) -> str:
+    """Where another mode (e.g. watch) asked to come back after consent: a path on this site only."""
+    target = str(request.POST.get("next") or request.GET.get("next") or "")
+    allowed = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False)
+    return target if allowed and target.startswith("/") else ""

@@ -29,6 +29,7 @@ from watch import broadcast, selectors, services
 from watch.models import WatchSession
 from watch.rendering import render_frame_html
 
+CLOSE_CONSENT_REQUIRED = 4403
 NO_CHANNEL_LAYER = "watch-direct"  # an alias with no layer: this consumer needs none
 # Frames count against "default" (a line also against "chat_message"); Stop is never refused.
 FRAME_LIMITS = {"watch.message": (ratelimits.DEFAULT, ratelimits.CHAT_MESSAGE), "watch.stop": (), "watch.halt": ()}
@@ -70,13 +71,22 @@ class WatchConsumer(PracticeSocket):
     subscription: broadcast.Subscription | None = None
     access: selectors.Access
     language: str = "ja"
+    consent_needed: int | None = None
 
     async def find(self, user: Any, query: dict[str, list[str]]) -> None:
         session_id = self.scope["url_route"]["kwargs"]["session_id"]
         self.access = await database_sync_to_async(_open)(user, session_id, query.get("share", [""])[0])
         self.language = language_of(user)
+        missing = await database_sync_to_async(selectors.consent_missing)(user=user, session=self.access.session)
+        self.consent_needed = missing.pk if missing is not None else None
 
     async def opened(self) -> None:
+        if self.consent_needed is not None:  # a sensitive theme: nothing is shown before consent
+            with translation.override(self.language):
+                message = _("This scenario covers harassment. Confirm on its page before you watch it.")
+            await self.error("consent_required", message, scenario_id=self.consent_needed)
+            await self.close(code=CLOSE_CONSENT_REQUIRED)
+            return
         session_id = str(self.access.session.id)
         name = self.scope["user"].name
         self.subscription = await broadcast.subscribe(session_id, self, owner=self.access.owner, name=name)

@@ -15,6 +15,8 @@ from accounts.models import User
 from conversations import turns
 from conversations.models import Status
 from conversations.turns import turn_payload
+from scenarios.models import Scenario
+from scenarios.selectors import scenario_has_consent
 from watch.bus import get_bus
 from watch.models import Author, State, WatchMessage, WatchSession
 
@@ -191,3 +193,11 @@ def feedback_transcript(*, session: WatchSession) -> tuple[list[dict[str, str]],
         elif line["persona"] != session.seat:
             scored.append({"role": "assistant", "content": line["content"]})
     return scored, before
+
+
+def consent_missing(*, user: Any, session: WatchSession) -> Scenario | None:
+    """The session's sensitive scenario theme when ``user`` has not consented to it (else ``None``)."""
+    scenario = session.scenario if session.scenario_id else None
+    if scenario is None or not scenario.sensitive or scenario_has_consent(user=user, scenario=scenario):
+        return None
+    return scenario

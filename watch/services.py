@@ -20,6 +20,7 @@ from conversations.signals import practice_ended
 from core.metrics import count_conversation
 from llm.prompts import clean_user_text
 from scenarios.models import Scenario
+from scenarios.selectors import scenario_has_consent
 from watch import broadcast, conf, selectors, themes
 from watch.bus import get_bus
 from watch.dispatch import dispatch
@@ -54,13 +55,23 @@ class WatchStateError(Exception):
 # --- starting ------------------------------------------------------------------------------------
 
 
-def _theme_fields(theme: str, language: str) -> dict[str, Any]:
+class ConsentRequiredError(Exception):
+    """A sensitive (harassment-prevention) scenario is a theme only after the learner's consent."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        super().__init__(f"consent required for scenario {scenario.pk}")
+        self.scenario = scenario
+
+
+def _theme_fields(theme: str, language: str, user: User | None = None) -> dict[str, Any]:
     if theme.startswith(themes.SCENARIO_PREFIX):
         number = theme.removeprefix(themes.SCENARIO_PREFIX)
         readable = number.isascii() and number.isdigit()  # "²".isdigit() is true, yet int("²") raises
         scenario = Scenario.objects.filter(pk=int(number), published=True).first() if readable else None
         if scenario is None:
             raise WatchInputError("theme", _("Choose a theme from the list."))
+        if scenario.sensitive and not scenario_has_consent(user=user, scenario=scenario):
+            raise ConsentRequiredError(scenario)
         persona = scenario.as_persona(language=language)
         return {
             "title": scenario.text("title", language),
@@ -101,12 +112,14 @@ def _check_running(user: User) -> None:
 def watch_start(
     *, user: User, theme: str, personas: list[str], pace: str = Pace.NORMAL, models: list[str] | None = None
 ) -> WatchSession:
-    """Create a session and start its runner (two personas talk, seat 0 first)."""
+    """Create a session and start its runner (two personas talk, seat 0 first).
+
+    A sensitive scenario as the theme raises ``ConsentRequiredError`` until the learner consented."""
     if pace not in Pace.values:
         raise WatchInputError("pace", _("Choose a pace."))
     language = user.language
     with override(language):
-        fields = _theme_fields(theme, language)
+        fields = _theme_fields(theme, language, user)
     ai_personas = _personas(personas, models)
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()

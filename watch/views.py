@@ -6,6 +6,8 @@ from asgiref.sync import async_to_sync
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,7 +16,8 @@ from conversations.judging import NoLearnerLinesError
 from core import ratelimits
 from core.ratelimits import page_budget_exempt, rate_limit
 from llm import LLMError, demo_mode
-from watch import broadcast, selectors, services
+from scenarios.models import Scenario
+from watch import broadcast, selectors, services, themes
 from watch.feedback import feedback_ask
 from watch.forms import WatchStartForm
 from watch.models import WatchSession
@@ -27,7 +30,8 @@ SHARE_SESSION_KEY = "watch_share_tokens"
 @login_required
 @rate_limit(ratelimits.WATCH_START)
 def home(request: HttpRequest) -> HttpResponse:
-    form = WatchStartForm(request.POST or None)
+    initial = {"theme": request.GET["theme"]} if request.method == "GET" and request.GET.get("theme") else None
+    form = WatchStartForm(request.POST or None, initial=initial)
     limited: services.StartLimitError | None = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -36,6 +40,8 @@ def home(request: HttpRequest) -> HttpResponse:
             limited = error
         except services.WatchInputError as invalid:
             form.add_error(invalid.field if invalid.field in form.fields else None, invalid.message)
+        except services.ConsentRequiredError as needed:
+            return _to_consent(needed.scenario)
         else:
             return redirect("watch:detail", session_id=session.id)
     context = {
@@ -48,6 +54,13 @@ def home(request: HttpRequest) -> HttpResponse:
     if limited is not None:
         response["Retry-After"] = str(limited.retry_after)
     return response
+
+
+def _to_consent(scenario: Scenario, back: str = "") -> HttpResponse:
+    """The scenario's consent page; confirming there comes back to ``back`` (default: this start form
+    with the theme chosen)."""
+    back = back or f"{reverse('watch:home')}?{urlencode({'theme': f'{themes.SCENARIO_PREFIX}{scenario.pk}'})}"
+    return redirect(f"{reverse('scenarios:consent', args=[scenario.pk])}?{urlencode({'next': back})}")
 
 
 def _my_sessions(request: HttpRequest) -> list[WatchSession]:
@@ -72,6 +85,8 @@ def _access(request: HttpRequest, session_id: str) -> selectors.Access:
 def detail(request: HttpRequest, session_id: str) -> HttpResponse:
     access = _access(request, session_id)
     session = access.session
+    if (scenario := selectors.consent_missing(user=request.user, session=session)) is not None:
+        return _to_consent(scenario, request.get_full_path())
     services.watch_recover(session=session)
     payload = selectors.session_payload(session)
     context = {

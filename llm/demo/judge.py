@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
 from llm.demo.reading import _MAX_DEPTH, AXES, Transcript, read_transcript
+from llm.demo.rubric import with_criterion_scores
 from llm.demo.verdict import CriterionMatch, Verdict, judge, match_criterion, missing_example
 
 
@@ -517,4 +518,4 @@ def json_answer(messages: object, response_format: object) -> str:
     if not schema:
         assessment = assess(read_transcript(messages))
         return json.dumps({"summary": _summary(_Fill({}, assessment)), "scores": assessment.scores}, ensure_ascii=False)
-    return json.dumps(fill_schema(schema, messages), ensure_ascii=False)
+    return json.dumps(with_criterion_scores(fill_schema(schema, messages), messages), ensure_ascii=False)

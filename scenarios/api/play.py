@@ -21,7 +21,7 @@ from core import ratelimits
 from core.api import StrictIntegerField
 from llm import LLMError
 from scenarios import selectors, services
-from scenarios.play import ConsentRequiredError, scenario_play_start
+from scenarios.play import ConsentRequiredError, rubric_payload, scenario_play_start
 
 
 class ScenarioRefSerializer(serializers.Serializer):
@@ -69,7 +69,7 @@ class ScenarioStartView(APIView):
             detail = "This scenario covers harassment. Record your consent (POST scenarios/consent) before starting."
             return Response({"detail": detail, "code": "consent_required"}, status=status.HTTP_403_FORBIDDEN)
         rows = [message_payload(message) for message in conversation.messages.order_by("created_at")]
-        if not rows:  # no scripted first line in the learner's language: the character opens
+        if not rows and not conversation.metadata.get("learner_opens"):  # no scripted line: the character opens
             rows = [message_payload(async_to_sync(generate_reply)(conversation=conversation, emit=ignore_events))]
         return Response({"conversation": cs.ConversationSerializer(conversation).data, "messages": rows}, status=201)
 
@@ -95,10 +95,19 @@ class ScenarioFeedbackView(APIView):
         request=cs.ConversationRefSerializer,
         responses={200: cs.FeedbackResponseSerializer},
         tags=["scenarios"],
-        description="End the play and score the learner's lines on the scenario's feedback points and the six axes.",
+        description=(
+            "End the play and score the learner's lines on the scenario's rubric, feedback points and the six axes; "
+            "`rubric` holds the weighted total, the threshold, `passed`, the graded message and each criterion "
+            "(null when the scenario has no rubric)."
+        ),
     )
     def post(self, request: Request) -> Response:
-        return post_feedback(request, mode=Mode.SCENARIO)
+        response = post_feedback(request, mode=Mode.SCENARIO)
+        if response.status_code == status.HTTP_200_OK:
+            response.data["rubric"] = rubric_payload(
+                user=request.user, conversation_id=response.data["conversation_id"]
+            )
+        return response
 
 
 class ScenarioHintView(APIView):

@@ -70,11 +70,23 @@ class ScenarioSerializer(serializers.ModelSerializer):
 class ScenarioDetailSerializer(ScenarioSerializer):
     ai_role = serializers.CharField(source="display_ai_role", read_only=True)
     learner_role = serializers.CharField(source="display_learner_role", read_only=True)
-    situation = serializers.CharField(source="display_situation", read_only=True)
+    situation = serializers.CharField(
+        source="display_briefing", read_only=True, help_text="The situation as told to the learner."
+    )
     feedback_points = serializers.SerializerMethodField()
 
     class Meta(ScenarioSerializer.Meta):
-        fields = (*ScenarioSerializer.Meta.fields, "ai_role", "learner_role", "situation", "feedback_points")  # type: ignore[assignment]
+        fields = (  # type: ignore[assignment]
+            *ScenarioSerializer.Meta.fields,
+            "ai_role",
+            "learner_role",
+            "situation",
+            "feedback_points",
+            "role_type",
+            "learner_speaks_first",
+            "pass_threshold",
+            "time_limit_minutes",
+        )
         read_only_fields = fields  # type: ignore[assignment]
 
     def get_feedback_points(self, obj: Scenario) -> list[str]:

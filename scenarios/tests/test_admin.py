@@ -61,6 +61,7 @@ def _scenario_form(**overrides: Any) -> dict[str, Any]:
         "published": "on",
         **_points("learning_points", ["根拠を示す", "代案を出す"]),
         **_points("feedback_points", ["根拠があったか"]),
+        **_points("criteria", []),
         **overrides,
     }
 

@@ -136,7 +136,7 @@ def test_the_english_partner_prompt_is_built_from_the_english_texts(builtins: di
     for scenario in builtins.values():
         fields = scenario.persona_fields(language="en")
 
-        assert fields["language"] == "en" and "Your first line: " in fields["instructions"]
+        assert fields["language"] == "en" and "First line: " in fields["instructions"]
         assert _japanese(" ".join(fields.values())) == [], scenario.slug
 
 

@@ -103,7 +103,9 @@ def test_it_reads_the_list_shape_and_marks_the_gray_zones_sensitive():
     assert third.difficulty == Difficulty.ADVANCED
     assert third.ai_role == "女性部下（20代後半）"
     assert third.learner_role == "男性先輩（40代）"
-    assert third.situation.startswith("あなたは40代の男性先輩として")
+    assert third.learner_briefing.startswith("あなたは40代の男性先輩として")
+    assert third.situation.startswith("学習者は40代の男性先輩として")
+    assert "あなた" not in third.situation
     assert all(data.sensitive and data.category == Category.HARASSMENT for data in scenarios)
 
 
@@ -137,9 +139,9 @@ def test_a_dialogue_opened_by_the_learner_has_no_partner_opening():
     assert exchange.startswith("あなた:")
 
 
-def test_role_info_that_does_not_follow_the_pattern_is_kept_whole():
+def test_role_info_that_does_not_follow_the_pattern_is_not_read_as_roles():
     assert split_role_info("AIは先輩役、あなたは後輩社員") == ("先輩", "後輩社員")
-    assert split_role_info("面接官と応募者") == ("面接官と応募者", "あなた自身")
+    assert split_role_info("面接官と応募者") is None
 
 
 # --- Broken files ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.renderers import JSONRenderer
@@ -51,6 +52,17 @@ def _detail(request: Request, access: selectors.Access) -> dict[str, Any]:
     }
 
 
+def _consent_required(scenario: Any) -> dict[str, Any]:
+    detail = _("This scenario covers harassment. Record your consent (POST scenarios/consent) before starting.")
+    return {"detail": detail, "code": "consent_required", "scenario_id": scenario.pk}
+
+
+def _without_consent(request: Request, access: selectors.Access) -> Response | None:
+    """403 ``consent_required`` for someone who has not consented to the session's sensitive scenario."""
+    scenario = selectors.consent_missing(user=request.user, session=access.session)
+    return None if scenario is None else Response(_consent_required(scenario), status=status.HTTP_403_FORBIDDEN)
+
+
 def _owned(request: Request, session_id: str) -> WatchSession:
     return selectors.watch_get_owned(user=request.user, session_id=session_id)
 
@@ -90,6 +102,8 @@ class WatchStartView(APIView):
             return response
         except services.WatchInputError as error:
             raise serializers.ValidationError({error.field: [error.message]}) from error
+        except services.ConsentRequiredError as needed:
+            return Response(_consent_required(needed.scenario), status=status.HTTP_403_FORBIDDEN)
         return Response(_detail(request, selectors.Access(session, owner=True)), status=status.HTTP_201_CREATED)
 
 
@@ -104,6 +118,8 @@ class WatchSessionView(APIView):
     @extend_schema(parameters=[SHARE], responses={200: s.WatchDetailSerializer}, tags=TAGS)
     def get(self, request: Request, session_id: str) -> Response:
         access = selectors.watch_get(user=request.user, session_id=session_id, share_token=request.GET.get("share"))
+        if (refused := _without_consent(request, access)) is not None:
+            return refused
         return Response(_detail(request, access))
 
 
@@ -114,6 +130,8 @@ class WatchJoinView(APIView):
         body.is_valid(raise_exception=True)
         token = body.validated_data["share_token"]
         access = selectors.watch_get(user=request.user, session_id=session_id, share_token=token)
+        if (refused := _without_consent(request, access)) is not None:
+            return refused
         services.watch_recover(session=access.session)
         return Response(_detail(request, access))
 
@@ -144,6 +162,8 @@ class WatchStreamView(APIView):
     )
     def get(self, request: Request, session_id: str) -> Any:
         access = selectors.watch_get(user=request.user, session_id=session_id, share_token=request.GET.get("share"))
+        if (refused := _without_consent(request, access)) is not None:
+            return refused
         last = _last_event_id(request)
         services.watch_recover(session=access.session)
         events = watch_events(

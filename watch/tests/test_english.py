@@ -62,7 +62,9 @@ def test_an_english_scenario_session_briefs_its_personas_in_english() -> None:
 
     brief = session.metadata["brief"]
     assert session.title == "Negotiating a supplier's price increase"
-    assert brief["situation"].startswith("A meeting in your reception room.")
+    assert brief["situation"].startswith(
+        "A meeting in the learner's reception room."
+    )  # the partner is told in the third person
     assert session.metadata["points"][0] == "Did you ask questions to understand his background?"
     persona = themes.persona_prompt(session.ai_personas, 0, language="en", **brief)
     assert JAPANESE.findall(system_prompt(persona)) == []

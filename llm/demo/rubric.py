@@ -1,0 +1,78 @@
+"""The offline demo judge's rubric scores: each criterion gets the learner's lines that share the
+most words with it (its name and its "good" anchor); a criterion no line matches scores 0.
+
+The criteria are read from the judge's task, one line each, as ``conversations.judging`` writes
+them: ``* name｜Good: …｜Poor: …`` (``良い例`` / ``不十分な例`` in Japanese).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from llm.demo.reading import _system, read_transcript
+
+MAX_EVIDENCE = 3
+_LINE = re.compile(r"^\* (?P<name>[^｜]+)｜[^｜:：]+[:：]\s*(?P<good>[^｜]*)｜[^｜:：]+[:：]\s*(?P<poor>.*)$")
+_WORD = re.compile(r"[a-z0-9]{3,}")
+_STOP = frozenset({"the", "and", "for", "with", "that", "this", "you", "your", "line", "clearly", "shows", "did"})
+_KANA_ONLY = re.compile(r"^[\u3040-\u309f、。・ー]+$")
+
+
+@dataclass(frozen=True)
+class Criterion:
+    name: str
+    good: str
+    poor: str
+
+
+def read_rubric(messages: object) -> list[Criterion]:
+    """The criteria listed in the judge's task (the system prompt)."""
+    criteria = []
+    for line in _system(messages).splitlines():
+        match = _LINE.match(line.strip())
+        if match:
+            criteria.append(Criterion(match["name"].strip(), match["good"].strip(), match["poor"].strip()))
+    return criteria
+
+
+def _keys(text: str) -> set[str]:
+    """Words of English text and two-character pieces of Japanese text (kana-only pieces left out)."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    words = {word for word in _WORD.findall(folded) if word not in _STOP}
+    wide = re.sub(r"[\x00-\x7f「」『』（）()、。！？・\s]", " ", folded)
+    pieces = {chunk[i : i + 2] for chunk in wide.split() for i in range(len(chunk) - 1)}
+    return words | {piece for piece in pieces if not _KANA_ONLY.match(piece)}
+
+
+def _overlap(criterion: Criterion, line: str) -> int:
+    return len(_keys(f"{criterion.name} {criterion.good}") & _keys(line))
+
+
+def criterion_scores(messages: object) -> list[dict[str, Any]]:
+    """A score, quoted evidence and a comment for every criterion of the task's rubric."""
+    transcript = read_transcript(messages)
+    scores = []
+    for criterion in read_rubric(messages):
+        ranked = sorted(((_overlap(criterion, line), line) for line in transcript.learner), reverse=True)
+        evidence = [line for overlap, line in ranked if overlap > 0][:MAX_EVIDENCE]
+        best = ranked[0][0] if ranked else 0
+        score = min(95, 50 + 12 * best) if evidence else 0
+        comment = _comment(transcript.lang, bool(evidence))
+        scores.append({"criterion": criterion.name, "score": score, "evidence": evidence, "comment": comment})
+    return scores
+
+
+def _comment(lang: str, shown: bool) -> str:
+    if lang == "en":
+        return "Your own words show this." if shown else "None of your lines showed this yet."
+    return "ご自身の発言に表れています。" if shown else "この点を示す発言はまだありませんでした。"
+
+
+def with_criterion_scores(answer: Any, messages: object) -> Any:
+    """``answer`` with its ``criterion_scores`` (when the schema asks for them) from the rubric."""
+    if isinstance(answer, dict) and "criterion_scores" in answer:
+        answer["criterion_scores"] = criterion_scores(messages)
+    return answer
