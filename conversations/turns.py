@@ -34,16 +34,18 @@ def client_id_clean(raw: object) -> str | None:
 def turn_append_once(
     turns: QuerySet[T], *, client_id: object, create: Callable[[str | None], T], atomic: bool = True
 ) -> tuple[T, bool]:
-    """The turn ``create`` stores now, or the one already stored under ``client_id`` (``created`` False).
+    """The turn stored under ``client_id`` (``created`` False), else the one ``create`` stores now.
 
-    ``create`` is given the cleaned client id and runs in a transaction; ``atomic=False`` is for a
-    ``create`` that is one insert: outside a transaction it then needs none (saving the round trips
-    of BEGIN and COMMIT), inside one it still gets a savepoint so a refused insert spoils nothing. The database's unique
-    constraint decides: a line is inserted at once (one round trip for the usual, new line), and
-    when its id was taken (sent again, or twice at once) the stored one is returned; any other
-    refusal is raised.
+    ``create`` is given the cleaned client id and runs in a transaction; the database's unique
+    constraint decides between two sends of one id at once. ``atomic=False`` is for a ``create``
+    that is one insert and checks nothing: the insert is tried at once (one round trip for the
+    usual, new line, no BEGIN and COMMIT outside a transaction, a savepoint inside one) and a taken
+    id returns the stored turn. Otherwise the stored turn is looked up first, so a repeat is
+    answered before ``create`` checks anything (e.g. that the partner is still replying).
     """
     key = client_id_clean(client_id)
+    if atomic and key and (existing := turns.filter(client_id=key).first()) is not None:
+        return existing, False
     try:
         if not atomic and not transaction.get_connection().in_atomic_block:
             return create(key), True
