@@ -46,7 +46,9 @@ def _author(page: Any) -> None:
 def test_a_trainer_authors_and_a_learner_plays_it(fake_llm: Any, live_asgi_server: Any, browser_page: Any) -> None:
     base = live_asgi_server.url
     # Earlier transactional tests flush the database, and the trainer group's permissions with it.
-    importlib.import_module("scenarios.migrations.0002_trainer_group_permissions").grant(apps, None)
+    importlib.import_module("scenarios.migrations.0002_trainer_group_permissions").Migration.operations[0].code(
+        apps, None
+    )
     trainer = UserFactory(trainer=True)
     learner = UserFactory()
     page = browser_page

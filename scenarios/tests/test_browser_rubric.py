@@ -59,8 +59,12 @@ def test_a_trainer_edits_a_rubric_and_a_learner_plays_the_boss_and_passes(
     fake_llm: Any, live_asgi_server: Any, browser_page: Any
 ) -> None:
     base = live_asgi_server.url
-    importlib.import_module("scenarios.migrations.0002_trainer_group_permissions").grant(apps, None)
-    importlib.import_module("scenarios.migrations.0010_trainer_rubric_permissions").grant(apps, None)
+    importlib.import_module("scenarios.migrations.0002_trainer_group_permissions").Migration.operations[0].code(
+        apps, None
+    )
+    importlib.import_module("scenarios.migrations.0010_trainer_rubric_permissions").Migration.operations[0].code(
+        apps, None
+    )
     text = (EXTENDED / "scenario31.yaml").read_text(encoding="utf-8")
     scenario_import(sources=[Source("scenario31.yaml", text)], publish=True)
     scenario = Scenario.objects.get(slug="scenario31")

@@ -249,6 +249,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AssignmentStateEnum": "assignments.models.AssignmentState.choices",
         "AssignmentStatusEnum": "assignments.status.Status.choices",
+        "TurnStatusEnum": ["streaming", "complete", "interrupted", "failed"],  # how a line's stream ended
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
