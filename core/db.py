@@ -10,8 +10,9 @@ pool as soon as it returns, so seconds spent waiting on a model never hold one. 
 A request has a thread of its own (Django's ASGI handler). Sockets do not: each socket runs in
 one of ``settings.DATABASE_LANES`` lanes, single threads taken in turn (``database_lane``), so a
 socket's calls keep their order on one thread while a burst of sockets is served by several
-threads side by side, their database round trips overlapping. A thread per socket was tried and
-is worse: hundreds of threads take the interpreter lock from the event loop that streams replies.
+threads side by side, their database round trips overlapping. One lane is the default: every
+further thread takes the interpreter lock from the event loop that streams replies (measured in
+the README); a thread per socket is worse still.
 """
 
 import itertools

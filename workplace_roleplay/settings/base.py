@@ -123,8 +123,10 @@ if (
         "max_size": DATABASE_POOL_MAX_SIZE,
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
     }
-# Threads the sockets of one process do their database work on (core.db.database_lane).
-DATABASE_LANES = env.int("DATABASE_LANES", default=8)
+# Threads the sockets of one process do their database work on (core.db.database_lane). One by
+# default: more lanes start a burst of lines sooner (bench/burst.py) but their threads take the
+# interpreter lock from the event loop relaying every reply's tokens (bench/chat_ws.py, README).
+DATABASE_LANES = env.int("DATABASE_LANES", default=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
