@@ -1,6 +1,7 @@
 """Chat over WebSockets under load: what the product adds between the model and the learner.
 
-Runs the real deployment shape on this machine: daphne (``workplace_roleplay.asgi``) on
+Runs the real deployment shape on this machine: the web tier (``scripts/web.py``: a daphne
+process per core, ``--processes`` to change it) on
 PostgreSQL (a dedicated ``wr_bench_chat`` database) and Redis (database 9), and the fake
 OpenAI-compatible model server streaming 30 tokens per reply at 30 tokens/s. N learners each
 hold one conversation socket (JWT on the handshake) and send a few lines, one after the other.
@@ -9,7 +10,7 @@ For every reply: added latency = when the learner's socket received the first to
 - when the model server wrote its first chunk (both ``time.monotonic()``, one clock for all
 processes on the machine). Messages lost or duplicated are counted from the events each client
 received and from the rows stored in PostgreSQL. Server CPU (user+system seconds per wall
-second) and peak memory come from /proc for the daphne process.
+second, all web processes together) and peak memory (the largest process) come from /proc.
 
 Run: ``.venv/bin/python bench/chat_ws.py`` (N = 50 then 200; about 2 minutes), or
 ``--clients 200 --messages 3``.
@@ -145,6 +146,17 @@ def proc_stats(pid: int) -> tuple[float, int]:
     return cpu, peak
 
 
+def tier_stats(parent: int) -> tuple[float, int]:
+    """CPU seconds of the web tier's processes together, and the largest one's peak memory."""
+    children = Path(f"/proc/{parent}/task/{parent}/children")
+    pids = [parent, *(int(pid) for pid in children.read_text().split())] if children.exists() else [parent]
+    cpu, peak = 0.0, 0
+    for pid in pids:
+        used, high = proc_stats(pid)
+        cpu, peak = cpu + used, max(peak, high)
+    return cpu, peak
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
@@ -171,7 +183,7 @@ def stored_counts() -> tuple[int, int, int]:
     return users, distinct, complete
 
 
-def run(n: int, messages: int) -> dict[str, Any]:
+def run(n: int, messages: int, processes: int) -> dict[str, Any]:
     prepare_database()
     llm_port, web_port = free_port(), free_port()
     llm = subprocess.Popen(
@@ -191,8 +203,9 @@ def run(n: int, messages: int) -> dict[str, Any]:
         stdout=subprocess.DEVNULL,
     )
     server_env = {**ENV, "OPENAI_API_BASE": f"http://127.0.0.1:{llm_port}/v1"}
-    web = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(web_port), "workplace_roleplay.asgi:application"],
+    server_env["WEB_CONCURRENCY"] = str(processes)
+    web = subprocess.Popen(  # the web tier as scripts/run.sh starts it: a daphne process per core
+        [sys.executable, "scripts/web.py", "--bind", "127.0.0.1", "--port", str(web_port)],
         cwd=ROOT,
         env=server_env,
         stdout=subprocess.DEVNULL,
@@ -202,9 +215,10 @@ def run(n: int, messages: int) -> dict[str, Any]:
         wait_for_port(llm_port)
         wait_for_port(web_port)
         learners = [Learner(i, cid, token) for i, (cid, token) in enumerate(create_learners(n))]
-        cpu_before, _ = proc_stats(web.pid)
+        time.sleep(1)  # every daphne process listening
+        cpu_before, _ = tier_stats(web.pid)
         wall = asyncio.run(drive(learners, web_port, messages))
-        cpu_after, peak = proc_stats(web.pid)
+        cpu_after, peak = tier_stats(web.pid)
         with urllib.request.urlopen(f"http://127.0.0.1:{llm_port}/_timings") as response:  # noqa: S310
             sent = {row["tag"]: row["sent"][0] for row in json.load(response)["timings"] if row["sent"]}
     finally:
@@ -226,6 +240,7 @@ def run(n: int, messages: int) -> dict[str, Any]:
         "lost": expected - received_once + (expected - complete if complete < expected else 0),
         "duplicated": (users - distinct) + sum(max(0, c - 1) for lr in learners for c in lr.new_events.values()),
         "errors": sum(len(lr.errors) for lr in learners),
+        "web_processes": processes,
         "server_cpu_cores": round((cpu_after - cpu_before) / wall, 2),
         "server_peak_mb": round(peak / 2**20),
     }
@@ -235,9 +250,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, nargs="*", default=[50, 200])
     parser.add_argument("--messages", type=int, default=3)
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1, help="web processes")
     args = parser.parse_args()
     for n in args.clients:
-        print(json.dumps(run(n, args.messages), ensure_ascii=False), flush=True)
+        print(json.dumps(run(n, args.messages, args.processes), ensure_ascii=False), flush=True)
 
 
 if __name__ == "__main__":
