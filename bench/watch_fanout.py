@@ -1,6 +1,7 @@
-"""Watch mode fan-out: one session, N viewers on WebSockets against a real daphne.
+"""Watch mode fan-out: one session, N viewers on WebSockets against the real web tier.
 
-The full deployment shape on this machine: daphne (the watch socket and its per-process relay),
+The full deployment shape on this machine: the web tier (`scripts/web.py`, a daphne process per core,
+each with the watch socket and its per-process relay),
 a Celery worker running the session's runner, Redis (the session's event stream, control,
 lease, viewer counts) and PostgreSQL (a dedicated bench database), with the fake
 OpenAI-compatible model server streaming every turn. N viewer sockets (aiohttp, one process)
@@ -96,8 +97,11 @@ def _wait_port(port: int, timeout: float = 30) -> None:
 
 
 def _cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process and of the processes it started (the web tier's daphne processes)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    below = sum(_cpu_seconds(int(child)) for child in children.read_text().split()) if children.exists() else 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") + below
 
 
 def _environment(args: argparse.Namespace, llm_port: int, prefix: str) -> dict[str, str]:
@@ -316,6 +320,7 @@ def _clean_redis(url: str, prefix: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--viewers", type=int, default=500)
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1, help="web processes")
     parser.add_argument("--turns", type=int, default=12)
     parser.add_argument("--tokens", type=int, default=40, help="tokens per turn")
     parser.add_argument("--token-delay", type=float, default=0.025, help="seconds between tokens")
@@ -334,9 +339,9 @@ def main() -> None:
         processes.start(
             [*llm, "--tokens", str(args.tokens), "--delay", str(args.token_delay)], env, "/tmp/bench-llm.log"
         )
-        daphne = processes.start(
-            [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(args.port), "workplace_roleplay.asgi:application"],
-            env,
+        daphne = processes.start(  # the web tier as scripts/run.sh starts it: a daphne process per core
+            [PYTHON, "scripts/web.py", "--bind", "127.0.0.1", "--port", str(args.port)],
+            {**env, "WEB_CONCURRENCY": str(args.processes)},
             "/tmp/bench-daphne.log",
         )
         worker_command = [PYTHON, "-m", "celery", "-A", "workplace_roleplay", "worker", "--pool=solo", "-c", "1"]
