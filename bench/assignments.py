@@ -36,6 +36,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.mail import SerializingBackend  # noqa: E402
+
 ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 AXES = ("empathy", "clarity", "active_listening", "adaptability", "positivity", "professionalism")
 
@@ -246,26 +248,6 @@ def run_table(requests: int) -> dict[str, Any]:
         "p99_ms": round(times[min(len(times) - 1, int(len(times) * 0.99))] * 1000, 1),
         "max_ms": round(times[-1] * 1000, 1),
     }
-
-
-class SerializingBackend:
-    """Turns every message into its wire bytes (as SMTP would) over one 'connection', then drops it."""
-
-    def __init__(self) -> None:
-        self.sent = 0
-        self.bytes = 0
-
-    def __enter__(self) -> SerializingBackend:
-        return self
-
-    def __exit__(self, *args: Any) -> None:
-        return None
-
-    def send_messages(self, messages: list[Any]) -> int:
-        for message in messages:
-            self.bytes += len(message.message().as_bytes())
-        self.sent += len(messages)
-        return len(messages)
 
 
 def run_reminder_job() -> dict[str, Any]:

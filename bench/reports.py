@@ -39,6 +39,8 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.mail import SerializingBackend  # noqa: E402
+
 ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 TOKYO = ZoneInfo("Asia/Tokyo")
 TODAY = date(2026, 7, 1)  # the job reports on June 2026 and compares with May
@@ -164,29 +166,6 @@ def populate(users: int, sessions: int) -> None:
 
 
 # --- the measured job --------------------------------------------------------------------------------
-
-
-class SerializingBackend:
-    """Turns every message into its wire bytes (as SMTP would) over one 'connection', then drops it."""
-
-    def __init__(self) -> None:
-        from django.core.mail.backends.base import BaseEmailBackend
-
-        self._base = BaseEmailBackend()
-        self.sent = 0
-        self.bytes = 0
-
-    def __enter__(self) -> SerializingBackend:
-        return self
-
-    def __exit__(self, *args: Any) -> None:
-        return None
-
-    def send_messages(self, messages: list[Any]) -> int:
-        for message in messages:
-            self.bytes += len(message.message().as_bytes())
-        self.sent += len(messages)
-        return len(messages)
 
 
 def run_job(trace: bool) -> dict[str, Any]:

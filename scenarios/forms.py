@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from scenarios.importer import MAX_FILE_BYTES
+from scenarios.importer import MAX_FILE_BYTES, SCENARIO_FIELDS
 from scenarios.models import DEFAULT_PASS_THRESHOLD, GRADED_MESSAGE_KEYS, Category, Difficulty, Scenario
 from scenarios.selectors import CatalogFilters
 
@@ -89,48 +89,7 @@ class ScenarioAdminForm(forms.ModelForm):
 
     class Meta:
         model = Scenario
-        fields = (
-            "title",
-            "title_en",
-            "slug",
-            "description",
-            "description_en",
-            "category",
-            "difficulty",
-            "tags",
-            "tags_en",
-            "ai_role",
-            "ai_role_en",
-            "learner_role",
-            "learner_role_en",
-            "personality",
-            "personality_en",
-            "speaking_style",
-            "speaking_style_en",
-            "situation",
-            "situation_en",
-            "opening_line",
-            "opening_line_en",
-            "published",
-            "sensitive",
-            "persona_hint",
-            "persona_hint_en",
-            "role_type",
-            "learner_speaks_first",
-            "learner_briefing",
-            "learner_briefing_en",
-            "partner_knowledge",
-            "partner_knowledge_en",
-            "partner_reactions",
-            "partner_reactions_en",
-            "emotional_state",
-            "partner_instructions",
-            "partner_instructions_en",
-            "graded_messages",
-            "pass_threshold",
-            "time_limit_minutes",
-            "settings",
-        )
+        fields = ("slug", *SCENARIO_FIELDS, "published")  # what a scenario file holds, and its address and state
         widgets = {
             name: forms.Textarea(attrs={"rows": rows, "class": "vLargeTextField"})
             for name, rows in (
