@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import get_language
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -21,6 +21,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from accounts import selectors, services
+from accounts.api.requests import signed_in_user
 from accounts.api.serializers import (
     LoginSerializer,
     PasswordSerializer,
@@ -44,13 +45,6 @@ LockedSerializer = inline_serializer(
 )
 FIELD_ERRORS = OpenApiResponse(description="Invalid input: `{field: [message, ...]}`.")
 UNAUTHORIZED = OpenApiResponse(DetailSerializer, description="Missing, invalid or expired token.")
-
-
-def _me(request: Request) -> User:
-    user = request.user
-    if not isinstance(user, User):
-        raise NotAuthenticated()
-    return user
 
 
 def _tokens_for(user: User) -> dict[str, Any]:
@@ -159,7 +153,7 @@ class MeView(APIView):
 
     @extend_schema(tags=["users"], summary="The signed-in user", responses={200: UserSerializer, 401: UNAUTHORIZED})
     def get(self, request: Request) -> Response:
-        return Response(UserSerializer(_me(request)).data)
+        return Response(UserSerializer(signed_in_user(request)).data)
 
     @extend_schema(
         tags=["users"],
@@ -186,7 +180,7 @@ class MeView(APIView):
         responses={204: None, 400: FIELD_ERRORS, 401: UNAUTHORIZED},
     )
     def delete(self, request: Request) -> Response:
-        user = _me(request)
+        user = signed_in_user(request)
         serializer = PasswordSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
@@ -196,7 +190,7 @@ class MeView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _update(self, request: Request, *, partial: bool) -> Response:
-        user = _me(request)
+        user = signed_in_user(request)
         serializer = UserSerializer(user, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         try:
@@ -223,6 +217,6 @@ class HistoryView(GenericAPIView):
         responses={200: PracticeHistoryItemSerializer(many=True), 401: UNAUTHORIZED},
     )
     def get(self, request: Request) -> Response:
-        items = selectors.practice_history_for_user(_me(request))
+        items = selectors.practice_history_for_user(signed_in_user(request))
         page = self.paginate_queryset(items)  # type: ignore[arg-type]
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -11,13 +11,12 @@ from typing import Any
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.exceptions import NotAuthenticated
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
+from accounts.api.requests import signed_in_user
 from analytics import selectors
 from analytics.api.serializers import (
     ExportQuerySerializer,
@@ -36,12 +35,6 @@ FIELD_ERRORS = OpenApiResponse(description="Invalid query parameter: `{field: [m
 NOT_FOUND = OpenApiResponse(description="Not found (or not yours).")
 
 
-def _me(request: Request) -> User:
-    if not isinstance(request.user, User):
-        raise NotAuthenticated()
-    return request.user
-
-
 def _query(serializer_class: type, request: Request) -> dict[str, Any]:
     serializer = serializer_class(data=query_data(request))
     serializer.is_valid(raise_exception=True)
@@ -57,7 +50,7 @@ class StrengthsView(APIView):
         responses={200: StrengthsSerializer},
     )
     def get(self, request: Request) -> Response:
-        user = _me(request)
+        user = signed_in_user(request)
         return Response(
             cached(user.pk, "strengths", STRENGTHS_TTL, lambda: selectors.strengths_summary(user_id=user.pk))
         )
@@ -73,7 +66,7 @@ class ProgressView(APIView):
         responses={200: ProgressSerializer, 400: FIELD_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        user, period = _me(request), _query(PeriodQuerySerializer, request)["period"]
+        user, period = signed_in_user(request), _query(PeriodQuerySerializer, request)["period"]
         data = cached(
             user.pk, "progress", PROGRESS_TTL, lambda: selectors.progress_series(user_id=user.pk, period=period), period
         )
@@ -90,7 +83,7 @@ class ReportView(APIView):
         responses={200: ReportSummarySerializer, 400: FIELD_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        user, period = _me(request), _query(PeriodQuerySerializer, request)["period"]
+        user, period = signed_in_user(request), _query(PeriodQuerySerializer, request)["period"]
         data = cached(
             user.pk, "report", REPORT_TTL, lambda: selectors.report_for_user(user_id=user.pk, period=period), period
         )
@@ -120,7 +113,7 @@ class ExportView(APIView):
         },
     )
     def get(self, request: Request) -> HttpResponse:
-        user, fmt = _me(request), _query(ExportQuerySerializer, request)["format"]
+        user, fmt = signed_in_user(request), _query(ExportQuerySerializer, request)["format"]
         content, content_type, name = export_file(user, fmt)
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -136,7 +129,7 @@ class TeamListView(APIView):
         responses={200: TeamOverviewSerializer(many=True), 404: NOT_FOUND},
     )
     def get(self, request: Request) -> Response:
-        user = _me(request)
+        user = signed_in_user(request)
         if not user.is_trainer:
             raise Http404("No teams.")
         return Response([selectors.team_overview(team=team) for team in selectors.teams_for_trainer(user=user)])
@@ -151,5 +144,5 @@ class TeamDetailView(APIView):
         responses={200: TeamOverviewSerializer, 404: NOT_FOUND},
     )
     def get(self, request: Request, team_id: int) -> Response:
-        team = selectors.team_get_for_trainer(user=_me(request), team_id=team_id)
+        team = selectors.team_get_for_trainer(user=signed_in_user(request), team_id=team_id)
         return Response(selectors.team_overview(team=team))

@@ -13,12 +13,12 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotAuthenticated
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.requests import signed_in_user
 from accounts.models import User
 from assignments import selectors, services
 from assignments.api.serializers import (
@@ -38,14 +38,8 @@ FIELD_ERRORS = OpenApiResponse(description="Invalid input: `{field: [message, ..
 NOT_FOUND = OpenApiResponse(description="Not found (or not yours; every trainer endpoint for a non-trainer).")
 
 
-def _me(request: Request) -> User:
-    if not isinstance(request.user, User):
-        raise NotAuthenticated()
-    return request.user
-
-
 def _trainer(request: Request) -> User:
-    user = _me(request)
+    user = signed_in_user(request)
     if not user.is_trainer:
         raise Http404("Not a trainer.")
     return user
@@ -64,7 +58,7 @@ class MyAssignmentListView(APIView):
         responses={200: MyAssignmentSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
-        mine = selectors.my_assignments(user=_me(request))
+        mine = selectors.my_assignments(user=signed_in_user(request))
         return Response([item.as_dict() for item in mine])
 
 
@@ -75,7 +69,9 @@ class MyAssignmentDetailView(APIView):
         responses={200: MyAssignmentSerializer, 404: NOT_FOUND},
     )
     def get(self, request: Request, assignment_id: int) -> Response:
-        return Response(selectors.my_assignment_get(user=_me(request), assignment_id=assignment_id).as_dict())
+        return Response(
+            selectors.my_assignment_get(user=signed_in_user(request), assignment_id=assignment_id).as_dict()
+        )
 
 
 def _prefetched(queryset: Any) -> Any:
