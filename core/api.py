@@ -165,13 +165,24 @@ _ERRORS: dict[str, tuple[str, str]] = {
     "404": ("ErrorDetail", "Not found, or not yours."),
     "413": ("ErrorDetail", "The request body is too large."),
     "429": ("RateLimited", "Too many requests: wait as many seconds as `retry_after` (and `Retry-After`) say."),
+    "503": (
+        "Unavailable",
+        "The AI could not answer, or its answer could not be stored: try again later when `retryable` is true.",
+    ),
 }
+# An operation that asks the model lists this among its responses; the shared body is filled in.
+UNAVAILABLE: dict[int, None] = {503: None}
 _ERROR_SCHEMAS: dict[str, dict[str, Any]] = {
     "ErrorDetail": {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]},
     "RateLimited": {
         "type": "object",
         "properties": {"detail": {"type": "string"}, "retry_after": {"type": "integer", "minimum": 1}},
         "required": ["detail", "retry_after"],
+    },
+    "Unavailable": {
+        "type": "object",
+        "properties": {"detail": {"type": "string"}, "retryable": {"type": "boolean"}},
+        "required": ["detail", "retryable"],
     },
     "ServerSentEvent": {
         "type": "object",
@@ -236,14 +247,17 @@ def _error_response(code: str, streams: bool) -> dict[str, Any]:
 
 
 def _document_errors(operation: dict[str, Any]) -> None:
-    """The shared error answers, where the operation documents none (or only a description)."""
+    """The shared error answers, where the operation documents none (or only lists the code)."""
     responses = operation.setdefault("responses", {})
     streams = _streams(operation)
-    for code in _error_codes(operation):
+    listed = [code for code in responses if code in _ERRORS and code not in _error_codes(operation)]
+    for code in [*_error_codes(operation), *listed]:
         shared = _error_response(code, streams)
         documented = responses.setdefault(code, shared)
         if "content" not in documented:
             documented["content"] = shared["content"]
+            if documented.get("description") in (None, "", "No response body"):  # listed as ``code: None``
+                documented["description"] = shared["description"]
             documented.setdefault("headers", shared.get("headers", {}))
 
 

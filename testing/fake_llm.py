@@ -379,6 +379,10 @@ class FakeLLM:
     def cut_after(self, n_tokens: int, **options: Any) -> None:
         self.server.cut_after(n_tokens, **options)
 
+    def answer_json_requests(self) -> None:
+        """Unscripted structured requests get schema-valid JSON (the offline judge's), as a working model gives."""
+        self.server.answer_structured = True
+
     @property
     def requests(self) -> list[dict[str, Any]]:
         return self.server.requests
@@ -397,6 +401,7 @@ class FakeLLM:
 
     def close(self) -> None:
         self.server.reset()
+        self.server.answer_structured = False
         _reset_gateway()
 
 

@@ -17,6 +17,7 @@ from conversations.api.turns import ignore_events, post_feedback, post_message, 
 from conversations.models import Conversation, Mode
 from conversations.streaming import ReplyNotStoredError, generate_reply, message_payload
 from core import ratelimits
+from core.api import UNAVAILABLE
 
 
 def conversation_detail_data(conversation: Conversation) -> dict[str, Any]:
@@ -29,7 +30,9 @@ def conversation_detail_data(conversation: Conversation) -> dict[str, Any]:
 
 
 class ChatStartView(APIView):
-    @extend_schema(request=s.ChatStartSerializer, responses={201: s.ChatStartResponseSerializer}, tags=["chat"])
+    @extend_schema(
+        request=s.ChatStartSerializer, responses={201: s.ChatStartResponseSerializer, **UNAVAILABLE}, tags=["chat"]
+    )
     def post(self, request: Request) -> Response:
         body = s.ChatStartSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -48,7 +51,7 @@ class ChatMessageView(APIView):
 
     @extend_schema(
         request=s.ChatMessageSerializer,
-        responses={201: s.ChatMessageResponseSerializer, 200: s.ChatMessageResponseSerializer},
+        responses={201: s.ChatMessageResponseSerializer, 200: s.ChatMessageResponseSerializer, **UNAVAILABLE},
         tags=["chat"],
         description=(
             "Send a line. With `Accept: text/event-stream` (or `stream: true`) the reply streams as server-sent "
@@ -74,7 +77,9 @@ class ChatHistoryView(generics.ListAPIView):
 class ChatFeedbackView(APIView):
     budget_exempt = True  # feedback on what the learner said is never refused by the API budget
 
-    @extend_schema(request=s.ConversationRefSerializer, responses={200: s.FeedbackResponseSerializer}, tags=["chat"])
+    @extend_schema(
+        request=s.ConversationRefSerializer, responses={200: s.FeedbackResponseSerializer, **UNAVAILABLE}, tags=["chat"]
+    )
     def post(self, request: Request) -> Response:
         return post_feedback(request, mode=Mode.CHAT)
 

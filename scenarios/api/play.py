@@ -12,13 +12,13 @@ from rest_framework.views import APIView
 
 from conversations.api import serializers as cs
 from conversations.api.sse import EventStreamRenderer
-from conversations.api.turns import ignore_events, post_feedback, post_message
+from conversations.api.turns import ignore_events, post_feedback, post_message, reply_not_stored
 from conversations.judging import hint_generate
 from conversations.models import Mode
 from conversations.selectors import conversation_get
-from conversations.streaming import generate_reply, message_payload
+from conversations.streaming import ReplyNotStoredError, generate_reply, message_payload
 from core import ratelimits
-from core.api import StrictIntegerField
+from core.api import UNAVAILABLE, StrictIntegerField
 from llm import LLMError
 from scenarios import selectors, services
 from scenarios.play import ConsentRequiredError, rubric_payload, scenario_play_start
@@ -58,7 +58,7 @@ class ScenarioStartView(APIView):
 
     @extend_schema(
         request=ScenarioRefSerializer,
-        responses={201: cs.ChatStartResponseSerializer},
+        responses={201: cs.ChatStartResponseSerializer, **UNAVAILABLE},
         tags=["scenarios"],
         description="Start a play; the character's opening line is the first message. 403 without consent.",
     )
@@ -70,7 +70,10 @@ class ScenarioStartView(APIView):
             return Response({"detail": detail, "code": "consent_required"}, status=status.HTTP_403_FORBIDDEN)
         rows = [message_payload(message) for message in conversation.messages.order_by("created_at")]
         if not rows and not conversation.metadata.get("learner_opens"):  # no scripted line: the character opens
-            rows = [message_payload(async_to_sync(generate_reply)(conversation=conversation, emit=ignore_events))]
+            try:
+                rows = [message_payload(async_to_sync(generate_reply)(conversation=conversation, emit=ignore_events))]
+            except ReplyNotStoredError:
+                return reply_not_stored()
         return Response({"conversation": cs.ConversationSerializer(conversation).data, "messages": rows}, status=201)
 
 
@@ -80,7 +83,7 @@ class ScenarioMessageView(APIView):
 
     @extend_schema(
         request=cs.ChatMessageSerializer,
-        responses={201: cs.ChatMessageResponseSerializer, 200: cs.ChatMessageResponseSerializer},
+        responses={201: cs.ChatMessageResponseSerializer, 200: cs.ChatMessageResponseSerializer, **UNAVAILABLE},
         tags=["scenarios"],
         description="Send a line; with `Accept: text/event-stream` the reply streams as chat.* events.",
     )
@@ -93,7 +96,7 @@ class ScenarioFeedbackView(APIView):
 
     @extend_schema(
         request=cs.ConversationRefSerializer,
-        responses={200: cs.FeedbackResponseSerializer},
+        responses={200: cs.FeedbackResponseSerializer, **UNAVAILABLE},
         tags=["scenarios"],
         description=(
             "End the play and score the learner's lines on the scenario's rubric, feedback points and the six axes; "
@@ -111,7 +114,9 @@ class ScenarioFeedbackView(APIView):
 
 
 class ScenarioHintView(APIView):
-    @extend_schema(request=cs.ConversationRefSerializer, responses={200: HintSerializer}, tags=["scenarios"])
+    @extend_schema(
+        request=cs.ConversationRefSerializer, responses={200: HintSerializer, **UNAVAILABLE}, tags=["scenarios"]
+    )
     def post(self, request: Request) -> Response:
         body = cs.ConversationRefSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -13,7 +13,7 @@ from scenarios.models import Category, Difficulty, Scenario
 class ScenarioListQuerySerializer(serializers.Serializer):
     difficulty = serializers.ChoiceField(choices=Difficulty.choices, required=False)
     category = serializers.ChoiceField(choices=Category.choices, required=False)
-    tag = serializers.CharField(required=False, max_length=50)
+    tag = serializers.CharField(required=False, allow_blank=True, max_length=50)
     search = serializers.CharField(required=False, allow_blank=True, max_length=MAX_SEARCH_CHARS)
     page = serializers.IntegerField(required=False, min_value=1)
 

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from conversations.api.sse import EventStreamRenderer, wants_event_stream
 from conversations.judging import NoLearnerLinesError
 from core import ratelimits
+from core.api import UNAVAILABLE
 from core.languages import language_of
 from core.sse import stream_position
 from llm import LLMError
@@ -288,7 +289,7 @@ class WatchMessageView(APIView):
 class WatchFeedbackView(APIView):
     budget_exempt = True  # feedback on what the learner said is never refused by the API budget
 
-    @extend_schema(request=None, responses={200: s.WatchFeedbackResponseSerializer, 503: None}, tags=TAGS)
+    @extend_schema(request=None, responses={200: s.WatchFeedbackResponseSerializer, **UNAVAILABLE}, tags=TAGS)
     def post(self, request: Request, session_id: str) -> Response:
         session = _owned(request, session_id)
         try:

@@ -133,3 +133,35 @@ def test_it_still_pages_and_streams_as_before(fake_llm: Any) -> None:
     body = {"conversation_id": str(conversation.id), "text": "おはよう", "stream": False}
     response = client.post("/api/v1/chat/message?format=json", json.dumps(body), content_type="application/json")
     assert response.status_code == 201 and response.json()["reply"]["content"] == "はい"
+
+
+MODEL_CALLS = [
+    ("/api/v1/chat/start", "post"),
+    ("/api/v1/chat/message", "post"),
+    ("/api/v1/chat/feedback", "post"),
+    ("/api/v1/scenarios/start", "post"),
+    ("/api/v1/scenarios/message", "post"),
+    ("/api/v1/scenarios/feedback", "post"),
+    ("/api/v1/scenarios/hint", "post"),
+    ("/api/v1/watch/feedback/{session_id}", "post"),
+]
+
+
+@pytest.mark.parametrize(("path", "method"), MODEL_CALLS)
+def test_it_documents_the_503_of_every_call_that_asks_the_model(
+    api_schema: dict[str, Any], path: str, method: str
+) -> None:
+    unavailable = api_schema["paths"][path][method]["responses"]["503"]
+    assert unavailable["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Unavailable"}
+    assert set(api_schema["components"]["schemas"]["Unavailable"]["required"]) == {"detail", "retryable"}
+
+
+def test_it_answers_the_documented_503_when_the_judge_cannot_be_read(fake_llm: Any) -> None:
+    fake_llm.reply(tokens=["JSONではない答え"])
+    fake_llm.reply(tokens=["まだJSONではない"])
+    user = UserFactory()
+    conversation = ConversationFactory(user=user)
+    MessageFactory(conversation=conversation, role="user", content="報告します")
+    response = _client(user).post("/api/v1/chat/feedback", {"conversation_id": str(conversation.id)}, format="json")
+    assert response.status_code == 503
+    assert response.json()["detail"] and response.json()["retryable"] is False

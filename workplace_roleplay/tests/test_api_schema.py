@@ -5,7 +5,8 @@ sequences of calls that follow the schema's links (start a chat, send to it, del
 No operation may answer 5xx, and every answer must match what the schema documents (status
 code, content type, headers, body), refuse what the schema rules out and accept what it allows
 (``schemathesis.toml`` names the few rules no schema can express). Signed in with a JWT; model
-calls go to the fake model server (its default replies). Budget: about a minute on two cores.
+calls go to the fake model server: its default reply, and for a structured request (feedback,
+hints) schema-valid JSON as a working model gives. Budget: about a minute on two cores.
 """
 
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ CONFIG = schemathesis.Config.from_path(Path(__file__).with_name("schemathesis.to
 @pytest.fixture
 def api_schema(db: None, fake_llm: Any) -> Iterator[Any]:
     """The app in this process, in the test's transaction (as Django's test client keeps it)."""
+    fake_llm.answer_json_requests()
     for signal in (request_started, request_finished):
         signal.disconnect(close_old_connections)
     try:

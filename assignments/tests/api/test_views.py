@@ -169,6 +169,8 @@ def test_it_gives_the_progress_table_and_the_same_rows_as_csv(world: dict[str, A
     )
     assert rows[1][1] == row["username"] and rows[1][4] == "1" and rows[1][6] == "66"
     assert client.get(f"/api/v1/trainer/assignments/{pk}/progress?status=nope").status_code == 400
+    for blank in ("", "%1F"):  # an empty team filter is no filter
+        assert client.get(f"/api/v1/trainer/assignments/{pk}/progress?team={blank}").json()["learners"] == [row]
 
 
 def test_it_documents_the_endpoints_in_the_schema(world: dict[str, Any]) -> None:

@@ -61,6 +61,13 @@ def test_the_list_filters_and_searches_in_japanese(api: APIClient):
     assert _titles(api.get(LIST, {"search": "発言"})) == {"会議で発言"}
 
 
+def test_an_empty_or_blank_tag_filters_nothing(api: APIClient):
+    ScenarioFactory.create(title="クレーム電話", tags=["電話"])
+
+    for blank in ("", " ", "\x1f"):
+        assert _titles(api.get(LIST, {"tag": blank})) == {"クレーム電話"}
+
+
 def test_bad_query_parameters_are_400_with_field_errors(api: APIClient):
     response = api.get(LIST, {"difficulty": "expert", "category": "sales", "page": "0"})
 
