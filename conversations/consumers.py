@@ -80,8 +80,8 @@ class ConversationConsumer(PracticeSocket):
         except UserTextError as error:
             await self.error("invalid_message", error.message)
             return
-        except services.ConversationClosedError:
-            await self.error("closed", _("This conversation has ended."))
+        except services.ConversationClosedError as closed:
+            await self.error(closed.code, closed.message)
             return
         await self.emit({"type": "message.new", "message": message_payload(message)})
         if created:

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 
 from accounts.models import User
 from conversations import turns
@@ -25,6 +26,22 @@ TITLE_SEPARATOR = {"ja": "・", "en": " · "}  # between the partner and the sit
 
 class ConversationClosedError(Exception):
     """The conversation has ended: it takes no more messages."""
+
+    code = "closed"
+
+    @property
+    def message(self) -> str:
+        return gettext("This conversation has ended.")
+
+
+class OutOfTimeError(ConversationClosedError):
+    """The practice's time limit ran out: it takes no more messages (``conversations.time_limits``)."""
+
+    code = "time_up"
+
+    @property
+    def message(self) -> str:
+        return gettext("Time is up: this practice has ended. Ask for your feedback to see how it went.")
 
 
 def _invalidate_history(conversation_id: UUID | str) -> None:
@@ -52,8 +69,10 @@ def message_append_user(
     instead of storing it twice. Raises ``UserTextError`` for empty, over-long or non-text input.
     """
     content = clean_user_text(text)
-    if conversation.is_ended or _out_of_time(conversation):
+    if conversation.is_ended:
         raise ConversationClosedError
+    if _out_of_time(conversation):
+        raise OutOfTimeError
 
     def create(key: str | None) -> Message:
         return Message.objects.create(conversation=conversation, role=Role.USER, content=content, client_id=key)

@@ -48,7 +48,7 @@ def post_message(request: Request, *, mode: str) -> Any:
     except UserTextError as error:
         raise serializers.ValidationError({"text": [error.message]}) from error
     except services.ConversationClosedError as error:
-        raise serializers.ValidationError({"conversation_id": [_("This conversation has ended.")]}) from error
+        raise serializers.ValidationError({"conversation_id": [error.message]}, code=error.code) from error
     # The line is stored: the request's connection goes back to the pool now, not after the reply
     # has streamed (a burst of learners would otherwise hold every connection for seconds).
     release_connection()

@@ -3,7 +3,8 @@
 from django.apps.registry import Apps
 from django.db import migrations
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
-from django.utils import timezone
+
+from core.schedules import schedule_every, unschedule
 
 SWEEP_TASK = "conversations.interrupt_stale_replies"
 SWEEP_NAME = "Interrupt replies left streaming (every 5 minutes)"
@@ -14,21 +15,11 @@ SWEEP_DESCRIPTION = (
 
 
 def create(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    interval, _ = apps.get_model("django_celery_beat", "IntervalSchedule").objects.get_or_create(
-        every=5, period="minutes"
-    )
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.update_or_create(
-        name=SWEEP_NAME,
-        defaults={"task": SWEEP_TASK, "interval": interval, "crontab": None, "description": SWEEP_DESCRIPTION},
-    )
-    # Tell a running beat that its schedule changed.
-    apps.get_model("django_celery_beat", "PeriodicTasks").objects.update_or_create(
-        ident=1, defaults={"last_update": timezone.now()}
-    )
+    schedule_every(apps, task=SWEEP_TASK, name=SWEEP_NAME, description=SWEEP_DESCRIPTION, minutes=5)
 
 
 def remove(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(task=SWEEP_TASK).delete()
+    unschedule(apps, task=SWEEP_TASK)
 
 
 class Migration(migrations.Migration):

@@ -6,11 +6,16 @@ from typing import Any
 
 import pytest
 import yaml
+from django.test import Client
 from django.utils import timezone
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.tests.factories import UserFactory
 from conversations import services as conversation_services
+from conversations.models import Feedback
 from conversations.services import ConversationClosedError
+from conversations.time_limits import end_timed_out_practices
 from scenarios.importer import ScenarioImportError, Source, parse_source
 from scenarios.play import scenario_play_start
 from scenarios.services import scenario_rubric_replace
@@ -77,3 +82,23 @@ def test_no_line_is_taken_after_the_time_limit(client: Any) -> None:
     with pytest.raises(ConversationClosedError):
         conversation_services.message_append_user(conversation=conversation, text="まだ話せますか", client_id="late")
     assert not conversation.messages.filter(role="user").exists()
+
+
+def test_the_api_refuses_a_late_line_as_time_up_and_the_play_ends_with_rubric_feedback(fake_llm: Any) -> None:
+    fake_llm.answer_json_requests()
+    _, conversation = _play_page(Client(), time_limit_minutes=1)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(conversation.user)}")
+    body = {"conversation_id": str(conversation.id), "text": "期限は金曜です。", "client_id": "in-time"}
+    assert api.post("/api/v1/scenarios/message", body, format="json").status_code == 201
+    conversation.metadata["ends_at"] = (timezone.now() - timedelta(minutes=2)).isoformat()
+    conversation.save(update_fields=["metadata"])
+
+    late = api.post(
+        "/api/v1/scenarios/message", {**body, "client_id": "late"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert late.status_code == 400 and "時間切れ" in late.json()["conversation_id"][0]
+    assert end_timed_out_practices()["with_feedback"] == 1
+    feedback = api.post("/api/v1/scenarios/feedback", {"conversation_id": str(conversation.id)}, format="json").json()
+    assert [c["criterion"] for c in feedback["feedback"]["criterion_scores"]] == ["期限を伝えた"]
+    assert feedback["rubric"]["criteria"] and Feedback.objects.filter(conversation=conversation).count() == 1
