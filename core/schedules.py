@@ -1,12 +1,26 @@
 """Periodic tasks in Celery beat's database scheduler ("Periodic tasks" in the admin), for migrations.
 
-A migration that adds a periodic task calls ``schedule_every`` with its historical ``apps``; its
-reversal calls ``unschedule``. A running beat is told that its schedule changed.
+A migration that adds a periodic task lists ``every_minutes(...)`` among its operations (or calls
+``schedule_every`` with its historical ``apps``; its reversal ``unschedule``). A running beat is
+told that its schedule changed.
 """
 
 from typing import Any
 
+from django.db import migrations
 from django.utils import timezone
+
+
+def every_minutes(minutes: int, *, task: str, name: str, description: str) -> migrations.RunPython:
+    """The operation that schedules ``task`` every ``minutes`` (and removes it when reversed)."""
+
+    def create(apps: Any, schema_editor: Any) -> None:
+        schedule_every(apps, task=task, name=name, description=description, minutes=minutes)
+
+    def remove(apps: Any, schema_editor: Any) -> None:
+        unschedule(apps, task=task)
+
+    return migrations.RunPython(create, remove)
 
 
 def schedule_every(apps: Any, *, task: str, name: str, description: str, minutes: int) -> None:

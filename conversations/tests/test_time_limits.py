@@ -12,6 +12,7 @@ from conversations.models import Feedback
 from conversations.services import ConversationClosedError, OutOfTimeError, message_append_user
 from conversations.tests.factories import ConversationFactory, MessageFactory
 from conversations.time_limits import GRACE, end_timed_out_practices
+from testing.migrations import migrate_to, migrate_to_latest
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +85,17 @@ def test_beat_runs_it_every_minute_and_the_command_once(fake_llm: Any, capsys: A
     _timed(2)
     call_command("end_timed_out_practices")
     assert "without_lines: 1" in capsys.readouterr().out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_schedule_comes_with_its_migration_and_goes_when_it_is_undone() -> None:
+    task = "conversations.end_timed_out_practices"
+    try:
+        before = migrate_to(("conversations", "0005_conversation_shared_with_trainer_at"))
+        assert not before.get_model("django_celery_beat", "PeriodicTask").objects.filter(task=task).exists()
+        after = migrate_to(("conversations", "0006_time_limit_sweep"))
+        assert after.get_model("django_celery_beat", "PeriodicTask").objects.get(task=task).interval.every == 1
+    finally:
+        migrate_to_latest()
+    stale = PeriodicTask.objects.get(task="conversations.interrupt_stale_replies")  # the older schedule is intact
+    assert (stale.interval.every, stale.interval.period) == (5, "minutes")
