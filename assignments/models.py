@@ -2,7 +2,8 @@
 
 An ``Assignment`` targets teams (``analytics.Team``: every current member) and individual learners.
 Its steps are the scenarios to play, in order (one step is a single-scenario assignment; more make
-a learning path), each optionally with a watch theme to observe first. A recurring assignment has
+a learning path), each optionally with a watch theme to observe first (the step is done only once
+a session of it was watched too: ``assignments.status``). A recurring assignment has
 a new round every week or month: round ``k`` runs from ``starts_at`` shifted by ``k`` periods and
 is due at ``due_at`` shifted by as much. Status is never stored: it is computed from
 ``scenarios.ScenarioPlay`` (``assignments.selectors``). ``AssignmentReminder`` records each e-mail
@@ -73,7 +74,7 @@ class Assignment(models.Model):
 
 
 class AssignmentStep(models.Model):
-    """One scenario of an assignment, in order; a watch theme may be offered to observe first."""
+    """One scenario of an assignment, in order; a watch theme may be asked to be watched too."""
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="steps")
     order = models.PositiveSmallIntegerField(_("order"), default=0)

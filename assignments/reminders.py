@@ -26,8 +26,8 @@ from django.utils.translation import gettext, gettext_lazy
 from accounts.models import LANGUAGES
 from assignments.models import Assignment, AssignmentReminder, AssignmentState, ReminderKind
 from assignments.rounds import Round, round_at
-from assignments.selectors import assigned_learners, scenario_ids, step_results
-from assignments.status import Status, StepResult, progress_of
+from assignments.selectors import assigned_learners, step_results
+from assignments.status import Status
 
 DUE_SOON = timedelta(days=2)
 SUBJECTS = {
@@ -74,22 +74,13 @@ def _owed(assignment: Assignment, round_: Round, now: datetime) -> list[tuple[di
         assigned_learners(assignment=assignment).filter(is_active=True, assignment_reminders=True).exclude(email="")
     )
     results = step_results(assignment=assignment, learners=learners, round_=round_)
-    scenarios = scenario_ids(assignment)
     sent = set(
         AssignmentReminder.objects.filter(assignment=assignment, round=round_.index).values_list("user_id", "kind")
     )
     owed: list[tuple[dict[str, Any], str]] = []
     for row in learners.values("id", "username", "display_name", "email", "preferences"):
         learner: dict[str, Any] = dict(row)
-        steps = [results.get((learner["id"], s), StepResult()) for s in scenarios]
-        progress = progress_of(
-            steps,
-            requirement=assignment.requirement,
-            required_attempts=assignment.required_attempts,
-            due_at=round_.due_at,
-            now=now,
-        )
-        kind = reminder_kind(round_, progress.status, now)
+        kind = reminder_kind(round_, results.progress(learner["id"], now).status, now)
         if kind is not None and (learner["id"], kind) not in sent:
             owed.append((learner, kind))
     return owed

@@ -4,13 +4,15 @@ Status is computed with a fixed number of set-based queries per assignment and r
 the number of learners: one grouped query over ``ScenarioPlay`` (per learner and scenario: counted
 attempts, passes, best total, last activity; it runs on the index on (scenario, user,
 feedback_at)), one for the learners with their latest total, one window query for when the N-th
-attempt was made (only when more than one attempt is required), and one for the strengths.
+attempt was made (only when more than one attempt is required), one for the sessions of the
+path's watch themes (only when a step has one) and, for the team averages, one for the rubric
+scores of the counted attempts.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,22 +20,25 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import Window
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import learners_trained_by
-from analytics.models import AnalysisStatus, StrengthAnalysis, Team
+from analytics.models import Team
 from analytics.selectors import teams_for_trainer
 from assignments.models import Assignment, AssignmentState, AssignmentStep, Requirement
 from assignments.rounds import Round, round_at, rounds_until
-from assignments.status import STATUS_RANK, Progress, Status, StepResult, progress_of
-from conversations.feedback import AXIS_NAMES
+from assignments.status import STATUS_RANK, Progress, Status, StepResult, progress_of, step_done_at
 from conversations.models import Conversation
-from scenarios.models import ScenarioPlay
+from scenarios.models import Scenario, ScenarioPlay
+from scenarios.rubric import rubric_result
+from watch.selectors import Viewing, viewings
 
 Key = tuple[Any, int]  # (user id, scenario id)
+WatchKey = tuple[Any, str]  # (user id, watch theme)
 
 # --- who ---------------------------------------------------------------------------------------
 
@@ -74,6 +79,11 @@ def scenario_ids(assignment: Assignment) -> list[int]:
     return [step.scenario_id for step in assignment.steps.all()]
 
 
+def step_plan(assignment: Assignment) -> list[tuple[int, str]]:
+    """Each step's (scenario id, watch theme or ""), in order."""
+    return [(step.scenario_id, step.watch_theme) for step in assignment.steps.all()]
+
+
 # --- results of one round -------------------------------------------------------------------------
 
 
@@ -93,16 +103,81 @@ def _round_plays(
     return plays.filter(started_at__lt=until) if until is not None else plays
 
 
+@dataclass
+class RoundResults:
+    """What the learners did in one round: per (learner, scenario) their plays, per (learner,
+    watch theme) when they first watched it and last began to."""
+
+    assignment: Assignment
+    round: Round
+    plan: list[tuple[int, str]]
+    plays: dict[Key, StepResult]
+    watches: dict[WatchKey, tuple[datetime | None, datetime | None]]
+
+    def steps_of(self, user_id: Any) -> list[StepResult]:
+        return [
+            _with_watch(self.plays.get((user_id, scenario_id), StepResult()), user_id, theme, self.watches)
+            for scenario_id, theme in self.plan
+        ]
+
+    def progress(self, user_id: Any, now: datetime) -> Progress:
+        return progress_of(
+            self.steps_of(user_id),
+            requirement=self.assignment.requirement,
+            required_attempts=self.assignment.required_attempts,
+            due_at=self.round.due_at,
+            now=now,
+        )
+
+    def users(self) -> set[Any]:
+        """The learners who did anything in the round."""
+        return {user_id for user_id, _scenario in self.plays} | {user_id for user_id, _theme in self.watches}
+
+
+def _with_watch(
+    result: StepResult, user_id: Any, theme: str, watches: dict[WatchKey, tuple[datetime | None, datetime | None]]
+) -> StepResult:
+    """``result`` with the step's watch theme and the learner's watching of it (unchanged without one)."""
+    if not theme:
+        return result
+    watched_at, started_at = watches.get((user_id, theme), (None, None))
+    return replace(result, watch_theme=theme, watched_at=watched_at, watch_started_at=started_at)
+
+
+def watch_summary(found: list[Viewing], since: datetime) -> dict[WatchKey, tuple[datetime | None, datetime | None]]:
+    """Per (learner, theme), of the sessions begun at or after ``since``: (first watched, last begun)."""
+    summary: dict[WatchKey, tuple[datetime | None, datetime | None]] = {}
+    for viewing in found:
+        if viewing.started_at < since:
+            continue
+        watched, started = summary.get((viewing.user_id, viewing.theme), (None, None))
+        if viewing.watched_at is not None and (watched is None or viewing.watched_at < watched):
+            watched = viewing.watched_at
+        started = viewing.started_at if started is None else max(started, viewing.started_at)
+        summary[(viewing.user_id, viewing.theme)] = (watched, started)
+    return summary
+
+
 def step_results(
     *,
     assignment: Assignment,
     learners: QuerySet[User],
     round_: Round,
     until: datetime | None = None,
-) -> dict[Key, StepResult]:
-    """Per (learner, scenario): the round's counted attempts and when the step was done."""
-    scenarios = scenario_ids(assignment)
+) -> RoundResults:
+    """The round's counted attempts per (learner, scenario) and the watching of its watch themes."""
+    plan = step_plan(assignment)
     learner_ids = list(learners.values_list("pk", flat=True))
+    themes = {theme for _scenario, theme in plan if theme}
+    found = viewings(user_ids=learner_ids, themes=themes, since=round_.starts_at, until=until) if themes else []
+    plays = _play_results(assignment, [scenario for scenario, _theme in plan], learner_ids, round_, until)
+    return RoundResults(assignment, round_, plan, plays, watch_summary(found, round_.starts_at))
+
+
+def _play_results(
+    assignment: Assignment, scenarios: list[int], learner_ids: list[Any], round_: Round, until: datetime | None
+) -> dict[Key, StepResult]:
+    """Per (learner, scenario): the round's counted attempts and when the requirement was met."""
     counted = _counted(round_, until)
     passed = counted & Q(passed=True)
     rows = (
@@ -156,24 +231,6 @@ def _nth_attempt_times(
     done = {(user_id, scenario_id): moment for user_id, scenario_id, moment in ranked}
     for key, result in results.items():
         result.done_at = done.get(key)
-
-
-def _progress_for(
-    assignment: Assignment,
-    scenarios: list[int],
-    results: dict[Key, StepResult],
-    user_id: Any,
-    round_: Round,
-    now: datetime,
-) -> Progress:
-    steps = [results.get((user_id, scenario), StepResult()) for scenario in scenarios]
-    return progress_of(
-        steps,
-        requirement=assignment.requirement,
-        required_attempts=assignment.required_attempts,
-        due_at=round_.due_at,
-        now=now,
-    )
 
 
 # --- the trainer's table ------------------------------------------------------------------------------
@@ -248,19 +305,18 @@ def learner_rows(*, assignment: Assignment, viewer: User, now: datetime | None =
     """Every assigned learner the viewer may see, with their status in the current round."""
     now = now or timezone.now()
     round_ = round_at(assignment, now)
-    scenarios = scenario_ids(assignment)
     learners = assigned_learners(assignment=assignment, viewer=viewer)
     results = step_results(assignment=assignment, learners=learners, round_=round_)
     team_names, _teams = _memberships(assignment)
     rows = []
-    for learner in _learner_values(learners, scenarios, round_):
+    for learner in _learner_values(learners, [scenario for scenario, _theme in results.plan], round_):
         rows.append(
             LearnerRow(
                 user_id=learner["id"],
                 username=learner["username"],
                 name=learner["display_name"] or learner["username"],
                 teams=sorted(team_names.get(learner["id"], [])),
-                progress=_progress_for(assignment, scenarios, results, learner["id"], round_, now),
+                progress=results.progress(learner["id"], now),
                 latest=learner["latest_total"],
             )
         )
@@ -289,42 +345,89 @@ def status_counts(rows: list[LearnerRow]) -> dict[str, int]:
 
 
 def criteria_by_team(*, assignment: Assignment, viewer: User, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Per team: the average of each strength axis over the round's counted attempts, shown only
-    when at least ``TEAM_MIN_LEARNERS`` of its learners have an analysed attempt."""
-    now = now or timezone.now()
-    round_ = round_at(assignment, now)
-    learners = assigned_learners(assignment=assignment, viewer=viewer)
-    plays = ScenarioPlay.objects.filter(
-        _counted(round_, None),
-        scenario_id__in=scenario_ids(assignment),
-        user_id__in=list(learners.values_list("pk", flat=True)),
+    """Per step's scenario, in the path's order: its rubric criteria and, per team, each criterion's
+    average over the round's counted attempts of its learners that the rubric judged.
+
+    A criterion's score in an attempt is the judge's, as the attempt's total counts it
+    (``scenarios.rubric.rubric_result``: a criterion scored without a quoted line, or not scored,
+    counts 0). Each learner weighs the same: their own mean over their attempts, then the team's
+    mean of those. A team's figures are shown only when at least ``TEAM_MIN_LEARNERS`` of its
+    learners have a judged attempt of the scenario (``withheld`` otherwise); a scenario without a
+    rubric has no criteria and nothing per team. Scores only: no evidence or comment leaves here.
+    """
+    round_ = round_at(assignment, now or timezone.now())
+    steps = list(
+        assignment.steps.select_related("scenario").prefetch_related("scenario__criteria").order_by("order", "pk")
     )
-    analyses = StrengthAnalysis.objects.filter(
-        status=AnalysisStatus.DONE, conversation_id__in=plays.values("conversation_id")
-    ).values_list("user_id", "scores")
-    scores_by_user: dict[Any, list[dict[str, Any]]] = defaultdict(list)
-    for user_id, scores in analyses:
-        scores_by_user[user_id].append(scores or {})
+    learner_ids = list(assigned_learners(assignment=assignment, viewer=viewer).values_list("pk", flat=True))
+    scenarios = {step.scenario_id: step.scenario for step in steps}
+    means = _criterion_means(scenarios, learner_ids, round_)
     team_names, teams = _memberships(assignment)
-    return [_team_criteria(name, team_names, scores_by_user) for name in sorted(teams.values())]
+    return [_scenario_criteria(step.scenario, means, team_names, sorted(teams.values())) for step in steps]
+
+
+def _criterion_means(scenarios: dict[int, Scenario], learner_ids: list[Any], round_: Round) -> dict[Key, list[float]]:
+    """Per (learner, scenario): the learner's mean score of each of the scenario's criteria, in
+    the rubric's order, over their counted attempts with a rubric verdict (one query)."""
+    judged = [pk for pk, scenario in scenarios.items() if scenario.criteria.all()]
+    plays = ScenarioPlay.objects.filter(
+        _counted(round_, None), rubric_total__isnull=False, scenario_id__in=judged, user_id__in=learner_ids
+    ).values_list(
+        "user_id",
+        "scenario_id",
+        KeyTransform("criterion_scores", "conversation__feedback__content"),
+        KeyTextTransform("language", "conversation__metadata"),
+    )
+    sums: dict[Key, list[float]] = {}
+    counts: dict[Key, int] = defaultdict(int)
+    for user_id, scenario_id, scores, language in plays.order_by():
+        result = rubric_result(
+            scenarios[scenario_id], scores if isinstance(scores, list) else [], language=_play_language(language)
+        )
+        if result is None:
+            continue
+        key = (user_id, scenario_id)
+        totals = sums.setdefault(key, [0.0] * len(result.criteria))
+        for i, criterion in enumerate(result.criteria):
+            totals[i] += criterion.score
+        counts[key] += 1
+    return {key: [total / counts[key] for total in totals] for key, totals in sums.items()}
+
+
+def _play_language(language: str | None) -> str:
+    """The language a play's criterion names were written in (as the judge was given them)."""
+    return "en" if language == "en" else "ja"
+
+
+def _scenario_criteria(
+    scenario: Scenario, means: dict[Key, list[float]], team_names: dict[Any, list[str]], teams: list[str]
+) -> dict[str, Any]:
+    criteria = list(scenario.criteria.all())
+    return {
+        "scenario_id": scenario.pk,
+        "title": scenario.display_title,
+        "has_rubric": bool(criteria),
+        "criteria": [{"id": c.pk, "name": c.display_name, "weight": c.weight} for c in criteria],
+        "teams": [_team_criteria(name, scenario.pk, criteria, means, team_names) for name in teams] if criteria else [],
+    }
 
 
 def _team_criteria(
-    name: str, team_names: dict[Any, list[str]], scores: dict[Any, list[dict[str, Any]]]
+    name: str, scenario_id: int, criteria: list[Any], means: dict[Key, list[float]], team_names: dict[Any, list[str]]
 ) -> dict[str, Any]:
-    members = [user_id for user_id, names in team_names.items() if name in names and user_id in scores]
-    minimum = max(1, int(settings.TEAM_MIN_LEARNERS))
-    averages: dict[str, float | None] = dict.fromkeys(AXIS_NAMES)
-    if len(members) >= minimum:
-        for axis in AXIS_NAMES:
-            values = [
-                float(entry[axis]["score"])
-                for user_id in members
-                for entry in scores[user_id]
-                if isinstance(entry.get(axis), dict) and isinstance(entry[axis].get("score"), int | float)
-            ]
-            averages[axis] = round(sum(values) / len(values), 1) if values else None
-    return {"team": name, "learners": len(members), "withheld": len(members) < minimum, "averages": averages}
+    members = [
+        means[(u, scenario_id)] for u, names in team_names.items() if name in names and (u, scenario_id) in means
+    ]
+    withheld = len(members) < max(1, int(settings.TEAM_MIN_LEARNERS))
+    averages = [
+        {
+            "criterion_id": criterion.pk,
+            "name": criterion.display_name,
+            "average": None if withheld else round(sum(m[i] for m in members) / len(members), 1),
+        }
+        for i, criterion in enumerate(criteria)
+    ]
+    return {"team": name, "learners": len(members), "withheld": withheld, "averages": averages}
 
 
 def completion_over_time(
@@ -357,7 +460,6 @@ def _completions(
     current = round_at(assignment, now)
     finished = {row.user_id: row.progress.completed_at for row in rows}
     if assignment.recurrence != "none":
-        scenarios = scenario_ids(assignment)
         out = []
         for round_ in rounds_until(assignment, now, limit=points):
             end = min(now, round_.due_at)
@@ -365,20 +467,11 @@ def _completions(
                 out.append((end, {u for u, at in finished.items() if at is not None and at <= end}))
                 continue
             results = step_results(assignment=assignment, learners=learners, round_=round_, until=end)
-            out.append((end, _completed_users(assignment, scenarios, results, round_, end)))
+            out.append((end, {u for u in results.users() if results.progress(u, end).status == Status.COMPLETED}))
         return out
     end = max(current.starts_at, min(now, current.due_at))
     moments = [current.starts_at + (end - current.starts_at) * (k + 1) / points for k in range(points)]
     return [(m, {u for u, at in finished.items() if at is not None and at <= m}) for m in moments]
-
-
-def _completed_users(
-    assignment: Assignment, scenarios: list[int], results: dict[Key, StepResult], round_: Round, now: datetime
-) -> set[Any]:
-    users = {user_id for user_id, _scenario in results}
-    return {
-        u for u in users if _progress_for(assignment, scenarios, results, u, round_, now).status == Status.COMPLETED
-    }
 
 
 # --- the learner's side ---------------------------------------------------------------------------------
@@ -414,6 +507,7 @@ class MyAssignment:
                     "scenario_id": step.scenario_id,
                     "title": step.scenario.display_title,
                     "watch_theme": step.watch_theme,
+                    "watched": result.watched,
                     "attempts": result.attempts,
                     "best_total": result.best,
                     "done": done,
@@ -438,7 +532,8 @@ def learner_assignments_qs(*, user: User, now: datetime | None = None) -> QueryS
 
 def my_assignments(*, user: User, now: datetime | None = None) -> list[MyAssignment]:
     """The learner's assignments with their status in the current round, newest due first
-    (one query for the assignments, one for their steps, one for the learner's plays)."""
+    (one query for the assignments, one for their steps, one for the learner's plays and, when a
+    step has a watch theme, one for their sessions of those themes)."""
     now = now or timezone.now()
     assignments = list(learner_assignments_qs(user=user, now=now))
     if not assignments:
@@ -453,7 +548,9 @@ def my_assignments(*, user: User, now: datetime | None = None) -> list[MyAssignm
             scenario_id__in={s.scenario_id for a in assignments for s in a.steps.all()},
         ).values("scenario_id", "started_at", "feedback_at", "rubric_total", "passed")
     ]
-    mine = [_mine(a, rounds[a.pk], plays, now) for a in assignments]
+    themes = {s.watch_theme for a in assignments for s in a.steps.all() if s.watch_theme}
+    found = viewings(user_ids=[user.pk], themes=themes, since=since) if themes else []
+    mine = [_mine(a, rounds[a.pk], plays, found, user.pk, now) for a in assignments]
     return sorted(mine, key=lambda m: (m.round.due_at, m.assignment.pk), reverse=True)
 
 
@@ -482,9 +579,20 @@ def _step_result(plays: list[dict[str, Any]], scenario_id: int, round_: Round, a
     )
 
 
-def _mine(assignment: Assignment, round_: Round, plays: list[dict[str, Any]], now: datetime) -> MyAssignment:
+def _mine(
+    assignment: Assignment,
+    round_: Round,
+    plays: list[dict[str, Any]],
+    found: list[Viewing],
+    user_id: Any,
+    now: datetime,
+) -> MyAssignment:
     steps = list(assignment.steps.all())
-    results = [_step_result(plays, step.scenario_id, round_, assignment) for step in steps]
+    watches = watch_summary(found, round_.starts_at)
+    results = [
+        _with_watch(_step_result(plays, step.scenario_id, round_, assignment), user_id, step.watch_theme, watches)
+        for step in steps
+    ]
     progress = progress_of(
         results,
         requirement=assignment.requirement,
@@ -493,10 +601,7 @@ def _mine(assignment: Assignment, round_: Round, plays: list[dict[str, Any]], no
         now=now,
     )
     done = [
-        (result.passes > 0)
-        if assignment.requirement == Requirement.PASS
-        else result.attempts >= assignment.required_attempts
-        for result in results
+        step_done_at(result, assignment.requirement, assignment.required_attempts) is not None for result in results
     ]
     return MyAssignment(assignment, round_, progress, list(zip(steps, results, done, strict=True)))
 

@@ -27,7 +27,6 @@ from assignments.exports import rows_csv
 from assignments.forms import AssignmentForm, TableForm
 from assignments.models import Assignment, AssignmentState
 from assignments.status import Status
-from conversations.feedback import AXES
 from conversations.selectors import conversation_messages
 
 
@@ -189,9 +188,9 @@ def trainer_detail(request: HttpRequest, assignment_id: int) -> HttpResponse:
         "rows_html": _rows_html(rows, assignment, len(steps)),
         "counts": selectors.status_counts(all_rows),
         "statuses": Status.choices,
+        "teams": sorted(assignment.teams.values_list("name", flat=True)),
         "criteria": selectors.criteria_by_team(assignment=assignment, viewer=trainer),
         "completion": selectors.completion_over_time(assignment=assignment, viewer=trainer, rows=all_rows),
-        "axes": AXES,
         "states": AssignmentState,
     }
     template = "assignments/partials/table.html" if request.htmx else "assignments/trainer_detail.html"  # type: ignore[attr-defined]

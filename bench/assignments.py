@@ -2,9 +2,11 @@
 
 The script creates a dedicated database (``wr_assignments_bench`` by default; dropped at the end),
 migrates it and bulk-creates 20 trainers (each training 10 teams of 50 learners), 20 published
-scenarios, 500 assignments (one to three scenarios, one to three of the trainer's teams; the largest
-goes to 40 teams, i.e. 2,000 learners) and 200,000 plays with feedback, rubric totals and a strength
-analysis each, then runs ``ANALYZE`` and, each in a fresh child process:
+scenarios with three rubric criteria each, 500 assignments (one to three scenarios, one to three of
+the trainer's teams; the largest goes to 40 teams, i.e. 2,000 learners, and its first step has a
+watch theme), 200,000 plays with feedback (the judge's criterion scores) and rubric totals, and a
+finished watch session of that theme for about half of the learners, then runs ``ANALYZE`` and,
+each in a fresh child process:
 
 - the trainer's table page for the largest assignment (``/assignments/trainer/<id>/``: the table,
   the team averages per criterion and the completion over time), 50 requests through Django's test
@@ -39,7 +41,8 @@ sys.path.insert(0, str(ROOT))
 from bench.mail import SerializingBackend  # noqa: E402
 
 ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
-AXES = ("empathy", "clarity", "active_listening", "adaptability", "positivity", "professionalism")
+CRITERIA = ("結論から伝えた", "事実と意見を分けた", "次の行動を示した")
+WATCH_THEME = "report"
 
 
 def _env(database: str) -> dict[str, str]:
@@ -110,9 +113,9 @@ def _people(scale: float) -> tuple[list[Any], list[Any], list[Any]]:
 
 
 def _scenarios() -> list[Any]:
-    from scenarios.models import Scenario
+    from scenarios.models import RubricCriterion, Scenario
 
-    return [
+    scenarios = [
         Scenario.objects.create(
             slug=f"bench-{n}",
             title=f"練習シナリオ{n}",
@@ -124,6 +127,12 @@ def _scenarios() -> list[Any]:
         )
         for n in range(20)
     ]
+    RubricCriterion.objects.bulk_create(
+        RubricCriterion(scenario=scenario, name=name, weight=1, good="-", poor="-", order=i)
+        for scenario in scenarios
+        for i, name in enumerate(CRITERIA)
+    )
+    return scenarios
 
 
 def _assignments(trainers: list[Any], teams: list[Any], scenarios: list[Any], rng: random.Random) -> list[Any]:
@@ -151,7 +160,8 @@ def _assignments(trainers: list[Any], teams: list[Any], scenarios: list[Any], rn
         )
         picked = rng.sample(scenarios, rng.randint(1, 3))
         AssignmentStep.objects.bulk_create(
-            AssignmentStep(assignment=assignment, order=i, scenario=s) for i, s in enumerate(picked)
+            AssignmentStep(assignment=assignment, order=i, scenario=s, watch_theme=WATCH_THEME if n == i == 0 else "")
+            for i, s in enumerate(picked)
         )
         assignment.teams.set(targets)
         made.append(assignment)
@@ -161,17 +171,18 @@ def _assignments(trainers: list[Any], teams: list[Any], scenarios: list[Any], rn
 def _plays(learners: list[Any], scenarios: list[Any], count: int, rng: random.Random) -> None:
     from django.utils import timezone
 
-    from analytics.models import StrengthAnalysis
-    from conversations.models import Conversation
+    from conversations.models import Conversation, Feedback
     from scenarios.models import ScenarioPlay
 
     now = timezone.now()
     for start in range(0, count, 10_000):
-        conversations, plays, analyses = [], [], []
+        conversations, plays, feedbacks = [], [], []
         for _ in range(min(10_000, count - start)):
             user, scenario = rng.choice(learners), rng.choice(scenarios[:10] if rng.random() < 0.7 else scenarios)
             at = now - timedelta(minutes=rng.randint(1, 30 * 24 * 60))
-            conversation = Conversation(id=uuid.uuid4(), user_id=user.id, mode="scenario", title="-", ended_at=at)
+            conversation = Conversation(
+                id=uuid.uuid4(), user_id=user.id, mode="scenario", title="-", ended_at=at, metadata={"language": "ja"}
+            )
             total = rng.randint(20, 100)
             conversations.append(conversation)
             plays.append(
@@ -184,25 +195,42 @@ def _plays(learners: list[Any], scenarios: list[Any], count: int, rng: random.Ra
                     passed=total >= 60,
                 )
             )
-            analyses.append(
-                StrengthAnalysis(
-                    user_id=user.id,
-                    conversation_id=conversation.id,
-                    mode="scenario",
-                    session_title="-",
-                    session_started_at=at,
-                    session_ended_at=at,
-                    scenario_id=scenario.pk,
-                    status="done",
-                    scores={axis: {"score": rng.randint(30, 95), "evidence": []} for axis in AXES},
-                    analyzed_at=at,
-                )
-            )
+            feedbacks.append(Feedback(conversation_id=conversation.id, content={"criterion_scores": _scores(rng)}))
         Conversation.objects.bulk_create(conversations, batch_size=5000)
         ScenarioPlay.objects.bulk_create(plays, batch_size=5000)
-        StrengthAnalysis.objects.bulk_create(analyses, batch_size=5000)
+        Feedback.objects.bulk_create(feedbacks, batch_size=5000)
     # started_at is auto_now_add: put it back just before each play's feedback.
     ScenarioPlay.objects.update(started_at=models_f("feedback_at") - timedelta(minutes=10))
+
+
+def _scores(rng: random.Random) -> list[dict[str, Any]]:
+    """The judge's criterion scores as stored: a few without a quoted line (the rubric counts them 0)."""
+    return [
+        {
+            "criterion": name,
+            "score": rng.randint(30, 95),
+            "evidence": ["結論から申し上げます"] if rng.random() < 0.9 else [],
+            "comment": "-",
+        }
+        for name in CRITERIA
+    ]
+
+
+def _watch_sessions(learners: list[Any], rng: random.Random) -> None:
+    """A finished session of the largest assignment's watch theme for about half of the learners."""
+    from django.utils import timezone
+
+    from watch.models import State, WatchSession
+
+    now = timezone.now()
+    WatchSession.objects.bulk_create(
+        (
+            WatchSession(user_id=user.id, theme=WATCH_THEME, title="-", state=State.FINISHED, ended_at=now)
+            for user in learners
+            if rng.random() < 0.5
+        ),
+        batch_size=5000,
+    )
 
 
 def models_f(name: str) -> Any:
@@ -217,6 +245,7 @@ def populate(scale: float, plays: int) -> None:
     scenarios = _scenarios()
     _assignments(trainers, teams, scenarios, rng)
     _plays(learners, scenarios, plays, rng)
+    _watch_sessions(learners, rng)
 
 
 # --- the measured steps ---------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ DEFAULTS: dict[str, Any] = {
     "WATCH_CONTROL_POLL_SECONDS": 0.25,
     # Turns that fail in a row before the session pauses itself.
     "WATCH_MAX_FAILURES": 2,
+    # A stopped session counts as watched (e.g. for an assignment's "watch first") after this many lines.
+    "WATCH_WATCHED_MIN_LINES": 4,
 }
 
 

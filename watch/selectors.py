@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -17,8 +19,9 @@ from conversations.models import Status
 from conversations.turns import turn_payload
 from scenarios.models import Scenario
 from scenarios.selectors import scenario_has_consent
+from watch import conf
 from watch.bus import get_bus
-from watch.models import Author, State, WatchMessage, WatchSession
+from watch.models import ENDED_STATES, Author, State, WatchMessage, WatchSession
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,47 @@ def watch_get_owned(*, user: Any, session_id: UUID | str) -> WatchSession:
 
 def watch_sessions_for_user(*, user: User) -> QuerySet[WatchSession]:
     return WatchSession.objects.filter(user=user).order_by("-started_at")
+
+
+@dataclass(frozen=True)
+class Viewing:
+    """One session of a theme as far as "has it been watched" goes."""
+
+    user_id: Any
+    theme: str
+    started_at: datetime
+    watched_at: datetime | None  # when it ended, if it counts as watched
+
+
+def viewings(
+    *, user_ids: Collection[Any], themes: Collection[str], since: datetime, until: datetime | None = None
+) -> list[Viewing]:
+    """Every session of ``themes`` the users began at or after ``since`` (and before ``until``), in
+    one query. A session counts as watched once it ended: finished (it reached its turn or time
+    limit, or the learner who stepped in asked for feedback), or stopped after at least
+    ``WATCH_WATCHED_MIN_LINES`` spoken lines (lines that failed or stayed empty do not count)."""
+    if not user_ids or not themes:
+        return []
+    sessions = WatchSession.objects.filter(user_id__in=list(user_ids), theme__in=list(themes), started_at__gte=since)
+    if until is not None:
+        sessions = sessions.filter(started_at__lt=until)
+    spoken_lines = Count("messages", filter=~Q(messages__status=Status.FAILED) & ~Q(messages__content=""))
+    rows = (
+        sessions.annotate(lines=spoken_lines)
+        .values_list("user_id", "theme", "started_at", "state", "ended_at", "lines")
+        .order_by()
+    )
+    least = max(1, int(conf.get("WATCH_WATCHED_MIN_LINES")))
+    return [
+        Viewing(user_id, theme, started_at, ended_at if _watched(state, ended_at, lines, least, until) else None)
+        for user_id, theme, started_at, state, ended_at, lines in rows
+    ]
+
+
+def _watched(state: str, ended_at: datetime | None, lines: int, least: int, until: datetime | None) -> bool:
+    if ended_at is None or state not in ENDED_STATES or (until is not None and ended_at >= until):
+        return False
+    return state == State.FINISHED or lines >= least
 
 
 def running_count(*, user: User) -> int:

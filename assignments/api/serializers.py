@@ -19,9 +19,14 @@ class MyStepSerializer(serializers.Serializer):
     scenario_id = serializers.IntegerField()
     title = serializers.CharField()
     watch_theme = serializers.CharField(help_text="A watch theme to observe first, or empty.")
+    watched = serializers.BooleanField(
+        allow_null=True,
+        help_text="Whether a session of the watch theme was watched in this round (begun after the round "
+        "started, then finished or stopped after a few lines); null without a watch theme.",
+    )
     attempts = serializers.IntegerField()
     best_total = serializers.IntegerField(allow_null=True)
-    done = serializers.BooleanField()
+    done = serializers.BooleanField(help_text="The scenario's requirement met and, with a watch theme, watched.")
 
 
 class MyAssignmentSerializer(serializers.Serializer):
@@ -152,11 +157,35 @@ class LearnerRowSerializer(serializers.Serializer):
     completed_at = serializers.DateTimeField(allow_null=True)
 
 
-class CriteriaSerializer(serializers.Serializer):
+class RubricCriterionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    weight = serializers.IntegerField()
+
+
+class CriterionAverageSerializer(serializers.Serializer):
+    criterion_id = serializers.IntegerField()
+    name = serializers.CharField()
+    average = serializers.FloatField(allow_null=True, help_text="0–100; null while the team's figures are withheld.")
+
+
+class TeamCriteriaSerializer(serializers.Serializer):
     team = serializers.CharField()
-    learners = serializers.IntegerField()
-    withheld = serializers.BooleanField()
-    averages = serializers.DictField(child=serializers.FloatField(allow_null=True))
+    learners = serializers.IntegerField(help_text="Its learners with a judged attempt of the scenario this round.")
+    withheld = serializers.BooleanField(help_text="Fewer than TEAM_MIN_LEARNERS such learners: no figures.")
+    averages = CriterionAverageSerializer(many=True)
+
+
+class CriteriaSerializer(serializers.Serializer):
+    """One scenario of the assignment (each step's, in order): per team, the average of each of its
+    rubric criteria over the round's counted attempts (each learner's own mean, then the team's mean;
+    a criterion scored without a quoted line counts 0). A scenario without a rubric: no criteria, no teams."""
+
+    scenario_id = serializers.IntegerField()
+    title = serializers.CharField()
+    has_rubric = serializers.BooleanField()
+    criteria = RubricCriterionSerializer(many=True)
+    teams = TeamCriteriaSerializer(many=True)
 
 
 class CompletionPointSerializer(serializers.Serializer):

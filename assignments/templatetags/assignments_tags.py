@@ -7,12 +7,14 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from assignments.reminders import DUE_SOON
 from assignments.selectors import MyAssignment, my_assignments
 from assignments.status import Status
+from watch.themes import theme_for
 
 register = template.Library()
 NEW_FOR = timedelta(days=3)
@@ -29,6 +31,15 @@ def _notice(item: MyAssignment, now: Any) -> str:
     return ""
 
 
+@register.filter
+def watch_theme_label(key: str) -> str:
+    """A watch theme's name in the page's language (the key itself for one no longer offered)."""
+    theme = theme_for(key)
+    if theme is None:
+        return key
+    return theme.label("en" if (get_language() or "ja").startswith("en") else "ja")
+
+
 @register.inclusion_tag("assignments/partials/home_notices.html", takes_context=True)
 def assignment_notices(context: dict[str, Any]) -> dict[str, Any]:
     user = context.get("user")
@@ -39,6 +50,7 @@ def assignment_notices(context: dict[str, Any]) -> dict[str, Any]:
     for item in my_assignments(user=user, now=now):
         if item.progress.status == Status.COMPLETED:
             continue
-        next_step = next((step for step, _result, done in item.steps if not done), None)
-        items.append({**item.__dict__, "notice": _notice(item, now), "next_step": next_step})
+        step, result = next(((step, result) for step, result, done in item.steps if not done), (None, None))
+        next_watch = result.watch_theme if result is not None and result.watched is False else ""
+        items.append({**item.__dict__, "notice": _notice(item, now), "next_step": step, "next_watch": next_watch})
     return {"mine": items[:MAX_NOTICES], "csrf_token": context.get("csrf_token"), "request": context.get("request")}

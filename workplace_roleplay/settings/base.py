@@ -339,3 +339,5 @@ WATCH_MAX_SECONDS = env.int("WATCH_MAX_SECONDS", default=600)
 WATCH_PACE_SECONDS = {"slow": 4.0, "normal": 2.0, "fast": 0.5}
 WATCH_PERSONA_MODELS = env.list("WATCH_PERSONA_MODELS", default=[])
 WATCH_MAX_RUNNING = env.int("WATCH_MAX_RUNNING", default=2)
+# A stopped session counts as watched (an assignment's "watch first") after this many spoken lines.
+WATCH_WATCHED_MIN_LINES = env.int("WATCH_WATCHED_MIN_LINES", default=4)
