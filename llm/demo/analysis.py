@@ -140,16 +140,22 @@ _EN_EMPATHY = ("understand", "sorry to hear", "must be", "feel", "worried", "tou
                "thank you", "appreciate")  # fmt: skip
 _EN_POSITIVE = ("great", "good", "glad", "thanks", "thank", "happy", "appreciate", "look forward", "together",
                 "can do", "sure")  # fmt: skip
+_EN_DAYS = r"(?:monday|tuesday|wednesday|thursday|friday)"
+_EN_PARTS = r"(?: (?:morning|afternoon|evening))?"
 _EN_DATE = re.compile(
-    r"\b(?:(?:by|on|until|before|at) )?((?:(?:this|next) )?(?:today|tomorrow|tonight|monday|tuesday|wednesday|thursday|"
-    r"friday|week|end of (?:the|this) (?:day|week)|\d{1,2}(?::\d\d)? ?(?:am|pm|o'clock))"
-    r"(?: (?:morning|afternoon|evening))?)\b"
+    r"\b(?:(?:by|on|until|before|at) )?("
+    rf"(?:this|next) (?:{_EN_DAYS}|week|month)|(?:today|tomorrow){_EN_PARTS}|tonight|{_EN_DAYS}{_EN_PARTS}|"
+    r"(?:the )?end of (?:the|this) (?:day|week|month)|\d{1,2}(?::\d\d)? ?(?:am|pm|o'clock)(?: (?:today|tomorrow))?"
+    r")\b"
 )
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 
 
 def _en_date(text: str) -> str:
-    return " ".join(word.capitalize() if word in _WEEKDAYS else word for word in text.split())
+    """The date as a noun phrase the partner can repeat (「Noted: Friday morning.」,
+    「I'll hold you to the end of the week.」)."""
+    words = [word.capitalize() if word in _WEEKDAYS else word for word in text.split()]
+    return " ".join(["the", *words] if words[:1] == ["end"] else words)
 
 
 @dataclass

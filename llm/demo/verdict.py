@@ -7,7 +7,8 @@ words, blame, absolute and hostile words. Each axis is a fixed sum of those feat
 transcript always gets the same scores. "Went well" lists lines for what they did well and "to
 improve" lists other lines for what they lack; no line is in both. Better phrasings are model
 sentences chosen by the flaw (or the learner's own polite sentence with a cushion before it),
-each of which the analyser reads as finished Japanese. Lines that may be harassment (an insult,
+each of which the analyser reads as finished Japanese (``analysis.sentence_problems``) or the
+English tagger as English (``english.english_problems``). Lines that may be harassment (an insult,
 a remark on someone's body, appearance, age, gender or private life, a threat, demeaning words,
 an order barked at someone who is not the learner's senior) are listed as concerns, each with why.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from llm.demo.analysis import LineReading, read_line, sentence_problems, shared_nouns
+from llm.demo.english import english_problems
 from llm.demo.reading import AXES, Transcript
 
 _SENIOR = ("上司", "課長", "部長", "先輩", "社長", "役員", "取締役", "主任", "リーダー", "顧客", "お客", "取引先",
@@ -362,7 +364,7 @@ def _phrasing(line: LineVerdict, lines: list[LineVerdict], lang: str) -> Phrasin
         if not stated:
             return None
         suggestion = suggestion + stated if lang == "ja" else f"{suggestion} {stated}"
-    if lang == "ja" and sentence_problems(suggestion):
+    if sentence_problems(suggestion) if lang == "ja" else english_problems(suggestion):
         return None
     return Phrasing(line.text, suggestion, _REASONS[lang][flaw])
 
@@ -409,6 +411,8 @@ def _completions(improve: list[tuple[str, str]], lines: list[LineVerdict], lang:
             continue
         addition, reason = _ADDITIONS[lang][missing]
         joined = quote + addition if lang == "ja" else f"{quote} {addition}"
+        if lang == "en" and english_problems(joined):
+            continue  # the learner's own English is kept as a suggestion only when it reads as English
         phrasings.append(Phrasing(quote, joined, reason))
     return phrasings
 
