@@ -2,17 +2,19 @@
 
 The judge is asked once per ended session (``conversations.judging``); its answer is stored as the
 session's feedback and the analysis copies it: the six scores as they are, and as evidence only
-the quotes that really are the learner's own lines. A source that stores no feedback of its own
-has its session judged here, with the same prompt.
+the quotes that really are the learner's own lines. A new answer quotes nothing else (the judge's
+answer is validated against the learner's lines before it is stored), but feedback stored before
+that rule, or by a source of its own, may: such quotes are left out here, by the same rule
+(``conversations.feedback.learner_said``). A source that stores no feedback of its own has its
+session judged here, with the same prompt.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from analytics.sources import PracticeSession
-from conversations.feedback import AXIS_NAMES, FeedbackReport
+from conversations.feedback import AXIS_NAMES, FeedbackReport, learner_said
 from conversations.judging import feedback_report
 
 
@@ -22,23 +24,13 @@ async def judge_session(session: PracticeSession) -> tuple[dict[str, Any], dict[
     return result.value.model_dump(mode="json"), result.stats.as_metadata()
 
 
-def _normal(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).split())
-
-
-def is_learner_quote(quote: str, learner_lines: list[str]) -> bool:
-    """True when ``quote`` is (part of) one of the learner's lines, ignoring spacing and width."""
-    needle = _normal(quote)
-    return bool(needle) and any(needle in _normal(line) for line in learner_lines)
-
-
 def stored_scores(report: FeedbackReport, learner_lines: list[str]) -> dict[str, dict[str, Any]]:
     """``{axis: {"score", "evidence"}}`` keeping only quotes that are really the learner's lines."""
     scores = report.scores.model_dump()
     return {
         axis: {
             "score": int(scores[axis]),
-            "evidence": [q for q in report.evidence_for(axis) if is_learner_quote(q, learner_lines)],
+            "evidence": [q for q in report.evidence_for(axis) if learner_said(q, learner_lines)],
         }
         for axis in AXIS_NAMES
     }
@@ -50,7 +42,7 @@ def stored_strengths(report: FeedbackReport, learner_lines: list[str]) -> list[d
         {
             "axis": item.axis,
             "reason": item.reason,
-            "quote": item.quote if is_learner_quote(item.quote, learner_lines) else "",
+            "quote": item.quote if learner_said(item.quote, learner_lines) else "",
         }
         for item in report.top_strengths
     ]

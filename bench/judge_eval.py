@@ -8,7 +8,9 @@ Reports:
 - criterion agreement: the share of labelled criteria (a scenario's feedback points) judged as
   labelled (score >= 60 is a pass);
 - quote validity: the share of quoted lines (went well, to improve, better phrasings, evidence,
-  top strengths) that are the learner's own;
+  top strengths, concerns) that are the learner's own (``conversations.feedback.learner_said``);
+  the answer is validated as in the product, against the learner's lines (``report_schema``), so
+  a model's answer with an unsaid quote is repaired once or rejected;
 - repeatability: each transcript judged 3 times, the largest spread of any axis;
 - cost: judge calls and tokens per session.
 
@@ -66,32 +68,33 @@ def prompt_of(pair: dict[str, Any], version: str) -> list[dict[str, str]]:
     return judge_messages(task, transcript_of(pair, version), context=pair.get("context", ""), language=pair["lang"])
 
 
-def judge_offline(messages: list[dict[str, str]]) -> tuple[Any, int, int]:
-    from conversations.feedback import FeedbackReport
+def judge_offline(messages: list[dict[str, str]], learner: list[str]) -> tuple[Any, int, int]:
+    from conversations.feedback import report_schema
     from llm import demo
     from llm.prompts import estimate_tokens
 
+    schema = report_schema(learner)
     response_format = {
         "type": "json_schema",
-        "json_schema": {"name": "FeedbackReport", "schema": FeedbackReport.model_json_schema()},
+        "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema()},
     }
     text = demo.json_answer(messages, response_format)
     tokens_in = sum(estimate_tokens(m["content"]) for m in messages)
-    return FeedbackReport.model_validate_json(text), tokens_in, estimate_tokens(text)
+    return schema.model_validate_json(text), tokens_in, estimate_tokens(text)
 
 
 _LOOP: asyncio.AbstractEventLoop | None = None
 
 
-def judge_with_model(messages: list[dict[str, str]], model: str) -> tuple[Any, int, int]:
+def judge_with_model(messages: list[dict[str, str]], model: str, learner: list[str]) -> tuple[Any, int, int]:
     """One judge call through the gateway (one event loop for the whole run: the gateway keeps its
     HTTP sessions between calls)."""
-    from conversations.feedback import FeedbackReport
+    from conversations.feedback import report_schema
     from llm import Purpose, complete_json
 
     global _LOOP
     _LOOP = _LOOP or asyncio.new_event_loop()
-    call = complete_json(messages, schema=FeedbackReport, purpose=Purpose.JUDGE, mode="bench")
+    call = complete_json(messages, schema=report_schema(learner), purpose=Purpose.JUDGE, mode="bench")
     result = _LOOP.run_until_complete(call)
     return result.value, result.stats.tokens_in, result.stats.tokens_out
 
@@ -129,7 +132,13 @@ class Figures:
 def _quotes(report: Any) -> list[str]:
     quotes = [p.quote for p in report.went_well + report.to_improve] + [p.original for p in report.better_phrasings]
     quotes += [quote for axis in AXES for quote in report.evidence_for(axis)]
-    return quotes + [strength.quote for strength in report.top_strengths]
+    return quotes + [strength.quote for strength in report.top_strengths] + [c.quote for c in report.concerns]
+
+
+def learner_said(quote: str, learner: list[str]) -> bool:
+    from conversations.feedback import learner_said as said
+
+    return said(quote, learner)
 
 
 def _overall(report: Any) -> float:
@@ -141,8 +150,11 @@ def evaluate(*, model: str | None = None, runs: int = 3) -> Figures:
     for pair in load_pairs():
         reports = {}
         for version in ("strong", "weak"):
-            messages = prompt_of(pair, version)
-            judged = [judge_with_model(messages, model) if model else judge_offline(messages) for _ in range(runs)]
+            messages, learner = prompt_of(pair, version), list(pair[version])
+            judged = [
+                judge_with_model(messages, model, learner) if model else judge_offline(messages, learner)
+                for _ in range(runs)
+            ]
             figures.sessions += 1
             figures.calls += runs
             figures.tokens += sum(tokens_in + tokens_out for _, tokens_in, tokens_out in judged)
@@ -150,11 +162,10 @@ def evaluate(*, model: str | None = None, runs: int = 3) -> Figures:
             for axis in AXES:
                 values = [getattr(report.scores, axis) for report, _, _ in judged]
                 figures.spread = max(figures.spread, max(values) - min(values))
-            learner = set(pair[version])
             for report, _, _ in judged[:1]:
                 quotes = _quotes(report)
                 figures.quotes += len(quotes)
-                figures.quotes_valid += sum(1 for quote in quotes if quote in learner)
+                figures.quotes_valid += sum(1 for quote in quotes if learner_said(quote, learner))
             _criteria(figures, pair, version, reports[version])
         figures.pairs += 1
         strong, weak = reports["strong"], reports["weak"]

@@ -7,8 +7,12 @@ reports, apologies, requests, boundaries, questions and odd input); the share of
 - break character: mention being an AI, the rules or the prompt, or drop the persona's register
   (a polite persona ending a sentence in plain form),
 - are ungrammatical: a Japanese sentence the analyser reads as unfinished, with an unknown word
-  or a doubled copula (``llm.demo.analysis.sentence_problems``).
+  or a doubled copula (``llm.demo.analysis.sentence_problems``), or an English sentence the
+  English tagger and its rules find wrong: no capital or closing mark, an unknown or doubled word,
+  a subject and verb that disagree, a wrong form after a modal or ``to``, a wrong article, an
+  unfilled slot or a Japanese character (``llm.demo.english.english_problems``).
 
+Each figure is given for both languages together and for each (``by_language``).
 Targets: 0 for echo, repeat and character breaks. Runs in about a second, no database and no
 model: ``.venv/bin/python bench/partner_eval.py`` (``--show`` prints every conversation).
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -31,6 +36,7 @@ if str(ROOT) not in sys.path:
 
 from llm.demo import partner  # noqa: E402
 from llm.demo.analysis import read_line, sentence_problems, sentences  # noqa: E402
+from llm.demo.english import english_problems  # noqa: E402
 from llm.prompts import Persona, partner_messages  # noqa: E402
 
 SCENARIOS = ROOT / "scenarios" / "data" / "builtin_scenarios.yaml"
@@ -143,31 +149,39 @@ SCRIPT_EN = [
 ]
 
 
+KINDS = ("repeat", "echo", "character_break", "ungrammatical")
+
+
 @dataclass
 class Result:
-    lines: int = 0
-    repeats: int = 0
-    echoes: int = 0
-    breaks: int = 0
-    ungrammatical: int = 0
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # language -> {"lines", kind: count}
     examples: dict[str, list[str]] = field(default_factory=dict)
     conversations: list[dict[str, Any]] = field(default_factory=list)
+
+    def count(self, language: str, kind: str) -> None:
+        figures = self.counts.setdefault(language, dict.fromkeys(("lines", *KINDS), 0))
+        figures[kind] += 1
 
     def note(self, kind: str, text: str) -> None:
         self.examples.setdefault(kind, [])
         if len(self.examples[kind]) < 5:
             self.examples[kind].append(text)
 
+    def total(self, kind: str) -> int:
+        return sum(figures[kind] for figures in self.counts.values())
+
+    @property
+    def lines(self) -> int:
+        return self.total("lines")
+
     def summary(self) -> dict[str, Any]:
-        share = lambda n: round(n / self.lines, 4) if self.lines else 0.0  # noqa: E731
-        return {
-            "partner_lines": self.lines,
-            "repeat": share(self.repeats),
-            "echo": share(self.echoes),
-            "character_break": share(self.breaks),
-            "ungrammatical": share(self.ungrammatical),
-            "examples": self.examples,
-        }
+        def shares(figures: dict[str, int]) -> dict[str, Any]:
+            lines = figures["lines"]
+            return {"partner_lines": lines, **{k: round(figures[k] / lines, 4) if lines else 0.0 for k in KINDS}}
+
+        overall = {kind: self.total(kind) for kind in ("lines", *KINDS)}
+        by_language = {language: shares(figures) for language, figures in sorted(self.counts.items())}
+        return {**shares(overall), "by_language": by_language, "examples": self.examples}
 
 
 def load_scenarios() -> list[dict[str, Any]]:
@@ -256,30 +270,39 @@ def evaluate(*, keep: bool = False) -> Result:
     return result
 
 
+def grammar_problems(reply: str, language: str) -> list[str]:
+    """What the language's analyser finds wrong with the reply (empty when it reads well)."""
+    return sentence_problems(reply) if language == "ja" else english_problems(reply)
+
+
 def _score(result: Result, pairs: list[tuple[str, str]], character: partner.Character, language: str) -> None:
     seen: set[str] = set()
     for learner, reply in pairs:
-        result.lines += 1
+        result.count(language, "lines")
         said = _sentence_texts(reply, language)
         if any(sentence in seen for sentence in said):
-            result.repeats += 1
+            result.count(language, "repeat")
             result.note("repeat", reply)
         seen.update(said)
         if learner.strip() and echoes(learner, reply):
-            result.echoes += 1
+            result.count(language, "echo")
             result.note("echo", f"{learner} -> {reply}")
         if breaks_character(reply, character):
-            result.breaks += 1
+            result.count(language, "character_break")
             result.note("character_break", reply)
-        if language == "ja" and sentence_problems(reply):
-            result.ungrammatical += 1
-            result.note("ungrammatical", f"{reply} {sentence_problems(reply)}")
+        if problems := grammar_problems(reply, language):
+            result.count(language, "ungrammatical")
+            result.note("ungrammatical", f"{reply} {problems}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", action="store_true", help="print every conversation")
     args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workplace_roleplay.settings.base")
+    import django
+
+    django.setup()  # the prompts read the history budget from the settings
     result = evaluate(keep=args.show)
     if args.show:
         for conversation in result.conversations:

@@ -1,16 +1,34 @@
 """Structured feedback: the six strength axes and the schema the judge model must fill.
 
 One home for what chat, scenarios, watch step-in and analytics all score against. The judge is
-asked once per ended session; its answer is validated against :class:`FeedbackReport` and stored
-as the session's feedback, which the feedback panel shows and the strength analysis (My
-progress) copies. The judge's prompts are in ``conversations.judging``.
+asked once per ended session; its answer is validated against the schema ``report_schema`` builds
+from the learner's own lines and stored as the session's feedback, which the feedback panel shows
+and the strength analysis (My progress) copies. The judge's prompts are in ``conversations.judging``.
+
+Every score rests on the learner's own words. An answer is invalid (the gateway asks once for a
+repair, then gives up, and nothing is stored) when any quote it gives is not one of the learner's
+lines (``llm.quotes.learner_said``): an axis's evidence, a "went well" or "to improve" point, the
+original of a better phrasing, a top strength or a concern. An axis scored without any quote is
+invalid too, where a rubric criterion without a quote scores 0 ("no quote, no credit"): a
+criterion asks for one behaviour the learner may simply not have shown, so no line for it is the
+learner's result; but every line the learner says shows something on every axis, for a low score
+as much as for a high one, so an axis without a quote is the judge's omission, and scoring it 0
+would charge the learner for it. Feedback stored before this rule (no evidence, no ``concerns``)
+still reads as a :class:`FeedbackReport`.
+
+``concerns`` lists the learner's lines that may be harassment (insults, remarks on someone's body,
+appearance, age, gender or private life, threats or pressure, demeaning words, shouting orders at
+a junior), each quoted with a reason; a scenario shows its ``warning`` message when there is one.
 """
 
-import unicodedata
 from collections.abc import Sequence
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field, create_model, model_validator
+
+from llm.quotes import learner_said
+
+__all__ = ["learner_said"]  # re-exported: the one rule for what the learner said
 
 Score = Annotated[int, Field(ge=0, le=100)]
 ShortText = Annotated[str, Field(max_length=600)]
@@ -79,8 +97,13 @@ class Quote(BaseModel):
 
 AxisEvidence: type[BaseModel] = create_model(  # type: ignore[call-overload]
     "AxisEvidence",
-    __doc__="For each axis, the learner's own lines that show it (quoted exactly; may be empty).",
+    __doc__="For each axis, the learner's own lines that show it (quoted exactly).",
     **{name: (list[Quote], Field(default_factory=list, max_length=MAX_EVIDENCE)) for name in AXIS_NAMES},
+)
+QuotedAxisEvidence: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    "QuotedAxisEvidence",
+    __doc__="For each axis, one to three of the learner's own lines behind its score (quoted exactly).",
+    **{name: (list[Quote], Field(min_length=1, max_length=MAX_EVIDENCE)) for name in AXIS_NAMES},
 )
 
 
@@ -103,6 +126,16 @@ class CriterionScore(BaseModel):
     comment: ShortText = ""
 
 
+class Concern(BaseModel):
+    quote: Annotated[str, Field(max_length=400)] = Field(
+        description="The learner's own line that may be harassment, quoted exactly"
+    )
+    reason: Annotated[str, Field(max_length=400)] = Field(description="Why it may be harassment, in one sentence")
+
+
+MAX_CONCERNS = 6
+
+
 class FeedbackReport(BaseModel):
     """Everything the product shows of one session: the feedback panel and the strength analysis."""
 
@@ -115,36 +148,67 @@ class FeedbackReport(BaseModel):
     top_strengths: list[TopStrength] = Field(default_factory=list, max_length=MAX_STRENGTHS)
     point_scores: list[PointScore] = Field(default_factory=list, max_length=12)
     criterion_scores: list[CriterionScore] = Field(default_factory=list, max_length=20)
+    concerns: list[Concern] = Field(
+        default_factory=list,
+        max_length=MAX_CONCERNS,
+        description="The learner's lines that may be harassment (an empty list when there are none)",
+    )
 
     def evidence_for(self, axis: str) -> list[str]:
         quotes: Any = getattr(self.evidence, axis, [])
         return [item.quote for item in quotes]
 
 
-_QUOTE_MARKS = "「」『』\"'“”‘’"
+def _unsaid(report: FeedbackReport, lines: list[str]) -> list[str]:
+    """Where ``report`` quotes something the learner never said, or scores an axis without a quote."""
+    quoted: list[tuple[str, str]] = [
+        *((f"evidence.{axis}", quote) for axis in AXIS_NAMES for quote in report.evidence_for(axis)),
+        *((f"went_well[{i}].quote", p.quote) for i, p in enumerate(report.went_well)),
+        *((f"to_improve[{i}].quote", p.quote) for i, p in enumerate(report.to_improve)),
+        *((f"better_phrasings[{i}].original", p.original) for i, p in enumerate(report.better_phrasings)),
+        *((f"top_strengths[{i}].quote", p.quote) for i, p in enumerate(report.top_strengths)),
+        *((f"concerns[{i}].quote", p.quote) for i, p in enumerate(report.concerns)),
+    ]
+    problems = [
+        f"{where}: the learner never said {quote!r}" for where, quote in quoted if not learner_said(quote, lines)
+    ]
+    problems += [
+        f"evidence.{axis}: quote at least one of the learner's lines behind this score"
+        for axis in AXIS_NAMES
+        if not report.evidence_for(axis)
+    ]
+    return problems
 
 
-def _plain(text: str) -> str:
-    """``text`` compared without width, spaces or quotation marks."""
-    folded = unicodedata.normalize("NFKC", text)
-    return "".join(char for char in folded if not char.isspace() and char not in _QUOTE_MARKS)
+def report_schema(learner_lines: Sequence[str]) -> type[FeedbackReport]:
+    """``FeedbackReport`` that accepts only the learner's own lines as quotes, at least one per axis.
 
+    An answer quoting a line the learner never said, or scoring an axis without a quote, is invalid
+    (the gateway asks once for a repair, then gives up): see the module's docstring.
+    """
+    lines = list(learner_lines)
 
-def learner_said(quote: str, lines: Sequence[str]) -> bool:
-    """Whether ``quote`` is (part of) one of the learner's ``lines``."""
-    wanted = _plain(quote)
-    return len(wanted) >= 2 and any(wanted in _plain(line) for line in lines)
+    class QuotedFeedbackReport(FeedbackReport):
+        evidence: QuotedAxisEvidence  # type: ignore[valid-type]
+
+        @model_validator(mode="after")
+        def _quotes_checked(self) -> "QuotedFeedbackReport":
+            if problems := _unsaid(self, lines):
+                raise ValueError("; ".join(problems[:12]) + ": quote the learner's own lines exactly")
+            return self
+
+    return QuotedFeedbackReport
 
 
 def rubric_report_schema(criteria: Sequence[str], learner_lines: Sequence[str]) -> type[FeedbackReport]:
-    """``FeedbackReport`` that accepts only these criteria, each once, with quotes the learner said.
+    """``report_schema`` that also accepts only these criteria, each once, with quotes the learner said.
 
     An answer naming an unknown criterion or quoting a line the learner never said is invalid (the
     gateway asks once for a repair, then gives up); a criterion scored without a quote gets 0.
     """
     known, lines = list(criteria), list(learner_lines)
 
-    class RubricFeedbackReport(FeedbackReport):
+    class RubricFeedbackReport(report_schema(lines)):  # type: ignore[misc]
         @model_validator(mode="after")
         def _rubric_checked(self) -> "RubricFeedbackReport":
             seen: set[str] = set()

@@ -2,7 +2,9 @@
 
 The judge is asked once per ended session, with one prompt (``feedback_task``) whose answer holds
 everything the product shows: the six axes with the learner's quoted lines as evidence, what went
-well and what to improve, better phrasings, the top strengths and the scenario's feedback points.
+well and what to improve, better phrasings, the top strengths, the lines that may be harassment
+(``concerns``) and the scenario's feedback points. Every quote is checked against the learner's
+own lines (``conversations.feedback.report_schema``), for chat, scenarios and watch step-in alike.
 The answer is stored as the session's feedback; the strength analysis copies it.
 """
 
@@ -10,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from conversations import services
 from conversations.anchors import anchors_text
-from conversations.feedback import AXIS_NAMES, FeedbackReport, axis_label, rubric_report_schema
+from conversations.feedback import AXIS_NAMES, FeedbackReport, axis_label, report_schema, rubric_report_schema
 from conversations.models import Conversation, Feedback
 from conversations.personas import feedback_brief_for, rubric_for
 from conversations.selectors import conversation_history, feedback_get
@@ -23,16 +25,30 @@ FEEDBACK_TASK_JA = (
     "JSONで返してください。summary に具体的で前向きな総評を2〜3文で書き、良かった点と改善点には学習者自身の"
     "発言をそのまま引用し、より良い言い方を提案してください。6つの軸（共感力 empathy、明確な伝達力 clarity、"
     "傾聴力 active_listening、適応力 adaptability、前向きさ positivity、プロフェッショナリズム professionalism）"
-    "を0〜100で採点し、evidence に各軸の根拠として学習者自身の発言をそのまま引用してください（該当がなければ空の"
-    "リスト）。top_strengths に特に優れていた強みを1〜3つ、理由と引用つきで挙げてください。"
+    "を0〜100で採点し、evidence に各軸の点数の根拠として学習者自身の発言を必ず1つ以上そのまま引用してください"
+    "（低い点数なら、その点数の理由になった発言です）。引用は、良かった点・改善点・より良い言い方の元の発言・強み・"
+    "懸念のどれも、学習者が実際に言った発言だけです。top_strengths に特に優れていた強みを1〜3つ、理由と引用つきで"
+    "挙げてください。"
+)
+CONCERNS_TASK_JA = (
+    "学習者の発言のうち、ハラスメントにあたるおそれのあるもの（相手をおとしめる言葉や侮辱、体型・容姿・年齢・性別・"
+    "私生活についての発言、脅しや圧力、後輩や部下への怒鳴るような命令など）があれば、concerns にその発言をそのまま"
+    "引用し、reason に理由を1文で書いてください。なければ空のリストにしてください。"
 )
 FEEDBACK_TASK_EN = (
     "You are a workplace communication coach. Assess only the learner's (user) lines of the transcript below "
     "and answer in JSON. Write two or three sentences of concrete, encouraging feedback in summary, quote the "
     "learner's own lines exactly in what went well and what to improve, and suggest better phrasings. Score the "
     "six axes (empathy, clarity, active_listening, adaptability, positivity, professionalism) from 0 to 100 and, "
-    "as evidence for each axis, quote the learner's own lines exactly (an empty list when there are none). Name "
-    "one to three top strengths in top_strengths, each with a reason and a quote."
+    "as evidence for each axis quote at least one of the learner's own lines exactly, the line behind its score "
+    "(for a low score, the line that pulls it down). Every quote, in what went well, what to improve, the "
+    "original of a better phrasing, a strength or a concern, must be a line the learner really said. Name one "
+    "to three top strengths in top_strengths, each with a reason and a quote."
+)
+CONCERNS_TASK_EN = (
+    "If any of the learner's lines may be harassment (demeaning words or insults, remarks on someone's body, "
+    "appearance, age, gender or private life, threats or pressure, shouting orders at a junior), quote each such "
+    "line exactly in concerns with a one-sentence reason; otherwise leave concerns an empty list."
 )
 JUDGED_IN_ROLE_JA = (
     "学習者は「{role}」として話しています。その立場にふさわしい言動か（指示・判断・配慮など）を評価してください。"
@@ -94,7 +110,8 @@ def feedback_task(*, language: str, points: list[str], rubric: list[dict[str, st
     roles and goals come as context."""
     lang = "en" if language == "en" else "ja"
     task = FEEDBACK_TASK_JA if lang == "ja" else FEEDBACK_TASK_EN
-    task = f"{task}\n\n{ANCHORS_HEADING[lang]}\n{anchors_text(lang)}"
+    concerns = CONCERNS_TASK_JA if lang == "ja" else CONCERNS_TASK_EN
+    task = f"{task}\n{concerns}\n\n{ANCHORS_HEADING[lang]}\n{anchors_text(lang)}"
     if rubric:
         task = f"{task}\n{rubric_task(language=language, rubric=rubric)}"
     if points:
@@ -159,14 +176,15 @@ async def feedback_report(
 ) -> JsonResult[FeedbackReport]:
     """Ask the judge to score the learner's (``user``) lines of ``transcript``; validated, not stored.
 
-    With a ``rubric`` (criteria with ``name``, ``good``, ``poor``) every criterion score must name a
-    criterion given and quote the learner's own lines (see ``rubric_report_schema``)."""
+    Every quote must be the learner's own line and every axis needs one (``report_schema``); with a
+    ``rubric`` (criteria with ``name``, ``good``, ``poor``) every criterion score must also name a
+    criterion given and quote the learner's own lines (``rubric_report_schema``)."""
     learner = [turn["content"] for turn in transcript if turn["role"] == "user"]
     if not learner:
         raise NoLearnerLinesError
     task = feedback_task(language=language, points=points or [], rubric=rubric)
     prompt = judge_messages(task, transcript, context=context, language=language)
-    schema = rubric_report_schema([c["name"] for c in rubric], learner) if rubric else FeedbackReport
+    schema = rubric_report_schema([c["name"] for c in rubric], learner) if rubric else report_schema(learner)
     result = await complete_json(prompt, schema=schema, purpose=Purpose.JUDGE, mode=mode)
     if not points:  # nothing was asked to be scored beyond the six axes
         result.value.point_scores = []

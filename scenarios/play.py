@@ -27,7 +27,7 @@ from llm import Purpose, demo_mode, model_label
 from llm.prompts import Persona
 from scenarios.models import Scenario, ScenarioPlay
 from scenarios.practice import register_practised_counter
-from scenarios.rubric import RubricResult, rubric_lines, rubric_result
+from scenarios.rubric import RubricResult, concerns_of, graded_warning, rubric_lines, rubric_result
 from scenarios.selectors import scenario_has_consent
 
 
@@ -124,7 +124,13 @@ def play_rubric_result(*, conversation: Conversation, feedback: Feedback) -> Rub
     """The scenario rubric's verdict on the play's stored feedback (``None`` when it has no rubric)."""
     scenario = scenario_for(conversation)
     scores = (feedback.content or {}).get("criterion_scores") or []
-    return rubric_result(scenario, scores, language=_language_of(conversation))
+    concerns = concerns_of(feedback.content)
+    return rubric_result(scenario, scores, language=_language_of(conversation), concerns=concerns)
+
+
+def play_warning(*, conversation: Conversation, feedback: Feedback) -> str:
+    """The scenario's warning message when the judge found a line that may be harassment ("" otherwise)."""
+    return graded_warning(scenario_for(conversation), concerns_of(feedback.content))
 
 
 def play_record_feedback(*, conversation: Conversation, feedback: Feedback) -> None:
@@ -141,10 +147,20 @@ def play_record_feedback(*, conversation: Conversation, feedback: Feedback) -> N
     )
 
 
+def _play_feedback(user: Any, conversation_id: str) -> tuple[Conversation | None, Feedback | None]:
+    conversation = Conversation.objects.filter(user=user, pk=conversation_id).select_related("feedback").first()
+    return conversation, getattr(conversation, "feedback", None) if conversation is not None else None
+
+
+def warning_payload(*, user: Any, conversation_id: str) -> str:
+    """The scenario's warning message for the learner's play ("" without a concern or a message)."""
+    conversation, feedback = _play_feedback(user, conversation_id)
+    return play_warning(conversation=conversation, feedback=feedback) if conversation and feedback else ""
+
+
 def rubric_payload(*, user: Any, conversation_id: str) -> dict[str, Any] | None:
     """The rubric verdict of the learner's play as JSON (``None`` without feedback or rubric)."""
-    conversation = Conversation.objects.filter(user=user, pk=conversation_id).select_related("feedback").first()
-    feedback = getattr(conversation, "feedback", None) if conversation is not None else None
+    conversation, feedback = _play_feedback(user, conversation_id)
     result = play_rubric_result(conversation=conversation, feedback=feedback) if conversation and feedback else None
     if result is None:
         return None
@@ -164,9 +180,13 @@ def rubric_payload(*, user: Any, conversation_id: str) -> dict[str, Any] | None:
 
 
 def scenario_feedback_extra(conversation: Conversation, feedback: Feedback) -> dict[str, Any]:
-    """What the feedback panel adds for a play: the rubric verdict (template and its context)."""
+    """What the feedback panel adds for a play: the scenario's warning message when the judge found
+    a line that may be harassment, and the rubric verdict (template and its context)."""
     result = play_rubric_result(conversation=conversation, feedback=feedback)
-    return {"template": "scenarios/_rubric_result.html", "rubric": result} if result else {}
+    warning = result.warning if result else play_warning(conversation=conversation, feedback=feedback)
+    if not (result or warning):
+        return {}
+    return {"template": "scenarios/_rubric_result.html", "rubric": result, "warning": warning}
 
 
 def _on_feedback_stored(sender: Any, *, conversation: Conversation, feedback: Feedback, **kwargs: Any) -> None:

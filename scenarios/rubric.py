@@ -3,6 +3,10 @@
 The judge scores each criterion with the learner's quoted lines as evidence (``conversations``
 validates the answer); here the scores meet the scenario's weights and pass threshold. A
 criterion the judge did not score, or scored without a quote, counts 0.
+
+The scenario's ``warning`` message (upstream ``feedback_messages.warning``, "for behaviour that may
+be harassment") follows behaviour, not the score: it shows when the judge reported a line of the
+learner's that may be harassment (the feedback's ``concerns``), in any scenario that has one.
 """
 
 from __future__ import annotations
@@ -68,10 +72,33 @@ def _scored(criterion_scores: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[
     return {str(item.get("criterion", "")): item for item in criterion_scores if isinstance(item, Mapping)}
 
 
+def concerns_of(feedback_content: Mapping[str, Any] | None) -> list[dict[str, str]]:
+    """The lines the judge reported as possibly harassment (``[{"quote", "reason"}]``; none in
+    feedback stored before the judge was asked for them)."""
+    items = (feedback_content or {}).get("concerns") or []
+    return [
+        {"quote": str(item.get("quote") or ""), "reason": str(item.get("reason") or "")}
+        for item in items
+        if isinstance(item, Mapping) and str(item.get("quote") or "").strip()
+    ]
+
+
+def graded_warning(scenario: Scenario, concerns: Iterable[Mapping[str, Any]]) -> str:
+    """The scenario's warning message when a concern was found ("" otherwise or without one)."""
+    messages = scenario.graded_messages if isinstance(scenario.graded_messages, dict) else {}
+    return str(messages.get("warning") or "") if list(concerns) else ""
+
+
 def rubric_result(
-    scenario: Scenario, criterion_scores: Iterable[Mapping[str, Any]], *, language: str = "ja"
+    scenario: Scenario,
+    criterion_scores: Iterable[Mapping[str, Any]],
+    *,
+    language: str = "ja",
+    concerns: Iterable[Mapping[str, Any]] = (),
 ) -> RubricResult | None:
-    """The verdict of the judge's ``criterion_scores`` (names in ``language``); ``None`` without a rubric."""
+    """The verdict of the judge's ``criterion_scores`` (names in ``language``); ``None`` without a rubric.
+
+    ``concerns`` are the feedback's lines that may be harassment: any of them brings the warning message."""
     criteria = list(scenario.criteria.all())
     if not criteria:
         return None
@@ -94,7 +121,7 @@ def rubric_result(
     total = weighted_total((result.score, result.weight) for result in results)
     band = _band(total, scenario.pass_threshold)
     messages = scenario.graded_messages if isinstance(scenario.graded_messages, dict) else {}
-    warning = str(messages.get("warning") or "") if scenario.sensitive and total < scenario.pass_threshold / 2 else ""
+    warning = graded_warning(scenario, concerns)
     return RubricResult(results, total, scenario.pass_threshold, band, str(messages.get(band) or ""), warning)
 
 

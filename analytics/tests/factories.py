@@ -22,7 +22,10 @@ def scores(default: int = 60, evidence: dict[str, list[str]] | None = None, **va
 
 
 def judge_answer(default: int = 70, quote: str = "", **values: int) -> dict[str, Any]:
-    """What a well-behaved judge answers for ``conversations.feedback.FeedbackReport`` (one call per session)."""
+    """What a well-behaved judge answers for ``conversations.feedback.FeedbackReport`` (one call per session).
+
+    ``quote`` is the learner line every point and axis quotes; without one the answer quotes
+    nothing, which the judge's answer may not do (``report_schema``): use it as stored feedback only."""
     line = quote or "—"
     return {
         "summary": "相手の立場に立った一言が良かったです。次は結論を先に伝えてみましょう。",

@@ -13,7 +13,7 @@ from analytics.sources import SessionSource, register_source, unregister_source
 from analytics.tasks import MAX_RETRIES, analyse_session, requeue_stale_analyses
 from analytics.tests.factories import conversation_with_lines, judge_answer
 from conversations import services as conversation_services
-from conversations.models import Conversation
+from conversations.models import Conversation, Feedback
 from conversations.signals import practice_ended
 
 pytestmark = pytest.mark.django_db
@@ -119,10 +119,12 @@ def test_it_rejects_an_unknown_strength_axis(fake_llm: Any, django_capture_on_co
 def test_it_keeps_only_quotes_that_are_the_learners_own_lines(
     fake_llm: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
+    """Feedback stored before every quote was checked against the learner's lines is copied
+    without the quotes the learner never said."""
     answer = judge_answer(quote="わたしは完璧な提案をしました")  # never said
     answer["evidence"]["clarity"] = [{"quote": "少しご相談"}, {"quote": "そうですね。"}]  # own line / partner's line
-    fake_llm.reply_json(answer)
     conversation = conversation_with_lines(lines=(LINE,))
+    Feedback.objects.create(conversation=conversation, content=answer, metadata={})
 
     _commit(_end(conversation, django_capture_on_commit_callbacks), django_capture_on_commit_callbacks)
 
@@ -131,6 +133,37 @@ def test_it_keeps_only_quotes_that_are_the_learners_own_lines(
     assert analysis.scores["clarity"]["evidence"] == ["少しご相談"]
     assert analysis.scores["empathy"]["evidence"] == []
     assert analysis.top_strengths[0]["quote"] == ""
+    assert fake_llm.requests == []  # the stored feedback is copied, the judge is not asked
+
+
+def test_a_judge_quoting_lines_the_learner_never_said_is_repaired_once(
+    fake_llm: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    unsaid = judge_answer(quote="わたしは完璧な提案をしました")  # never said
+    fake_llm.reply_json(unsaid)
+    fake_llm.reply_json(judge_answer(default=64, quote=LINE))
+    conversation = conversation_with_lines(lines=(LINE,))
+
+    _commit(_end(conversation, django_capture_on_commit_callbacks), django_capture_on_commit_callbacks)
+
+    analysis = StrengthAnalysis.objects.get(conversation=conversation)
+    assert analysis.status == AnalysisStatus.DONE
+    assert analysis.scores["clarity"] == {"score": 64, "evidence": [LINE]}
+    assert "never said" in fake_llm.requests[1]["messages"][-1]["content"]
+
+
+def test_a_judge_that_keeps_quoting_unsaid_lines_stores_no_scores(
+    fake_llm: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    fake_llm.reply_json(judge_answer(quote="わたしは完璧な提案をしました"))  # answered again for the repair round
+    conversation = conversation_with_lines(lines=(LINE,))
+
+    _commit(_end(conversation, django_capture_on_commit_callbacks), django_capture_on_commit_callbacks)
+
+    analysis = StrengthAnalysis.objects.get(conversation=conversation)
+    assert analysis.status == AnalysisStatus.FAILED and analysis.scores == {}
+    assert not Feedback.objects.filter(conversation=conversation).exists()
+    assert len(fake_llm.requests) == 2
 
 
 def test_it_does_not_analyse_a_session_in_which_the_learner_said_nothing(

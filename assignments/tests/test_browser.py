@@ -10,6 +10,7 @@ import pytest
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from assignments.models import Assignment
 from assignments.tests.factories import team_with
+from conversations.tests.factories import quoted_evidence
 from scenarios.models import ScenarioPlay
 from scenarios.tests.factories import ScenarioFactory
 
@@ -48,7 +49,14 @@ def _complete_first(page: Any, fake_llm: Any) -> None:
     page.click("#send-button")
     page.wait_for_selector(".msg-assistant.msg-complete >> text=そうなんだ", timeout=15000)
     fake_llm.reply_json(
-        {"summary": "結論が先でした", "went_well": [], "to_improve": [], "better_phrasings": [], "scores": SCORES}
+        {
+            "summary": "結論が先でした",
+            "went_well": [],
+            "to_improve": [],
+            "better_phrasings": [],
+            "scores": SCORES,
+            "evidence": quoted_evidence("結論から申し上げますと、資料は月曜になります"),
+        }
     )
     page.click("#end-button")
     page.wait_for_selector("#feedback-report", timeout=15000)

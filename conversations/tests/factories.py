@@ -1,7 +1,13 @@
 import factory
 
 from accounts.tests.factories import UserFactory
+from conversations.feedback import AXIS_NAMES
 from conversations.models import Conversation, Message, Mode, Role, Status
+
+
+def quoted_evidence(line: str) -> dict[str, list[dict[str, str]]]:
+    """The judge's evidence for every axis: ``line`` (one of the learner's lines), quoted."""
+    return {axis: [{"quote": line}] for axis in AXIS_NAMES}
 
 
 class ConversationFactory(factory.django.DjangoModelFactory):

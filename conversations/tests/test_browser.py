@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 
 from accounts.tests.factories import UserFactory
+from conversations.tests.factories import quoted_evidence
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,6 +24,7 @@ def test_it_streams_stops_and_gives_feedback(fake_llm: Any, live_asgi_server: st
             "to_improve": [],
             "better_phrasings": [],
             "scores": scores,
+            "evidence": quoted_evidence("温かいものでも飲みましょう"),
         }
     )
     page = browser_page

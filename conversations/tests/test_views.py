@@ -5,7 +5,7 @@ from django.test import Client
 
 from accounts.tests.factories import UserFactory
 from conversations.models import Conversation
-from conversations.tests.factories import ConversationFactory, MessageFactory
+from conversations.tests.factories import ConversationFactory, MessageFactory, quoted_evidence
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +82,7 @@ def test_it_shows_feedback_on_the_page(fake_llm: Any) -> None:
             "to_improve": [],
             "better_phrasings": [],
             "scores": scores,
+            "evidence": quoted_evidence("ありがとうございます、助かりました"),
         }
     )
     response = _client(conversation.user).post(f"/chat/{conversation.id}/feedback/", HTTP_HX_REQUEST="true")
@@ -107,6 +108,7 @@ def test_it_drops_point_scores_nobody_asked_for_in_chat(fake_llm: Any) -> None:
             "to_improve": [],
             "better_phrasings": [],
             "scores": scores,
+            "evidence": quoted_evidence("よろしくお願いします"),
             "point_scores": [{"point": "empathy", "score": 50, "comment": "invented"}],
         }
     )

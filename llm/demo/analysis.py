@@ -140,16 +140,22 @@ _EN_EMPATHY = ("understand", "sorry to hear", "must be", "feel", "worried", "tou
                "thank you", "appreciate")  # fmt: skip
 _EN_POSITIVE = ("great", "good", "glad", "thanks", "thank", "happy", "appreciate", "look forward", "together",
                 "can do", "sure")  # fmt: skip
+_EN_DAYS = r"(?:monday|tuesday|wednesday|thursday|friday)"
+_EN_PARTS = r"(?: (?:morning|afternoon|evening))?"
 _EN_DATE = re.compile(
-    r"\b(?:(?:by|on|until|before|at) )?((?:(?:this|next) )?(?:today|tomorrow|tonight|monday|tuesday|wednesday|thursday|"
-    r"friday|week|end of (?:the|this) (?:day|week)|\d{1,2}(?::\d\d)? ?(?:am|pm|o'clock))"
-    r"(?: (?:morning|afternoon|evening))?)\b"
+    r"\b(?:(?:by|on|until|before|at) )?("
+    rf"(?:this|next) (?:{_EN_DAYS}|week|month)|(?:today|tomorrow){_EN_PARTS}|tonight|{_EN_DAYS}{_EN_PARTS}|"
+    r"(?:the )?end of (?:the|this) (?:day|week|month)|\d{1,2}(?::\d\d)? ?(?:am|pm|o'clock)(?: (?:today|tomorrow))?"
+    r")\b"
 )
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 
 
 def _en_date(text: str) -> str:
-    return " ".join(word.capitalize() if word in _WEEKDAYS else word for word in text.split())
+    """The date as a noun phrase the partner can repeat (「Noted: Friday morning.」,
+    「I'll hold you to the end of the week.」)."""
+    words = [word.capitalize() if word in _WEEKDAYS else word for word in text.split()]
+    return " ".join(["the", *words] if words[:1] == ["end"] else words)
 
 
 @dataclass
@@ -177,6 +183,8 @@ class LineReading:
     smalltalk: bool = False
     closing: bool = False
     injection: bool = False
+    concern: str = ""  # what may be harassment: a key of ``CONCERN_KINDS`` ("" when nothing)
+    command: bool = False  # an order in the imperative (「さっさとやれ」「言い訳するな」)
     cushion: int = 0
     blame: int = 0
     absolute: int = 0
@@ -248,6 +256,8 @@ def _read_japanese(text: str) -> LineReading:
     reading.request = reading.request and not reading.care
     reading.closing = reading.closing or _has_any(text, ("そろそろ戻", "そろそろ失礼", "戻りますね", "行きますね"))
     reading.injection = _has_any(text.lower(), _INJECTION)
+    reading.concern = next((kind for sentence in parts if (kind := _concern_ja(sentence))), "")
+    reading.command = any(_is_command(sentence) for sentence in parts if not _speaks_of_it(sentence))
     reading.dates = _dates(words(text))
     reading.promise = bool(reading.dates) and _first_person_plan(words(text)) or _plan_words(text)
     return reading
@@ -493,6 +503,7 @@ def _read_english(text: str) -> LineReading:
     reading.smalltalk = _has_any(lowered, ("weather", "weekend", "lunch", "holiday", "coffee", "lately", "trip"))
     reading.closing = _has_any(lowered, ("talk later", "see you", "that's all", "bye"))
     reading.injection = any(t in ("ai", "prompt", "system", "instructions", "ignore", "gpt") for t in tokens)
+    reading.concern, reading.command = _concern_en(text, parts)
     reading.cushion = _count(lowered, _EN_CUSHION)
     reading.blame = _count(lowered, _EN_BLAME)
     reading.absolute = _count(lowered, _EN_ABSOLUTE)
@@ -520,6 +531,116 @@ def _read_english(text: str) -> LineReading:
         _count(first, _EN_CUSHION) and len(first.split()) < 9 or first.strip(" !.") in ("hi", "hello", "hey")
     )
     return reading
+
+
+# --- what may be harassment ---------------------------------------------------------------------------
+# Kinds, in the order they are looked for; each is read from the analyser's words (lemmas) or set
+# phrases, never from a line that speaks of such a remark (a boundary, a report of what someone
+# said, a passive 「言われた」) rather than making it.
+CONCERN_KINDS: tuple[str, ...] = ("threat", "insult", "demeaning", "body", "age", "gender", "private_life", "command")
+_CONCERN_WORDS_JA: dict[str, frozenset[str]] = {
+    "insult": frozenset({"馬鹿", "バカ", "ばか", "阿呆", "アホ", "あほ", "無能", "役立たず", "屑", "クズ", "のろま",
+                         "ボケ", "間抜け", "能無し", "ポンコツ", "給料泥棒"}),
+    "demeaning": frozenset({"お前", "御前", "あんた", "てめえ", "貴様", "こいつ"}),
+    "body": frozenset({"体型", "体重", "太る", "痩せる", "デブ", "ハゲ", "禿げる", "容姿", "ブス", "ダイエット",
+                       "老ける", "すっぴん", "顔立ち", "美人", "イケメン", "セクシー"}),
+    "age": frozenset({"おばさん", "おじさん", "おばちゃん", "おっさん", "年寄り", "老害", "年増", "ババア", "ジジイ"}),
+}  # fmt: skip
+_CONCERN_PHRASES_JA: dict[str, tuple[str, ...]] = {
+    "threat": ("クビ", "首にする", "首だ", "左遷", "降格", "辞めてもらう", "辞めさせ", "覚えておけ", "覚えとけ",
+               "覚えてろ", "ただじゃ済まな", "ただでは済まな", "どうなっても知らな", "わかってるだろうな",
+               "分かってるだろうな", "評価を下げ", "査定に響", "査定を下げ", "居場所はな", "居場所がなくな",
+               "出世できな", "出世に響"),
+    "demeaning": ("誰でもできる", "子供でもできる", "子どもでもできる", "小学生でも", "新人でもできる", "いる意味",
+                  "存在価値", "頭悪い", "頭が悪い", "常識がな", "常識な"),
+    "age": ("いい歳", "いい年", "その年で", "その歳で", "若いくせに", "若いんだから", "年なんだから"),
+    "gender": ("女のくせに", "男のくせに", "女なんだから", "男なんだから", "女なのに", "男なのに", "女らしく",
+               "男らしく", "女子力", "女の子なんだから", "女性なんだから", "男なら", "女は黙", "女は家"),
+}  # fmt: skip
+_PRIVATE_LIFE = frozenset({"結婚", "彼氏", "恋人", "独身", "妊娠", "出産", "離婚", "交際", "婚活", "子作り", "子供",
+                           "子ども", "デート"})  # fmt: skip
+_PRYING = ("まだ", "早く", "しないと", "したほうが", "した方が", "しないの", "いるの", "あるの", "予定は")
+_FIRST_PERSON = frozenset({"私", "わたし", "僕", "ぼく", "俺", "おれ", "自分", "あたし", "うち", "我々", "弊社"})
+_COMMAND_EXEMPT = frozenset({"くださる", "下さる", "いらっしゃる", "なさる", "頑張る", "召し上がる", "御覧"})
+
+
+def _speaks_of_it(sentence: tuple[Word, ...]) -> bool:
+    """The sentence speaks of a remark instead of making it: it sets a boundary, reports what was
+    said (a passive, 「〜と言っていました」, a quotation) or says it hurt."""
+    lemmas = _lemmas(sentence)
+    surfaces = "".join(w.surface for w in sentence)
+    passive = any(w.pos == "助動詞" and w.lemma in ("れる", "られる") for w in sentence)
+    reported = any(mark in surfaces for mark in ("「", "『", "と言", "って言", "とおっしゃ"))
+    return passive or reported or _is_boundary(sentence, lemmas) or bool(lemmas & _DISCOMFORT)
+
+
+def _concern_ja(sentence: tuple[Word, ...]) -> str:
+    """The kind of remark that may be harassment the sentence makes ("" for none)."""
+    if _speaks_of_it(sentence):
+        return ""
+    lemmas = _lemmas(sentence)
+    surfaces = "".join(w.surface for w in sentence)
+    for kind in CONCERN_KINDS:
+        if lemmas & _CONCERN_WORDS_JA.get(kind, frozenset()) or _has_any(surfaces, _CONCERN_PHRASES_JA.get(kind, ())):
+            if kind == "body" and lemmas & _FIRST_PERSON:
+                continue  # 「私も最近太ってしまって」 speaks of oneself
+            return kind
+    prying = _is_question(sentence) or _has_any(surfaces, _PRYING)
+    if lemmas & _PRIVATE_LIFE and prying and not lemmas & _FIRST_PERSON:
+        return "private_life"
+    return ""
+
+
+def _is_command(sentence: tuple[Word, ...]) -> bool:
+    """An order: a verb in the imperative (「やれ」「しろ」, not 「ください」「頑張れ」) or a
+    prohibition (「言い訳するな」)."""
+    content = _content(sentence)
+    if any(w.pos == "動詞" and w.conj_form.startswith("命令形") and w.lemma not in _COMMAND_EXEMPT for w in content):
+        return True
+    return (
+        len(content) >= 2
+        and content[-1].surface == "な"
+        and content[-1].sub == "終助詞"
+        and content[-2].pos == "動詞"
+        and content[-2].conj_form.startswith("終止形")
+    )
+
+
+_CONCERN_PHRASES_EN: dict[str, tuple[str, ...]] = {
+    "threat": ("you're fired", "you are fired", "fire you", "you'll regret", "you will regret", "or else",
+               "your job is on the line", "lose your job", "your evaluation", "your review will", "watch yourself",
+               "watch your back", "i'll make sure you", "career is over"),
+    "insult": ("idiot", "stupid", "useless", "incompetent", "moron", "dumb", "pathetic", "worthless", "imbecile",
+               "loser"),
+    "demeaning": ("even a child", "anyone could do", "waste of space", "you people", "what's wrong with you",
+                  "brain-dead", "clueless"),
+    "body": ("your weight", "your body", "your figure", "your looks", "you look fat", "put on weight",
+             "gained weight", "lose some weight", "lose weight", "ugly", "sexy", "you're fat", "too fat",
+             "too skinny", "on a diet", "your legs"),
+    "age": ("too old", "at your age", "old man", "old lady", "grandpa", "grandma", "past it", "over the hill",
+            "too young to"),
+    "gender": ("for a woman", "for a girl", "like a girl", "man up", "women can't", "women are", "girls are",
+               "be a man", "a woman's job", "a man's job"),
+    "private_life": ("married yet", "get married", "girlfriend", "boyfriend", "pregnant", "have kids yet",
+                     "your love life", "are you dating", "still single", "having a baby"),
+}  # fmt: skip
+_EN_COMMANDS = ("shut up", "just do it", "do it now", "do as i say", "do what i say", "get it done now",
+                "stop whining", "no excuses", "don't talk back", "get to work")  # fmt: skip
+_EN_SPEAKS_OF_IT = ("stop ", "please don't", "not ok", "not okay", "uncomfortable", "upset", "hurt", "said ",
+                    "told me", "called me", "was called", "were called", "about my", "about me", "\"")  # fmt: skip
+
+
+def _concern_en(text: str, parts: list[str]) -> tuple[str, bool]:
+    """(kind of remark that may be harassment, whether it gives an order) of an English line."""
+    kind, command = "", False
+    for part in parts:
+        lowered = " " + part.lower().replace("’", "'") + " "
+        if _has_any(lowered, _EN_SPEAKS_OF_IT):
+            continue
+        kind = kind or next((k for k in CONCERN_KINDS if _has_any(lowered, _CONCERN_PHRASES_EN.get(k, ()))), "")
+        shouted = sum(1 for word in re.findall(r"[A-Za-z]{2,}", part) if word.isupper() and word != "OK") >= 2
+        command = command or _has_any(lowered, _EN_COMMANDS) or shouted or part.rstrip().endswith("!!")
+    return kind, command
 
 
 # --- is it a sentence? -------------------------------------------------------------------------------

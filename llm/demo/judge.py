@@ -1,6 +1,10 @@
 """The offline demo judge: schema-valid JSON (feedback, scores, commentary) filled from the
 transcript, its scores, quotes and suggestions taken from :mod:`llm.demo.verdict` (measurable
 features of the learner's lines). It names itself as the offline judge in every summary.
+
+Every quote is one of the learner's lines, cut to the field's length so that it still counts as
+theirs (``llm.quotes.quotable``), and every axis gets one: the answer passes the strict check the
+product applies to any judge (``conversations.feedback.report_schema``), whatever the learner said.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from django.utils.translation import gettext, ngettext
 from llm.demo.reading import _MAX_DEPTH, AXES, Transcript, read_transcript
 from llm.demo.rubric import with_criterion_scores
 from llm.demo.verdict import CriterionMatch, Verdict, judge, match_criterion, missing_example
+from llm.quotes import quotable
 
 
 # --- assessment ------------------------------------------------------------------------------------
@@ -190,6 +195,7 @@ def _wanted_items(context: _Fill, schema: dict[str, Any], path: tuple[str, ...])
         "to_improve": len(verdict.to_improve),
         "better_phrasings": len(verdict.phrasings),
         "top_strengths": min(len(_strong_axes(context)), 2),
+        "concerns": len(verdict.concerns),
     }
     if name in known:
         wanted = known[name]
@@ -313,6 +319,8 @@ def _pick_line(context: _Fill, path: tuple[str, ...], index: int) -> str:
         quotes = verdict.evidence.get(path[-1] if path[-1] in AXES else path[-2], [])
         if quotes:
             return quotes[index % len(quotes)]
+    if owner == "concerns" and verdict.concerns:
+        return verdict.concerns[index % len(verdict.concerns)][0]
     if owner in ("top_strengths", "did_well"):
         axis = _axis_for(context, path, index)
         return (verdict.evidence.get(axis) or lines)[0]
@@ -333,6 +341,7 @@ def _owner(path: tuple[str, ...]) -> str:
             "evidence",
             "top_strengths",
             "did_well",
+            "concerns",
             *_CRITERIA_PATH,
         ):
             return part
@@ -347,6 +356,8 @@ def _string(context: _Fill, schema: dict[str, Any], path: tuple[str, ...], index
     text = _text_for(context, name, path, index, line)
     low = _int(schema.get("minLength"), 0)
     high = _int(schema.get("maxLength"), max(len(text), low))
+    if _quote_like(name) and low <= 1 and high >= 3:
+        return quotable(text, high) or text[:high]  # still the learner's words when cut to fit
     if len(text) < low:
         text = (text + " " + _summary(context)) * (low // max(len(text), 1) + 1)
     return text[:high]
@@ -377,6 +388,8 @@ def _item_text(context: _Fill, name: str, path: tuple[str, ...], index: int) -> 
             return criterion.criterion
         if criterion and name in ("comment", "reason", "evidence_comment", "explanation"):
             return criterion.comment
+    if owner == "concerns" and name == "reason" and verdict.concerns:
+        return verdict.concerns[index % len(verdict.concerns)][1]
     if owner == "top_strengths" and name == "reason":
         return _strength_reason(context, _axis_for(context, path, index))
     if len(path) == 2 and path[0] in ("first", "second") and name == "summary":
@@ -518,4 +531,24 @@ def json_answer(messages: object, response_format: object) -> str:
     if not schema:
         assessment = assess(read_transcript(messages))
         return json.dumps({"summary": _summary(_Fill({}, assessment)), "scores": assessment.scores}, ensure_ascii=False)
-    return json.dumps(with_criterion_scores(fill_schema(schema, messages), messages), ensure_ascii=False)
+    answer = with_criterion_scores(fill_schema(schema, messages), messages)
+    return json.dumps(_quotes_fitted(answer, schema), ensure_ascii=False)
+
+
+def _quotes_fitted(answer: Any, schema: dict[str, Any]) -> Any:
+    """``answer`` with each rubric criterion's quoted lines cut to the length the schema allows."""
+    if not (isinstance(answer, dict) and isinstance(answer.get("criterion_scores"), list)):
+        return answer
+    limit = _evidence_limit(schema)
+    for item in answer["criterion_scores"]:
+        if isinstance(item, dict) and isinstance(item.get("evidence"), list):
+            item["evidence"] = [quotable(str(quote), limit) for quote in item["evidence"]]
+    return answer
+
+
+def _evidence_limit(schema: dict[str, Any]) -> int:
+    context = _Fill(schema, assess(read_transcript([])))
+    scores = _resolve(context, _as_dict(_as_dict(schema.get("properties")).get("criterion_scores")), 0)
+    item = _resolve(context, _as_dict(scores.get("items")), 0)
+    quote = _resolve(context, _as_dict(_as_dict(_as_dict(item.get("properties")).get("evidence")).get("items")), 0)
+    return max(_int(quote.get("maxLength"), 400), 3)

@@ -7,7 +7,10 @@ words, blame, absolute and hostile words. Each axis is a fixed sum of those feat
 transcript always gets the same scores. "Went well" lists lines for what they did well and "to
 improve" lists other lines for what they lack; no line is in both. Better phrasings are model
 sentences chosen by the flaw (or the learner's own polite sentence with a cushion before it),
-each of which the analyser reads as finished Japanese.
+each of which the analyser reads as finished Japanese (``analysis.sentence_problems``) or the
+English tagger as English (``english.english_problems``). Lines that may be harassment (an insult,
+a remark on someone's body, appearance, age, gender or private life, a threat, demeaning words,
+an order barked at someone who is not the learner's senior) are listed as concerns, each with why.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from llm.demo.analysis import LineReading, read_line, sentence_problems, shared_nouns
+from llm.demo.english import english_problems
 from llm.demo.reading import AXES, Transcript
 
 _SENIOR = ("上司", "課長", "部長", "先輩", "社長", "役員", "取締役", "主任", "リーダー", "顧客", "お客", "取引先",
@@ -27,6 +31,7 @@ class LineVerdict:
     reading: LineReading
     merits: list[str] = field(default_factory=list)
     flaws: list[str] = field(default_factory=list)
+    concern: str = ""  # a key of ``_CONCERN_REASONS`` when the line may be harassment
 
     @property
     def balance(self) -> int:
@@ -49,6 +54,7 @@ class Verdict:
     to_improve: list[tuple[str, str]]
     phrasings: list[Phrasing]
     evidence: dict[str, list[str]]
+    concerns: list[tuple[str, str]] = field(default_factory=list)  # (quote, reason): may be harassment
 
     @property
     def overall(self) -> int:
@@ -75,7 +81,8 @@ def judge(transcript: Transcript) -> Verdict:
     phrasings = [p for p in (_phrasing(line, lines, transcript.lang) for line in lines if line.flaws) if p][:3]
     phrasings = _distinct(phrasings or _completions(improve, lines, transcript.lang))
     evidence = {axis: _evidence(axis, lines, scores.get(axis, 0)) for axis in AXES}
-    return Verdict(transcript.lang, lines, scores, well, improve, phrasings, evidence)
+    concerns = [(line.text, _CONCERN_REASONS[transcript.lang][line.concern]) for line in lines if line.concern]
+    return Verdict(transcript.lang, lines, scores, well, improve, phrasings, evidence, concerns)
 
 
 def _line(transcript: Transcript, index: int, text: str, senior: bool) -> LineVerdict:
@@ -94,7 +101,9 @@ def _line(transcript: Transcript, index: int, text: str, senior: bool) -> LineVe
         "specific": reading.numbers > 0 or len(reading.nouns) >= 3,
         "point": index == 0 and reading.first_point and not reading.attention and not reading.vague,
     }
+    verdict.concern = reading.concern or ("command" if reading.command and not senior else "")
     flaws = {
+        "harassment": bool(verdict.concern),
         "blame": reading.blame > 0,
         "absolute": reading.absolute > 0,
         "hostile": reading.hostile > 0,
@@ -117,7 +126,9 @@ def _scores(lines: list[LineVerdict]) -> dict[str, int]:
     n = len(lines)
     polite = sum(1 for line in lines if "polite" in line.merits) / n
     casual = _count(lines, "too_casual")
-    rough = _count(lines, "blame") + _count(lines, "hostile") + _count(lines, "dismissive")
+    rough = (
+        _count(lines, "blame") + _count(lines, "hostile") + _count(lines, "dismissive") + _count(lines, "harassment")
+    )
     first = int(any("point" in line.merits for line in lines[:1]))
     replies = sum(1 for line in lines if line.reading.positive) + sum(1 for line in lines if line.reading.thanks)
     numbers = min(sum(line.reading.numbers for line in lines), 2)
@@ -151,12 +162,34 @@ _AXIS_FEATURES = {
 
 
 _AXIS_FLAWS = {
-    "empathy": ("blame", "hostile", "dismissive"),
+    "empathy": ("harassment", "blame", "hostile", "dismissive"),
     "clarity": ("vague", "no_point", "absolute"),
     "active_listening": ("off_topic", "hostile", "dismissive"),
     "adaptability": ("absolute", "too_casual"),
     "positivity": ("hostile", "blame", "absolute"),
-    "professionalism": ("too_casual", "blame", "hostile"),
+    "professionalism": ("harassment", "too_casual", "blame", "hostile"),
+}
+_CONCERN_REASONS = {
+    "ja": {
+        "threat": "処分や評価をちらつかせて相手を従わせる言い方は、パワーハラスメントにあたるおそれがあります。",
+        "insult": "相手を侮辱する言葉は、パワーハラスメントにあたるおそれがあります。",
+        "demeaning": "相手をおとしめる言い方は、パワーハラスメントにあたるおそれがあります。",
+        "body": "体型や容姿についての発言は、冗談のつもりでもセクシュアルハラスメントにあたるおそれがあります。",
+        "age": "年齢を理由にした決めつけやからかいは、ハラスメントにあたるおそれがあります。",
+        "gender": "性別を理由にした決めつけは、ハラスメントにあたるおそれがあります。",
+        "private_life": "結婚や恋愛など私生活に立ち入る質問は、ハラスメントにあたるおそれがあります。",
+        "command": "命令口調で一方的に指示する言い方は、パワーハラスメントにあたるおそれがあります。",
+    },
+    "en": {
+        "threat": "Using punishment or evaluations to make someone comply may be power harassment.",
+        "insult": "Insulting someone may be power harassment.",
+        "demeaning": "Words that belittle someone may be power harassment.",
+        "body": "Remarks on someone's body or looks may be sexual harassment, even when meant as a joke.",
+        "age": "Teasing or judging someone for their age may be harassment.",
+        "gender": "Judging someone by their gender may be harassment.",
+        "private_life": "Prying questions about marriage, dating or family plans may be harassment.",
+        "command": "Barking one-sided orders at someone may be power harassment.",
+    },
 }
 
 
@@ -197,6 +230,8 @@ _MERIT_WORDS = {
 }
 _FLAW_WORDS = {
     "ja": {
+        "harassment": "相手の体型・年齢・性別・私生活に触れる言葉や、侮辱・脅し・命令口調は避け、仕事の事実と"
+        "してほしいことだけを伝えましょう。",
         "blame": "相手を責める言い方になっています。事実と、これからどうしたいかを分けて伝えましょう。",
         "absolute": "「いつも」「絶対」のような言い切りは反発を招きやすいので、具体的な事実に置き換えましょう。",
         "hostile": "突き放す言い方になっています。まず相手の話を受け止める一言を入れましょう。",
@@ -209,6 +244,8 @@ _FLAW_WORDS = {
         "dismissive": "相手の悩みを軽く扱う言い方です。まず、話してくれたことを受け止めましょう。",
     },
     "en": {
+        "harassment": "Leave out remarks on the other person's body, age, gender or private life, insults, "
+        "threats and barked orders; say only the facts and what you need.",
         "blame": "It puts the blame on the other person; separate the facts from what you want to happen next.",
         "absolute": "Absolute words such as 'always' or 'never' invite push-back; replace them with specific facts.",
         "hostile": "It shuts the other person out; acknowledge what they said first.",
@@ -258,6 +295,7 @@ def _missing(lines: list[LineVerdict]) -> str:
 
 _MODELS = {
     "ja": {
+        "harassment": "今の言い方は取り消します。仕事の進め方について、一緒に確認させてください。",
         "blame": "原因を一緒に確認させてください。そのうえで、次にどうするかを決めましょう。",
         "absolute": "ここ最近、同じことが二回ありました。一度、やり方を一緒に見直しませんか。",
         "hostile": "お話はわかりました。こちらで確認して、本日中にご連絡します。",
@@ -268,6 +306,7 @@ _MODELS = {
         "dismissive": "話してくださってありがとうございます。詳しく聞かせていただけますか。",
     },
     "en": {
+        "harassment": "I take that back. Let's go over how the work is going together.",
         "blame": "Let's look at what caused it together, and then decide what to do next.",
         "absolute": "This has happened twice recently. Could we look at how we handle it together?",
         "hostile": "I understand. I'll look into it and get back to you today.",
@@ -280,6 +319,7 @@ _MODELS = {
 }
 _REASONS = {
     "ja": {
+        "harassment": "人柄や私生活ではなく仕事の中身に話を向けると、相手が安心して話せるためです。",
         "blame": "責める言葉を避け、原因と次の一手に話を向けると、相手が身構えずに聞けるためです。",
         "absolute": "言い切りを具体的な事実に置き換えると、相手が受け止めやすくなるためです。",
         "hostile": "受け止めの一言と次の連絡を示すと、相手が落ち着いて話せるためです。",
@@ -290,6 +330,7 @@ _REASONS = {
         "dismissive": "受け止めの言葉と質問で、相手が安心して話を続けられるためです。",
     },
     "en": {
+        "harassment": "Talking about the work, not the person, lets the other person speak without fear.",
         "blame": "Moving from blame to causes and next steps lets the other person listen without getting defensive.",
         "absolute": "Specific facts are easier to accept than sweeping statements.",
         "hostile": "Acknowledging and promising a follow-up lets the other person calm down.",
@@ -323,7 +364,7 @@ def _phrasing(line: LineVerdict, lines: list[LineVerdict], lang: str) -> Phrasin
         if not stated:
             return None
         suggestion = suggestion + stated if lang == "ja" else f"{suggestion} {stated}"
-    if lang == "ja" and sentence_problems(suggestion):
+    if sentence_problems(suggestion) if lang == "ja" else english_problems(suggestion):
         return None
     return Phrasing(line.text, suggestion, _REASONS[lang][flaw])
 
@@ -370,6 +411,8 @@ def _completions(improve: list[tuple[str, str]], lines: list[LineVerdict], lang:
             continue
         addition, reason = _ADDITIONS[lang][missing]
         joined = quote + addition if lang == "ja" else f"{quote} {addition}"
+        if lang == "en" and english_problems(joined):
+            continue  # the learner's own English is kept as a suggestion only when it reads as English
         phrasings.append(Phrasing(quote, joined, reason))
     return phrasings
 

@@ -5,7 +5,7 @@ import random
 from typing import Any
 
 from bench import judge_eval, partner_eval
-from conversations.feedback import FeedbackReport
+from conversations.feedback import FeedbackReport, report_schema
 from conversations.judging import feedback_task
 from llm import demo
 from llm.demo.analysis import read_line, sentence_problems, sentences
@@ -166,8 +166,9 @@ def _report(lines: list[str]) -> FeedbackReport:
     for line in lines:
         turns += [{"role": "assistant", "content": "それで？"}, {"role": "user", "content": line}]
     messages = judge_messages(feedback_task(language="ja", points=[]), turns, context="相手の役: 課長")
-    schema = {"type": "json_schema", "json_schema": {"name": "F", "schema": FeedbackReport.model_json_schema()}}
-    return FeedbackReport.model_validate_json(demo.json_answer(messages, schema))
+    strict = report_schema(lines)  # every quote the learner's own, every axis quoted
+    schema = {"type": "json_schema", "json_schema": {"name": "F", "schema": strict.model_json_schema()}}
+    return strict.model_validate_json(demo.json_answer(messages, schema))
 
 
 def test_no_line_is_both_went_well_and_to_improve_and_every_suggestion_parses() -> None:

@@ -21,7 +21,7 @@ from core import ratelimits
 from core.api import UNAVAILABLE, StrictIntegerField
 from llm import LLMError
 from scenarios import selectors, services
-from scenarios.play import ConsentRequiredError, rubric_payload, scenario_play_start
+from scenarios.play import ConsentRequiredError, rubric_payload, scenario_play_start, warning_payload
 
 
 class ScenarioRefSerializer(serializers.Serializer):
@@ -101,15 +101,17 @@ class ScenarioFeedbackView(APIView):
         description=(
             "End the play and score the learner's lines on the scenario's rubric, feedback points and the six axes; "
             "`rubric` holds the weighted total, the threshold, `passed`, the graded message and each criterion "
-            "(null when the scenario has no rubric)."
+            "(null when the scenario has no rubric). `feedback.concerns` lists the learner's lines that may be "
+            "harassment, each quoted with a reason; `warning` is the scenario's warning message when there is "
+            "such a line (empty otherwise, or when the scenario has none; also in `rubric.warning`)."
         ),
     )
     def post(self, request: Request) -> Response:
         response = post_feedback(request, mode=Mode.SCENARIO)
         if response.status_code == status.HTTP_200_OK:
-            response.data["rubric"] = rubric_payload(
-                user=request.user, conversation_id=response.data["conversation_id"]
-            )
+            conversation_id = response.data["conversation_id"]
+            response.data["rubric"] = rubric_payload(user=request.user, conversation_id=conversation_id)
+            response.data["warning"] = warning_payload(user=request.user, conversation_id=conversation_id)
         return response
 
 

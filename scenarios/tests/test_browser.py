@@ -7,6 +7,7 @@ import pytest
 from django.apps import apps
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from conversations.tests.factories import quoted_evidence
 from scenarios.models import Scenario
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -78,6 +79,7 @@ def test_a_trainer_authors_and_a_learner_plays_it(fake_llm: Any, live_asgi_serve
             "to_improve": [],
             "better_phrasings": [],
             "scores": scores,
+            "evidence": quoted_evidence("領収書の日付が違っていました"),
             "point_scores": [{"point": "理由を具体的に伝えたか", "score": 81, "comment": "日付を挙げた"}],
         }
     )

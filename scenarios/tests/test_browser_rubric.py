@@ -9,6 +9,7 @@ import pytest
 from django.apps import apps
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from conversations.tests.factories import quoted_evidence
 from scenarios.importer import Source
 from scenarios.models import Scenario
 from scenarios.services import scenario_import
@@ -49,6 +50,7 @@ def _judge_answer(names: list[str]) -> dict[str, Any]:
         "to_improve": [],
         "better_phrasings": [],
         "scores": scores,
+        "evidence": quoted_evidence(LINE),
         "criterion_scores": [
             {"criterion": name, "score": 80, "evidence": [LINE], "comment": "具体的でした"} for name in names
         ],

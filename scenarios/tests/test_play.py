@@ -6,6 +6,7 @@ from django.test import Client
 from accounts.tests.factories import UserFactory
 from conversations.models import Conversation, Feedback, Mode
 from conversations.personas import feedback_brief_for, persona_for
+from conversations.tests.factories import quoted_evidence
 from scenarios.models import ScenarioConsent, ScenarioPlay
 from scenarios.play import ConsentRequiredError, scenario_play_start
 from scenarios.selectors import scenario_practised_counts
@@ -97,6 +98,7 @@ def test_it_scores_the_scenarios_own_points_on_the_page(fake_llm: Any) -> None:
             "to_improve": [],
             "better_phrasings": [],
             "scores": scores,
+            "evidence": quoted_evidence("結論から申し上げますと"),
             "point_scores": [{"point": "結論から話せたか", "score": 90, "comment": "明確"}],
         }
     )

@@ -22,6 +22,7 @@ FEEDBACK = {
     "to_improve": [],
     "better_phrasings": [],
     "scores": dict.fromkeys(AXIS_NAMES, 70),
+    "evidence": {axis: [{"quote": "手伝いましょうか"}] for axis in AXIS_NAMES},  # the learner's line after step-in
 }
 
 

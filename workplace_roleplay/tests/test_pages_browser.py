@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from analytics.tests.factories import StrengthAnalysisFactory
-from conversations.tests.factories import MessageFactory
+from conversations.tests.factories import MessageFactory, quoted_evidence
 from scenarios.models import Scenario
 from scenarios.play import scenario_play_start
 from scenarios.tests.factories import ScenarioFactory
@@ -29,6 +29,7 @@ FEEDBACK = {
     "scores": dict.fromkeys(
         ["empathy", "clarity", "active_listening", "adaptability", "positivity", "professionalism"], 70
     ),
+    "evidence": quoted_evidence("進捗をご報告します。"),
 }
 
 

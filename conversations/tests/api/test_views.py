@@ -8,7 +8,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.tests.factories import UserFactory
 from conversations.models import Conversation, Feedback, Message
-from conversations.tests.factories import ConversationFactory, MessageFactory
+from conversations.tests.factories import ConversationFactory, MessageFactory, quoted_evidence
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -132,6 +132,7 @@ def test_it_gives_structured_feedback_and_ends_the_chat(fake_llm: Any) -> None:
         "to_improve": [],
         "better_phrasings": [],
         "scores": scores,
+        "evidence": quoted_evidence("お忙しいところすみません"),
     }
     fake_llm.reply_json(report)
     response = _client(conversation.user).post(

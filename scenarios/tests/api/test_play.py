@@ -6,6 +6,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.tests.factories import UserFactory
 from conversations.models import Conversation, Message
+from conversations.tests.factories import quoted_evidence
 from scenarios.tests.factories import ScenarioFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -43,6 +44,7 @@ def test_it_starts_plays_and_scores_a_scenario(fake_llm: Any) -> None:
             "to_improve": [],
             "better_phrasings": [],
             "scores": scores,
+            "evidence": quoted_evidence("報告があります"),
             "point_scores": [{"point": "結論から話せたか", "score": 70, "comment": "まずまず"}],
         }
     )
