@@ -13,7 +13,8 @@ from scenarios.models import Category, Difficulty, Scenario
 class ScenarioListQuerySerializer(serializers.Serializer):
     difficulty = serializers.ChoiceField(choices=Difficulty.choices, required=False)
     category = serializers.ChoiceField(choices=Category.choices, required=False)
-    tag = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    # Not trimmed: a tag of spaces or control characters is as the schema allows it (it filters nothing).
+    tag = serializers.CharField(required=False, max_length=50, trim_whitespace=False)
     search = serializers.CharField(required=False, allow_blank=True, max_length=MAX_SEARCH_CHARS)
     page = serializers.IntegerField(required=False, min_value=1)
 
