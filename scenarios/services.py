@@ -43,6 +43,11 @@ class ImportResult:
     def created_as_drafts(self) -> list[str]:
         return [item.slug for item in self.plan if item.action == "create" and not item.published_after]
 
+    @property
+    def with_unfilled_anchors(self) -> list[str]:
+        """The scenarios whose rubric leaves an anchor or an example line blank (they still import)."""
+        return [item.slug for item in self.plan if item.unfilled_anchors]
+
 
 def _user_or_none(user: Any) -> Any:
     return user if user is not None and getattr(user, "is_authenticated", False) else None

@@ -1,31 +1,56 @@
 """The offline demo judge's rubric scores: each criterion gets the learner's lines that share the
-most words with it (its name and its "good" anchor); a criterion no line matches scores 0.
+most words with it (its name, what good looks like and its example line); a criterion no line
+matches scores 0.
 
 The criteria are read from the judge's task, one line each, as ``conversations.judging`` writes
-them: ``* name｜Good: …｜Poor: …`` (``良い例`` / ``不十分な例`` in Japanese).
+them: ``* name｜~20: …｜~50: … (e.g. "…")｜~80: … (e.g. "…")`` (``約20: …（例「…」）`` in Japanese),
+anchors without an example line and criteria without a middle anchor included.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from llm.demo.reading import _system, read_transcript
 
 MAX_EVIDENCE = 3
-_LINE = re.compile(r"^\* (?P<name>[^｜]+)｜[^｜:：]+[:：]\s*(?P<good>[^｜]*)｜[^｜:：]+[:：]\s*(?P<poor>.*)$")
+_LINE = re.compile(r"^\* (?P<name>[^｜]+)｜(?P<anchors>.+)$")
+_ANCHOR = re.compile(
+    r"^(?:約|~)(?P<score>\d{1,3})\s*[:：]\s*(?P<looks>.*?)"
+    r"(?:\s*(?:（例「(?P<example_ja>.*)」）|\(e\.g\. \"(?P<example_en>.*)\"\)))?$"
+)
 _WORD = re.compile(r"[a-z0-9]{3,}")
 _STOP = frozenset({"the", "and", "for", "with", "that", "this", "you", "your", "line", "clearly", "shows", "did"})
 _KANA_ONLY = re.compile(r"^[\u3040-\u309f、。・ー]+$")
 
 
 @dataclass(frozen=True)
+class Anchor:
+    score: int
+    looks: str
+    example: str = ""
+
+
+@dataclass(frozen=True)
 class Criterion:
     name: str
-    good: str
-    poor: str
+    anchors: tuple[Anchor, ...] = field(default_factory=tuple)
+
+    @property
+    def top(self) -> Anchor:
+        """The highest anchor (what good looks like)."""
+        return max(self.anchors, key=lambda anchor: anchor.score)
+
+
+def _anchor(text: str) -> Anchor | None:
+    match = _ANCHOR.match(text.strip())
+    if match is None:
+        return None
+    example = match["example_ja"] or match["example_en"] or ""
+    return Anchor(int(match["score"]), match["looks"].strip(), example.strip())
 
 
 def read_rubric(messages: object) -> list[Criterion]:
@@ -33,8 +58,11 @@ def read_rubric(messages: object) -> list[Criterion]:
     criteria = []
     for line in _system(messages).splitlines():
         match = _LINE.match(line.strip())
-        if match:
-            criteria.append(Criterion(match["name"].strip(), match["good"].strip(), match["poor"].strip()))
+        if match is None:
+            continue
+        anchors = tuple(anchor for part in match["anchors"].split("｜") if (anchor := _anchor(part)))
+        if anchors:
+            criteria.append(Criterion(match["name"].strip(), anchors))
     return criteria
 
 
@@ -48,7 +76,8 @@ def _keys(text: str) -> set[str]:
 
 
 def _overlap(criterion: Criterion, line: str) -> int:
-    return len(_keys(f"{criterion.name} {criterion.good}") & _keys(line))
+    top = criterion.top
+    return len(_keys(f"{criterion.name} {top.looks} {top.example}") & _keys(line))
 
 
 def criterion_scores(messages: object) -> list[dict[str, Any]]:
