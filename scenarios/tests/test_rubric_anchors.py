@@ -274,3 +274,22 @@ def test_the_inline_refuses_a_middle_example_line_without_its_anchor(client: Any
     assert refused.status_code == 200
     assert "一部できている例（約50）の説明も書いてください" in refused.content.decode()
     assert scenario.criteria.get().fair == ANCHORED["fair"]
+
+
+@pytest.mark.parametrize(
+    ("said", "low", "high"),
+    [
+        ("金曜の資料ですが、月曜の10時になります。", 80, 95),
+        ("データが届いていなくて、少し遅れそうです。", 50, 60),
+        ("遅れるかどうかは、まだはっきり言えないです。", 20, 25),
+    ],
+    ids=["like the good example", "like the middle example", "like the poor example"],
+)
+def test_the_offline_judge_scores_a_line_as_the_anchor_it_reads_like(said: str, low: int, high: int):
+    task = feedback_task(language="ja", points=[], rubric=[ANCHORED])
+    messages = judge_messages(task, [{"role": "user", "content": said}], language="ja")
+
+    [score] = criterion_scores(messages)
+
+    assert low <= score["score"] <= high
+    assert score["evidence"] == [said]
