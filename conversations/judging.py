@@ -56,7 +56,7 @@ RUBRIC_TASK_EN = (
 )
 # One line per criterion: its name, then each anchor it has (about 20, 50, 80), each with its example
 # line when it has one. The offline demo judge (llm.demo.rubric) reads this shape back.
-RUBRIC_LINE = {"ja": "* {name}｜{anchors}", "en": "* {name}｜{anchors}"}
+RUBRIC_LINE = "* {name}｜{anchors}"
 RUBRIC_ANCHOR = {"ja": "約{score}: {looks}", "en": "~{score}: {looks}"}
 RUBRIC_EXAMPLE = {"ja": "（例「{example}」）", "en": ' (e.g. "{example}")'}
 RUBRIC_SEPARATOR = "｜"
@@ -104,7 +104,7 @@ def rubric_line(criterion: dict[str, str], *, language: str) -> str:
             anchor += RUBRIC_EXAMPLE[lang].format(example=example)
         anchors.append(anchor)
     name = _rubric_text(criterion.get("name", ""))
-    return RUBRIC_LINE[lang].format(name=name, anchors=RUBRIC_SEPARATOR.join(anchors))
+    return RUBRIC_LINE.format(name=name, anchors=RUBRIC_SEPARATOR.join(anchors))
 
 
 def rubric_task(*, language: str, rubric: list[dict[str, str]]) -> str:
