@@ -7,6 +7,10 @@ Reports:
   axis the pair was written to differ on;
 - criterion agreement: the share of labelled criteria (a scenario's feedback points) judged as
   labelled (score >= 60 is a pass);
+- rubric agreement: for the pairs played in a built-in scenario (``scenario:`` its key), the judge
+  is given that scenario's rubric as the product gives it, and the weighted total of its criterion
+  scores (no quote, no credit) must pass the scenario's threshold for the strong version and not
+  for the weak one;
 - quote validity: the share of quoted lines (went well, to improve, better phrasings, evidence,
   top strengths, concerns) that are the learner's own (``conversations.feedback.learner_said``);
   the answer is validated as in the product, against the learner's lines (``report_schema``), so
@@ -59,21 +63,54 @@ def transcript_of(pair: dict[str, Any], version: str) -> list[dict[str, str]]:
     return turns
 
 
+_RUBRICS: dict[str, Any] = {}
+
+
+def builtin_rubric(slug: str) -> Any:
+    """The built-in scenario ``slug`` as the importer reads it (its rubric and pass threshold)."""
+    if not _RUBRICS:
+        from scenarios.importer import parse_sources, read_paths
+        from scenarios.services import BUILTIN_SCENARIOS_FILE
+
+        _RUBRICS.update({data.slug: data for _, data in parse_sources(read_paths([BUILTIN_SCENARIOS_FILE]))})
+    return _RUBRICS[slug]
+
+
+def rubric_of(pair: dict[str, Any]) -> list[dict[str, str]]:
+    """The rubric the product gives the judge for the pair's scenario, in the pair's language."""
+    from scenarios.models import CRITERION_TEXTS
+
+    if not pair.get("scenario"):
+        return []
+    english = pair["lang"] == "en"
+    criteria = builtin_rubric(pair["scenario"]).rubric or []
+    return [
+        {name: (getattr(c, f"{name}_en") if english else "") or getattr(c, name) for name in CRITERION_TEXTS}
+        for c in criteria
+    ]
+
+
 def prompt_of(pair: dict[str, Any], version: str) -> list[dict[str, str]]:
     from conversations.judging import feedback_task
     from llm.prompts import judge_messages
 
     points = [criterion["text"] for criterion in pair.get("criteria") or []]
-    task = feedback_task(language=pair["lang"], points=points)
+    task = feedback_task(language=pair["lang"], points=points, rubric=rubric_of(pair))
     return judge_messages(task, transcript_of(pair, version), context=pair.get("context", ""), language=pair["lang"])
 
 
-def judge_offline(messages: list[dict[str, str]], learner: list[str]) -> tuple[Any, int, int]:
-    from conversations.feedback import report_schema
+def schema_of(pair: dict[str, Any], version: str) -> Any:
+    """The product's schema: every quote the learner's own and every axis quoted; with a rubric, known criteria too."""
+    from conversations.feedback import report_schema, rubric_report_schema
+
+    rubric, learner = rubric_of(pair), list(pair[version])
+    return rubric_report_schema([c["name"] for c in rubric], learner) if rubric else report_schema(learner)
+
+
+def judge_offline(messages: list[dict[str, str]], schema: Any) -> tuple[Any, int, int]:
     from llm import demo
     from llm.prompts import estimate_tokens
 
-    schema = report_schema(learner)
     response_format = {
         "type": "json_schema",
         "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema()},
@@ -86,15 +123,14 @@ def judge_offline(messages: list[dict[str, str]], learner: list[str]) -> tuple[A
 _LOOP: asyncio.AbstractEventLoop | None = None
 
 
-def judge_with_model(messages: list[dict[str, str]], model: str, learner: list[str]) -> tuple[Any, int, int]:
+def judge_with_model(messages: list[dict[str, str]], model: str, schema: Any) -> tuple[Any, int, int]:
     """One judge call through the gateway (one event loop for the whole run: the gateway keeps its
     HTTP sessions between calls)."""
-    from conversations.feedback import report_schema
     from llm import Purpose, complete_json
 
     global _LOOP
     _LOOP = _LOOP or asyncio.new_event_loop()
-    call = complete_json(messages, schema=report_schema(learner), purpose=Purpose.JUDGE, mode="bench")
+    call = complete_json(messages, schema=schema, purpose=Purpose.JUDGE, mode="bench")
     result = _LOOP.run_until_complete(call)
     return result.value, result.stats.tokens_in, result.stats.tokens_out
 
@@ -105,6 +141,9 @@ class Figures:
     pairs_right: int = 0
     criteria: int = 0
     criteria_agreed: int = 0
+    rubric_verdicts: int = 0
+    rubric_agreed: int = 0
+    rubric_misses: list[str] = field(default_factory=list)
     quotes: int = 0
     quotes_valid: int = 0
     spread: int = 0
@@ -113,6 +152,7 @@ class Figures:
     sessions: int = 0
     misses: list[str] = field(default_factory=list)
     by_set: dict[str, list[int]] = field(default_factory=dict)  # set -> [pairs, right]
+    rubric_by_set: dict[str, list[int]] = field(default_factory=dict)  # set -> [verdicts, agreed]
 
     def summary(self) -> dict[str, Any]:
         ratio = lambda a, b: round(a / b, 3) if b else None  # noqa: E731
@@ -120,6 +160,12 @@ class Figures:
             "transcripts": self.pairs * 2,
             "pairwise_accuracy": ratio(self.pairs_right, self.pairs),
             "criterion_agreement": ratio(self.criteria_agreed, self.criteria),
+            "rubric_agreement": ratio(self.rubric_agreed, self.rubric_verdicts),
+            "rubric_verdicts": self.rubric_verdicts,
+            "rubric_agreement_by_set": {
+                name: ratio(agreed, n) for name, (n, agreed) in sorted(self.rubric_by_set.items())
+            },
+            "rubric_misses": self.rubric_misses,
             "quote_validity": ratio(self.quotes_valid, self.quotes),
             "repeatability_max_spread": self.spread,
             "calls_per_session": ratio(self.calls, self.sessions),
@@ -150,9 +196,9 @@ def evaluate(*, model: str | None = None, runs: int = 3) -> Figures:
     for pair in load_pairs():
         reports = {}
         for version in ("strong", "weak"):
-            messages, learner = prompt_of(pair, version), list(pair[version])
+            messages, schema, learner = prompt_of(pair, version), schema_of(pair, version), list(pair[version])
             judged = [
-                judge_with_model(messages, model, learner) if model else judge_offline(messages, learner)
+                judge_with_model(messages, model, schema) if model else judge_offline(messages, schema)
                 for _ in range(runs)
             ]
             figures.sessions += 1
@@ -167,6 +213,7 @@ def evaluate(*, model: str | None = None, runs: int = 3) -> Figures:
                 figures.quotes += len(quotes)
                 figures.quotes_valid += sum(1 for quote in quotes if learner_said(quote, learner))
             _criteria(figures, pair, version, reports[version])
+            _rubric(figures, pair, version, reports[version])
         figures.pairs += 1
         strong, weak = reports["strong"], reports["weak"]
         right = _overall(strong) > _overall(weak) and all(
@@ -188,6 +235,35 @@ def _criteria(figures: Figures, pair: dict[str, Any], version: str, report: Any)
         figures.criteria += 1
         passed = scored.get(criterion["text"], 0) >= 60
         figures.criteria_agreed += passed == (criterion[version] == "pass")
+
+
+def rubric_total(pair: dict[str, Any], report: Any) -> int:
+    """The weighted total of the report's criterion scores for the pair's rubric (no quote, no credit)."""
+    from scenarios.rubric import weighted_total
+
+    scored = {item.criterion: item for item in report.criterion_scores}
+    pairs = []
+    for criterion, weight in zip(rubric_of(pair), _weights(pair), strict=True):
+        item = scored.get(criterion["name"])
+        pairs.append((item.score if item is not None and item.evidence else 0, weight))
+    return weighted_total(pairs)
+
+
+def _weights(pair: dict[str, Any]) -> list[int]:
+    return [criterion.weight for criterion in builtin_rubric(pair["scenario"]).rubric or []]
+
+
+def _rubric(figures: Figures, pair: dict[str, Any], version: str, report: Any) -> None:
+    if not pair.get("scenario"):
+        return
+    passed = rubric_total(pair, report) >= builtin_rubric(pair["scenario"]).pass_threshold
+    figures.rubric_verdicts += 1
+    agreed = passed == (version == "strong")
+    figures.rubric_agreed += agreed
+    counts = figures.rubric_by_set.setdefault(pair["set"], [0, 0])
+    counts[0], counts[1] = counts[0] + 1, counts[1] + agreed
+    if not agreed:
+        figures.rubric_misses.append(f"{pair['id']}:{version}")
 
 
 def main() -> None:

@@ -1,5 +1,11 @@
 """What roughly 20, 50 and 80 look like on each of the six axes, with a short example line: the
-behavioural anchors the judge is given with every feedback task (``conversations.judging``)."""
+behavioural anchors the judge is given with every feedback task (``conversations.judging``).
+
+A scenario's rubric criteria carry anchors of the same three levels (``CRITERION_LEVELS``)."""
+
+# A rubric criterion's anchors: the key that says what the level looks like (``<key>_example`` holds
+# its example line) and roughly the score it stands for.
+CRITERION_LEVELS: tuple[tuple[str, int], ...] = (("poor", 20), ("fair", 50), ("good", 80))
 
 # axis -> language -> ((score, what it looks like, example line), ...)
 ANCHORS: dict[str, dict[str, tuple[tuple[int, str, str], ...]]] = {

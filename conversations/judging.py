@@ -11,7 +11,7 @@ The answer is stored as the session's feedback; the strength analysis copies it.
 from pydantic import BaseModel, Field
 
 from conversations import services
-from conversations.anchors import anchors_text
+from conversations.anchors import CRITERION_LEVELS, anchors_text
 from conversations.feedback import AXIS_NAMES, FeedbackReport, axis_label, report_schema, rubric_report_schema
 from conversations.models import Conversation, Feedback
 from conversations.personas import feedback_brief_for, rubric_for
@@ -58,17 +58,24 @@ JUDGED_IN_ROLE_EN = (
     "care for the other person)."
 )
 RUBRIC_TASK_JA = (
-    "このシナリオのルーブリックです。各評価基準を criterion_scores で0〜100で採点してください。criterion には基準名を"
-    "そのまま書き、evidence に根拠となる学習者自身の発言をそのまま引用し、comment に短い理由を書いてください。"
-    "引用できる発言がない基準は0点です。"
+    "このシナリオのルーブリックです。各評価基準には、約20・50・80がどう見えるかの目安と短い発言例があります"
+    "（発言例は目安を示すためのもので、学習者の発言ではありません）。目安に照らして各評価基準を criterion_scores で"
+    "0〜100で採点してください。criterion には基準名をそのまま書き、evidence に根拠となる学習者自身の発言をそのまま"
+    "引用し、comment に短い理由を書いてください。引用できる発言がない基準は0点です。"
 )
 RUBRIC_TASK_EN = (
-    "This scenario's rubric follows. Score every criterion from 0 to 100 in criterion_scores: write the criterion's "
-    "name unchanged in criterion, quote the learner's own lines exactly as evidence and give a short reason in "
-    "comment. A criterion no line of the learner shows scores 0."
+    "This scenario's rubric follows. Each criterion comes with what roughly 20, 50 and 80 look like and a short "
+    "example line for each (the examples illustrate the anchors; the learner did not say them). Score every "
+    "criterion against its anchors from 0 to 100 in criterion_scores: write the criterion's name unchanged in "
+    "criterion, quote the learner's own lines exactly as evidence and give a short reason in comment. A criterion "
+    "no line of the learner shows scores 0."
 )
-# One line per criterion; the offline demo judge (llm.demo.rubric) reads this shape back.
-RUBRIC_LINE = {"ja": "* {name}｜良い例: {good}｜不十分な例: {poor}", "en": "* {name}｜Good: {good}｜Poor: {poor}"}
+# One line per criterion: its name, then each anchor it has (about 20, 50, 80), each with its example
+# line when it has one. The offline demo judge (llm.demo.rubric) reads this shape back.
+RUBRIC_LINE = "* {name}｜{anchors}"
+RUBRIC_ANCHOR = {"ja": "約{score}: {looks}", "en": "~{score}: {looks}"}
+RUBRIC_EXAMPLE = {"ja": "（例「{example}」）", "en": ' (e.g. "{example}")'}
+RUBRIC_SEPARATOR = "｜"
 HINT_TASK_JA = "学習者が次に言うとよい発言の方向性を、ロールプレイのネタばらしをせずに短く助言してください。"
 HINT_TASK_EN = "Briefly suggest a direction for the learner's next line without spoiling the role-play."
 
@@ -95,12 +102,31 @@ CRITERIA_ANCHORS = {
 }
 
 
-def rubric_task(*, language: str, rubric: list[dict[str, str]]) -> str:
-    """The rubric part of the judge's task: the criteria with what good and poor look like."""
+def _rubric_text(text: str) -> str:
+    """One line of a criterion's text (the separator cannot appear inside it)."""
+    return " ".join(str(text or "").split()).replace(RUBRIC_SEPARATOR, "/")
+
+
+def rubric_line(criterion: dict[str, str], *, language: str) -> str:
+    """One criterion as the judge reads it (``RUBRIC_LINE``); anchors left blank are left out."""
     lang = "en" if language == "en" else "ja"
-    lines = [
-        RUBRIC_LINE[lang].format(**{key: " ".join(c[key].split()) for key in ("name", "good", "poor")}) for c in rubric
-    ]
+    anchors = []
+    for level, score in CRITERION_LEVELS:
+        looks = _rubric_text(criterion.get(level, ""))
+        if not looks:
+            continue
+        anchor = RUBRIC_ANCHOR[lang].format(score=score, looks=looks)
+        if example := _rubric_text(criterion.get(f"{level}_example", "")):
+            anchor += RUBRIC_EXAMPLE[lang].format(example=example)
+        anchors.append(anchor)
+    name = _rubric_text(criterion.get("name", ""))
+    return RUBRIC_LINE.format(name=name, anchors=RUBRIC_SEPARATOR.join(anchors))
+
+
+def rubric_task(*, language: str, rubric: list[dict[str, str]]) -> str:
+    """The rubric part of the judge's task: each criterion with its anchors and example lines."""
+    lang = "en" if language == "en" else "ja"
+    lines = [rubric_line(criterion, language=lang) for criterion in rubric]
     return "\n".join([RUBRIC_TASK_EN if lang == "en" else RUBRIC_TASK_JA, *lines])
 
 
@@ -177,8 +203,8 @@ async def feedback_report(
     """Ask the judge to score the learner's (``user``) lines of ``transcript``; validated, not stored.
 
     Every quote must be the learner's own line and every axis needs one (``report_schema``); with a
-    ``rubric`` (criteria with ``name``, ``good``, ``poor``) every criterion score must also name a
-    criterion given and quote the learner's own lines (``rubric_report_schema``)."""
+    ``rubric`` (criteria with ``name`` and their anchors, see ``rubric_line``) every criterion score
+    must also name a criterion given and quote the learner's own lines (``rubric_report_schema``)."""
     learner = [turn["content"] for turn in transcript if turn["role"] == "user"]
     if not learner:
         raise NoLearnerLinesError

@@ -16,7 +16,8 @@ PersonaResolver = Callable[[Conversation], Persona]
 # (feedback points to score, context for the judge) of a conversation
 FeedbackBriefResolver = Callable[[Conversation], tuple[list[str], str]]
 
-# the rubric a conversation is scored against: criteria with "name", "good" and "poor"
+# the rubric a conversation is scored against: criteria with "name" and their anchors ("good", "fair",
+# "poor", each with "<anchor>_example"; see ``conversations.judging.rubric_line``)
 RubricResolver = Callable[[Conversation], list[dict[str, str]]]
 
 # what a mode adds to the feedback panel: {"template": ..., **its context}, or {} for nothing

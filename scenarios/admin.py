@@ -84,22 +84,55 @@ class FeedbackPointInline(TrainerOnlyMixin, admin.TabularInline):
     verbose_name_plural = _("Feedback points (what the feedback looks at)")
 
 
+_ANCHOR_TEXTS = ("good", "good_en", "fair", "fair_en", "poor", "poor_en")
+_EXAMPLE_LINES = (
+    "good_example",
+    "good_example_en",
+    "fair_example",
+    "fair_example_en",
+    "poor_example",
+    "poor_example_en",
+)
+
+
 class _CriterionInlineForm(ModelForm):
     class Meta:
-        fields = ("order", "name", "weight", "good", "poor", "name_en", "good_en", "poor_en")
+        fields = ("order", "weight", "name", "name_en", *_ANCHOR_TEXTS, *_EXAMPLE_LINES)
         widgets = {
             "order": forms.NumberInput(attrs={"class": "point-order"}),
             "weight": forms.NumberInput(attrs={"class": "criterion-weight", "min": 1}),
-            **{name: forms.Textarea(attrs={"rows": 2, "cols": 40}) for name in ("good", "poor", "good_en", "poor_en")},
+            **{name: forms.Textarea(attrs={"rows": 2, "cols": 40}) for name in _ANCHOR_TEXTS},
+            **{name: forms.TextInput(attrs={"size": 50}) for name in _EXAMPLE_LINES},
         }
+
+    def clean(self) -> dict[str, Any]:
+        """An example line needs its anchor beside it, as in a scenario file."""
+        cleaned = super().clean() or {}
+        for suffix in ("", "_en"):
+            example = f"fair_example{suffix}"
+            if cleaned.get(example) and not (cleaned.get("fair") or cleaned.get("fair_en")):
+                self.add_error(example, _("Write what partly there looks like (about 50) for this example line."))
+        return cleaned
 
 
 class RubricCriterionInline(TrainerOnlyMixin, admin.StackedInline):
     model = RubricCriterion
     form = _CriterionInlineForm
-    fields = (("order", "weight"), ("name", "name_en"), ("good", "good_en"), ("poor", "poor_en"))
+    fields = (
+        ("order", "weight"),
+        ("name", "name_en"),
+        ("good", "good_en"),
+        ("good_example", "good_example_en"),
+        ("fair", "fair_en"),
+        ("fair_example", "fair_example_en"),
+        ("poor", "poor_en"),
+        ("poor_example", "poor_example_en"),
+    )
     extra = 0
-    verbose_name_plural = _("Rubric (weighted criteria with what good and poor look like)")
+    verbose_name_plural = _(
+        "Rubric (weighted criteria: what good (about 80), partly there (about 50) and poor (about 20) look like, "
+        "each with an example line)"
+    )
 
 
 class TagFilter(admin.SimpleListFilter):

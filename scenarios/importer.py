@@ -31,7 +31,17 @@ import yaml
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from scenarios.briefing import about_the_learner, addresses_the_learner
 from scenarios.models import (
@@ -98,6 +108,8 @@ SCENARIO_FIELDS = (
 KEPT_SETTING = "upstream_kept"
 # English twins of the learning and feedback points: one per point, in the same order.
 POINT_FIELDS_EN = ("learning_points_en", "feedback_points_en")
+# A rubric criterion's anchors (what about 80, 50, 20 look like); each may have an example line ``<anchor>_example``.
+ANCHORED = ("good", "fair", "poor")
 
 
 # --- Errors ----------------------------------------------------------------------------------
@@ -259,13 +271,19 @@ class _Strict(BaseModel):
 
 
 def default_rubric(points: Sequence[str], points_en: Sequence[str] = ()) -> list[CriterionData]:
-    """One criterion per feedback point, weight 1, with generic anchors (trainers refine them)."""
+    """One criterion per feedback point, weight 1, with generic anchors (trainers refine them and add
+    example lines)."""
     criteria = []
     for index, point in enumerate(points):
         english = points_en[index] if index < len(points_en) else ""
         if point.isascii():
             criteria.append(
-                CriterionData(name=point[:200], good=f"A line clearly shows: {point}", poor=f"No line shows: {point}")
+                CriterionData(
+                    name=point[:200],
+                    good=f"A line clearly shows: {point}",
+                    fair=f"A line shows it only partly or vaguely: {point}",
+                    poor=f"No line shows: {point}",
+                )
             )
             continue
         criteria.append(
@@ -274,6 +292,8 @@ def default_rubric(points: Sequence[str], points_en: Sequence[str] = ()) -> list
                 name_en=english[:200],
                 good=f"「{point}」にはっきり当てはまる発言がある",
                 good_en=f"A line clearly shows: {english}" if english else "",
+                fair=f"「{point}」に一部だけ、または曖昧に当てはまる発言がある",
+                fair_en=f"A line shows it only partly or vaguely: {english}" if english else "",
                 poor=f"「{point}」に当てはまる発言がない",
                 poor_en=f"No line shows: {english}" if english else "",
             )
@@ -286,15 +306,42 @@ class _Lenient(BaseModel):
 
 
 class CriterionData(_Strict):
-    """One rubric criterion: a name, a positive weight, and what good and poor look like."""
+    """One rubric criterion: a name, a positive weight, and its behavioural anchors: what about 80
+    (``good``), 50 (``fair``) and 20 (``poor``) look like, each with a short example line.
+
+    ``good`` and ``poor`` are required; the middle anchor and the example lines may be left out
+    (files from other shapes rarely have them), but an example line needs its anchor."""
 
     name: Line
     name_en: OptionalLine = ""
     weight: Annotated[int, Field(gt=0, le=100)] = 1
     good: Required
     good_en: Text = ""
+    good_example: OptionalLine = ""
+    good_example_en: OptionalLine = ""
+    fair: Text = ""
+    fair_en: Text = ""
+    fair_example: OptionalLine = ""
+    fair_example_en: OptionalLine = ""
     poor: Required
     poor_en: Text = ""
+    poor_example: OptionalLine = ""
+    poor_example_en: OptionalLine = ""
+
+    @field_validator(*(f"{level}_example{suffix}" for level in ANCHORED for suffix in ("", "_en")))
+    @classmethod
+    def _example_has_its_anchor(cls, value: str, info: ValidationInfo) -> str:
+        """An example line with no description of its level beside it (``fair_example`` without ``fair``)."""
+        level = str(info.field_name).split("_example")[0]
+        if value and not (info.data.get(level) or info.data.get(f"{level}_en")):
+            message = _("an example line needs its anchor: write %(anchor)s too (what this level looks like)")
+            raise ValueError(message % {"anchor": level})
+        return value
+
+    def unfilled_anchors(self) -> list[str]:
+        """The anchors and example lines left blank (``fair``, ``poor_example``); English ones fall back."""
+        names = [name for level in ANCHORED for name in (level, f"{level}_example")]
+        return [name for name in names if not getattr(self, name)]
 
 
 class ScenarioData(_Strict):
@@ -454,7 +501,10 @@ def _upstream_rubric(raw: _OnePerFile | _ListItem) -> list[CriterionData]:
             ["None of the expected behaviours"] if english else ["期待される行動が見られない"]
         )
         joined = " / ".join
-        behaviour = CriterionData(name=name, weight=2, good=joined(behaviours.positive_behaviors), poor=joined(poor))
+        fair = "Some of the expected behaviours, not all" if english else "期待される行動の一部だけが見られる"
+        behaviour = CriterionData(
+            name=name, weight=2, good=joined(behaviours.positive_behaviors), fair=fair, poor=joined(poor)
+        )
         criteria.insert(0, behaviour)
     return criteria
 
@@ -910,6 +960,17 @@ class PlannedScenario:
         return self.data.slug
 
     @property
+    def unfilled_anchors(self) -> list[str]:
+        """Where the rubric's anchors or example lines are blank (``rubric[0]: fair, good_example``):
+        it imports, but the judge has less to go on."""
+        criteria = enumerate(self.data.rubric or [])
+        return [
+            f"rubric[{index}]: {', '.join(blank)}"
+            for index, criterion in criteria
+            if (blank := criterion.unfilled_anchors())
+        ]
+
+    @property
     def kept_keys(self) -> list[str]:
         """The file's keys kept verbatim in the scenario's settings because no field uses them."""
         return sorted((self.data.settings or {}).get(KEPT_SETTING, {}))
@@ -1038,7 +1099,7 @@ def scenario_document(scenario: Scenario) -> dict[str, Any]:
     document["rubric"] = [
         {key: value for key, value in criterion.items() if value or key in ("name", "weight", "good", "poor")}
         for criterion in stored_rubric(scenario)
-    ]
+    ]  # the anchors and example lines a criterion has, blank ones left out
     document["published"] = scenario.published
     return document
 

@@ -489,8 +489,25 @@ class FeedbackPoint(ScenarioPoint):
         verbose_name_plural = _("feedback points")
 
 
+# Every text of a criterion that has an English twin ``<name>_en``.
+CRITERION_TEXTS: tuple[str, ...] = (
+    "name",
+    "good",
+    "good_example",
+    "fair",
+    "fair_example",
+    "poor",
+    "poor_example",
+)
+EXAMPLE_MAX_LENGTH = 200
+
+
 class RubricCriterion(models.Model):
-    """One criterion of a scenario's rubric: its weight and what good and poor look like."""
+    """One criterion of a scenario's rubric: its weight and its behavioural anchors, what roughly 80
+    (good), 50 (fair: partly there) and 20 (poor) look like, each with a short example line.
+
+    Only good and poor are required: criteria imported from other shapes may have no middle anchor
+    or example lines yet."""
 
     scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="criteria")
     name = models.CharField(_("criterion"), max_length=200)
@@ -498,8 +515,33 @@ class RubricCriterion(models.Model):
     weight = models.PositiveSmallIntegerField(_("weight"), default=1, validators=[MinValueValidator(1)])
     good = models.TextField(_("what good looks like"))
     good_en = models.TextField(_("what good looks like (English)"), blank=True)
+    good_example = models.CharField(
+        _("example line (good)"),
+        max_length=EXAMPLE_MAX_LENGTH,
+        blank=True,
+        help_text=_("A short line a learner might say at about 80."),
+    )
+    good_example_en = models.CharField(_("example line (good, English)"), max_length=EXAMPLE_MAX_LENGTH, blank=True)
+    fair = models.TextField(_("what partly there looks like"), blank=True, help_text=_("The middle anchor: about 50."))
+    fair_en = models.TextField(_("what partly there looks like (English)"), blank=True)
+    fair_example = models.CharField(
+        _("example line (partly there)"),
+        max_length=EXAMPLE_MAX_LENGTH,
+        blank=True,
+        help_text=_("A short line a learner might say at about 50."),
+    )
+    fair_example_en = models.CharField(
+        _("example line (partly there, English)"), max_length=EXAMPLE_MAX_LENGTH, blank=True
+    )
     poor = models.TextField(_("what poor looks like"))
     poor_en = models.TextField(_("what poor looks like (English)"), blank=True)
+    poor_example = models.CharField(
+        _("example line (poor)"),
+        max_length=EXAMPLE_MAX_LENGTH,
+        blank=True,
+        help_text=_("A short line a learner might say at about 20."),
+    )
+    poor_example_en = models.CharField(_("example line (poor, English)"), max_length=EXAMPLE_MAX_LENGTH, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -512,11 +554,15 @@ class RubricCriterion(models.Model):
         return self.name
 
     def text_for(self, name: str, language: str | None = None) -> str:
-        """``name`` ("name", "good" or "poor") in ``language``; English falls back to the Japanese text."""
+        """``name`` (one of ``CRITERION_TEXTS``) in ``language``; English falls back to the Japanese text."""
         japanese = str(getattr(self, name))
         if _reader_language(language) == "en":
             return str(getattr(self, f"{name}_en") or "").strip() or japanese
         return japanese
+
+    def texts_for(self, language: str | None = None) -> dict[str, str]:
+        """Every text of the criterion (``CRITERION_TEXTS``) in ``language``."""
+        return {name: self.text_for(name, language) for name in CRITERION_TEXTS}
 
     @property
     def display_name(self) -> str:

@@ -126,8 +126,7 @@ def rubric_result(
 
 
 def rubric_lines(scenario: Scenario, *, language: str) -> list[dict[str, str]]:
-    """The criteria as the judge is given them (names, good and poor anchors, in ``language``)."""
-    return [
-        {key: criterion.text_for(key, language) for key in ("name", "good", "poor")}
-        for criterion in scenario.criteria.all()
-    ]
+    """The criteria as the judge is given them, in ``language``: each one's name and its anchors (what
+    about 80, 50 and 20 look like: ``good``, ``fair``, ``poor``) with their example lines
+    (``good_example``, ...); a blank anchor or example is an empty string."""
+    return [criterion.texts_for(language) for criterion in scenario.criteria.all()]

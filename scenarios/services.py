@@ -43,6 +43,11 @@ class ImportResult:
     def created_as_drafts(self) -> list[str]:
         return [item.slug for item in self.plan if item.action == "create" and not item.published_after]
 
+    @property
+    def with_unfilled_anchors(self) -> list[str]:
+        """The scenarios whose rubric leaves an anchor or an example line blank (they still import)."""
+        return [item.slug for item in self.plan if item.unfilled_anchors]
+
 
 def _user_or_none(user: Any) -> Any:
     return user if user is not None and getattr(user, "is_authenticated", False) else None
@@ -249,10 +254,23 @@ def _fill_scenario(scenario: Scenario, data: ScenarioData) -> bool:
         scenario.save(update_fields=[*empty, "updated_at"])
     points = _fill_points(scenario.learning_points.all(), data.learning_points, data.learning_points_en)
     points += _fill_points(scenario.feedback_points.all(), data.feedback_points, data.feedback_points_en)
-    rubric = not scenario.criteria.exists() and bool(data.rubric)
-    if rubric:  # installed before scenarios had rubrics
+    rubric = bool(data.rubric) and (not scenario.criteria.exists() or _rubric_is_generated(scenario))
+    if rubric:  # installed before scenarios had (written) rubrics
         scenario_rubric_replace(scenario=scenario, criteria=data.rubric or [])
     return bool(empty or points or rubric)
+
+
+# How the rubrics generated from the feedback points (before the built-in ones were written) said "good".
+GENERATED_GOOD_ENDINGS = ("と言える発言が、具体的な言葉ではっきりある",)
+
+
+def _rubric_is_generated(scenario: Scenario) -> bool:
+    """Every criterion is still the one generated from a feedback point: no trainer has edited the rubric."""
+    criteria = list(scenario.criteria.all())
+    return bool(criteria) and all(
+        criterion.good.endswith(GENERATED_GOOD_ENDINGS) and not (criterion.fair or criterion.good_example)
+        for criterion in criteria
+    )
 
 
 @transaction.atomic
@@ -261,7 +279,8 @@ def builtin_scenarios_fill_english() -> list[str]:
     the product's file.
 
     Only empty English fields, points without English and a scenario without any rubric criterion
-    are filled, so a trainer's edits, Japanese or English, stay as they are.
+    (or with the rubric generated from its feedback points before the built-in rubrics were written,
+    untouched) are filled, so a trainer's edits, Japanese or English, stay as they are.
     """
     parsed = parse_sources(read_paths([BUILTIN_SCENARIOS_FILE]))
     stored = Scenario.objects.select_for_update().in_bulk([data.slug for _, data in parsed], field_name="slug")

@@ -151,6 +151,8 @@ def test_the_offline_judge_ranks_the_strong_versions_higher() -> None:
     assert figures["transcripts"] >= 40
     assert figures["pairwise_accuracy"] >= 0.8
     assert figures["quote_validity"] == 1.0
+    # the built-in scenarios' rubrics: the strong versions pass them, the weak ones do not
+    assert figures["rubric_verdicts"] >= 40 and figures["rubric_agreement"] >= 0.8
 
 
 def test_anchors_reach_the_judges_prompt() -> None:
