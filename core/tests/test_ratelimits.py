@@ -208,23 +208,12 @@ def test_the_wait_text_counts_seconds_under_a_minute_and_minutes_after() -> None
 def test_feedback_for_a_conversation_with_learner_lines_is_never_refused(
     client: Client, settings: Any, fake_llm: Any
 ) -> None:
-    from conversations.tests.factories import ConversationFactory, MessageFactory, quoted_evidence
+    from conversations.tests.factories import ConversationFactory, MessageFactory, judge_answer
 
     _limits(settings, page="1/h")
     conversation = ConversationFactory()
     MessageFactory(conversation=conversation, content="ご相談があります")
-    scores = dict.fromkeys(
-        ["empathy", "clarity", "active_listening", "adaptability", "positivity", "professionalism"], 70
-    )
-    report = {
-        "summary": "丁寧でした",
-        "went_well": [],
-        "to_improve": [],
-        "better_phrasings": [],
-        "scores": scores,
-        "evidence": quoted_evidence("ご相談があります"),
-    }
-    fake_llm.reply_json(report)
+    fake_llm.reply_json(judge_answer("ご相談があります"))
     client.force_login(conversation.user)
     assert client.get(f"/chat/{conversation.id}/").status_code == 200
     assert client.get(f"/chat/{conversation.id}/").status_code == 429
@@ -235,24 +224,12 @@ def test_feedback_for_a_conversation_with_learner_lines_is_never_refused(
 def test_feedback_over_the_api_is_never_refused_by_the_api_budget(client: Client, settings: Any, fake_llm: Any) -> None:
     from rest_framework_simplejwt.tokens import AccessToken
 
-    from conversations.tests.factories import ConversationFactory, MessageFactory, quoted_evidence
+    from conversations.tests.factories import ConversationFactory, MessageFactory, judge_answer
 
     _limits(settings, default="1/m")
     conversation = ConversationFactory()
     MessageFactory(conversation=conversation, content="ご相談があります")
-    scores = dict.fromkeys(
-        ["empathy", "clarity", "active_listening", "adaptability", "positivity", "professionalism"], 70
-    )
-    fake_llm.reply_json(
-        {
-            "summary": "丁寧でした",
-            "went_well": [],
-            "to_improve": [],
-            "better_phrasings": [],
-            "scores": scores,
-            "evidence": quoted_evidence("ご相談があります"),
-        }
-    )
+    fake_llm.reply_json(judge_answer("ご相談があります"))
     auth = {"HTTP_AUTHORIZATION": f"Bearer {AccessToken.for_user(conversation.user)}"}
     assert client.get("/api/v1/chat/history", **auth).status_code == 200
     assert client.get("/api/v1/chat/history", **auth).status_code == 429
