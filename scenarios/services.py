@@ -257,11 +257,16 @@ def _fill_scenario(scenario: Scenario, data: ScenarioData) -> bool:
     rubric = bool(data.rubric) and (not scenario.criteria.exists() or _rubric_is_generated(scenario))
     if rubric:  # installed before scenarios had (written) rubrics
         scenario_rubric_replace(scenario=scenario, criteria=data.rubric or [])
+        written = data.pass_threshold
+        if written is not None and scenario.pass_threshold == GENERATED_PASS_THRESHOLD != written:
+            scenario.pass_threshold = written  # the threshold came with the generated rubric too
+            scenario.save(update_fields=["pass_threshold", "updated_at"])
     return bool(empty or points or rubric)
 
 
 # How the rubrics generated from the feedback points (before the built-in ones were written) said "good".
 GENERATED_GOOD_ENDINGS = ("と言える発言が、具体的な言葉ではっきりある",)
+GENERATED_PASS_THRESHOLD = 70  # every built-in scenario's threshold while its rubric was generated
 
 
 def _rubric_is_generated(scenario: Scenario) -> bool:

@@ -100,6 +100,8 @@ def test_an_untouched_generated_rubric_is_replaced_by_the_written_one_and_an_edi
     )
     for scenario in (generated, edited):
         _generated_rubric(scenario)
+        scenario.pass_threshold = 70  # as every built-in had with its generated rubric
+        scenario.save()
     changed = edited.criteria.first()
     changed.good = "トレーナーが書き直した良い例"
     changed.save()
@@ -109,6 +111,9 @@ def test_an_untouched_generated_rubric_is_replaced_by_the_written_one_and_an_edi
     assert "report-delay-early" in filled
     assert [c.name for c in generated.criteria.all()][0] == "遅れと新しい日付を先に"
     assert generated.criteria.first().fair_example
+    generated.refresh_from_db()
+    edited.refresh_from_db()
+    assert (generated.pass_threshold, edited.pass_threshold) == (60, 70)  # the written beginner threshold
     assert "トレーナーが書き直した良い例" in [c.good for c in edited.criteria.all()]
     assert "meeting-first-opinion" not in filled
 
