@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from assignments.reminders import DUE_SOON
 from assignments.selectors import MyAssignment, my_assignments
-from assignments.status import Status
+from assignments.status import Status, step_done_at
 from watch.themes import theme_for
 
 register = template.Library()
@@ -40,6 +41,14 @@ def watch_theme_label(key: str) -> str:
     return theme.label("en" if (get_language() or "ja").startswith("en") else "ja")
 
 
+def _played(item: MyAssignment, result: Any) -> bool:
+    """Whether the step's scenario requirement is met (its watch aside)."""
+    assignment = item.assignment
+    return (
+        step_done_at(replace(result, watch_theme=""), assignment.requirement, assignment.required_attempts) is not None
+    )
+
+
 @register.inclusion_tag("assignments/partials/home_notices.html", takes_context=True)
 def assignment_notices(context: dict[str, Any]) -> dict[str, Any]:
     user = context.get("user")
@@ -52,5 +61,7 @@ def assignment_notices(context: dict[str, Any]) -> dict[str, Any]:
             continue
         step, result = next(((step, result) for step, result, done in item.steps if not done), (None, None))
         next_watch = result.watch_theme if result is not None and result.watched is False else ""
+        if result is not None and _played(item, result):  # only the watch is left: no Start
+            step = None
         items.append({**item.__dict__, "notice": _notice(item, now), "next_step": step, "next_watch": next_watch})
     return {"mine": items[:MAX_NOTICES], "csrf_token": context.get("csrf_token"), "request": context.get("request")}

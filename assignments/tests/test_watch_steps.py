@@ -204,9 +204,14 @@ def test_it_shows_the_watch_on_my_assignments_the_home_page_and_the_api(path: di
     assert "新人の報告" in page and "/watch/?theme=report" in page
     assert "/watch/?theme=report" in client.get("/").content.decode()  # the next step asks for the watch
 
+    home = client.get("/").content.decode()
+    assert f"/scenarios/{path['first'].pk}/start/" in home  # the scenario is still to play as well
+
     api = APIClient()
     api.force_authenticate(learner)
     play(learner, path["first"], feedback_at=timezone.now())
+    home = client.get("/").content.decode()
+    assert "/watch/?theme=report" in home and f"/scenarios/{path['first'].pk}/start/" not in home  # only the watch
     steps = api.get(f"/api/v1/assignments/{a.pk}").json()["steps"]
     assert [(s["watch_theme"], s["watched"], s["done"]) for s in steps] == [("report", False, False), ("", None, False)]
 
