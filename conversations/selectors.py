@@ -4,7 +4,6 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
@@ -12,12 +11,6 @@ from django.http import Http404
 from accounts.models import User
 from conversations import turns
 from conversations.models import Conversation, Feedback, Message, Role, Status
-
-HISTORY_TTL_SECONDS = 60 * 60
-
-
-def history_cache_key(conversation_id: UUID | str) -> str:
-    return f"conversation:{conversation_id}:history"
 
 
 def conversation_get(
@@ -39,21 +32,15 @@ def conversation_messages(*, conversation: Conversation) -> QuerySet[Message]:
     return conversation.messages.order_by("created_at", "id")
 
 
-def conversation_history(*, conversation_id: UUID | str, cached: bool = True) -> list[dict[str, str]]:
-    """The turns a prompt is built from (cached in Redis for an hour, invalidated on every write).
+def conversation_history(*, conversation_id: UUID | str) -> list[dict[str, str]]:
+    """The turns a prompt is built from, read from the database (one indexed query).
 
-    Failed replies and empty turns are left out; an interrupted reply keeps its partial text.
-    ``cached=False`` reads the database alone, for a caller that has just written a turn (the
-    cache was emptied by that write: asking it would only cost a round trip).
+    Failed replies and empty turns are left out; an interrupted reply keeps its partial text. Not
+    cached: the live path reads it right after writing a turn, and the judge once per session, so
+    a cache would only add a round trip to Redis on every line stored.
     """
-    key = history_cache_key(conversation_id)
-    if cached and (hit := cache.get(key)) is not None:
-        return list(hit)
     rows = turns.spoken(Message.objects.filter(conversation_id=conversation_id)).order_by("created_at", "id")
-    history = turns.prompt_history(rows.only("role", "content"), role_of=lambda message: message.role)
-    if cached:
-        cache.set(key, history, HISTORY_TTL_SECONDS)
-    return history
+    return turns.prompt_history(rows.only("role", "content"), role_of=lambda message: message.role)
 
 
 def conversations_for_user(*, user: User, mode: str | None = None, query: str = "") -> QuerySet[Conversation]:

@@ -1,10 +1,9 @@
-"""Writes to conversations and messages. Every write invalidates the cached prompt history."""
+"""Writes to conversations and messages (the prompt history is read from the database, never cached)."""
 
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -15,7 +14,7 @@ from conversations import turns
 from conversations.feedback import FeedbackReport
 from conversations.models import Conversation, Feedback, Message, Mode, Role, Status
 from conversations.partners import CUSTOM, PARTNERS, SITUATIONS, find_preset
-from conversations.selectors import conversation_get, history_cache_key
+from conversations.selectors import conversation_get
 from conversations.signals import feedback_stored, practice_ended
 from core.metrics import count_conversation
 from llm import Purpose, demo_mode, model_label
@@ -42,10 +41,6 @@ class OutOfTimeError(ConversationClosedError):
     @property
     def message(self) -> str:
         return gettext("Time is up: this practice has ended. Ask for your feedback to see how it went.")
-
-
-def _invalidate_history(conversation_id: UUID | str) -> None:
-    cache.delete(history_cache_key(conversation_id))
 
 
 def conversation_start(*, user: User, mode: str = Mode.CHAT, title: str = "", metadata: dict[str, Any]) -> Conversation:
@@ -80,8 +75,6 @@ def message_append_user(
     message, created = turns.turn_append_once(  # one insert: no transaction needed
         conversation.messages.all(), client_id=client_id, create=create, atomic=False
     )
-    if created:
-        _invalidate_history(conversation.id)
     return message, created
 
 
@@ -92,20 +85,17 @@ def message_append_assistant(
     message = Message.objects.create(
         conversation=conversation, role=Role.ASSISTANT, content=text, metadata=metadata or {}, status=Status.COMPLETE
     )
-    _invalidate_history(conversation.id)
     return message
 
 
 def reply_begin(*, conversation: Conversation) -> Message:
-    """The row the model's reply streams into; stored before the first token arrives.
-
-    A streaming row is no part of a prompt's history, so the cached history stays valid."""
+    """The row the model's reply streams into; stored before the first token arrives (a streaming
+    row is no part of a prompt's history)."""
     return turns.reply_begin(Message, conversation=conversation, role=Role.ASSISTANT)
 
 
 def reply_finish(*, message: Message, text: str, status: str, metadata: dict[str, Any]) -> Message:
     turns.reply_finish(turn=message, text=text, status=status, metadata=metadata)
-    _invalidate_history(message.conversation_id)
     return message
 
 
@@ -143,7 +133,6 @@ def _announce_end(conversation: Conversation) -> None:
 
 def conversation_delete(*, user: User, conversation_id: UUID | str) -> None:
     conversation = conversation_get(user=user, conversation_id=conversation_id)
-    _invalidate_history(conversation.id)
     conversation.delete()
 
 

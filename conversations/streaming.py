@@ -81,7 +81,7 @@ async def _safe_emit(emit: Emit, event: dict[str, Any]) -> None:
 
 def _prompt_for(conversation: Conversation) -> list[dict[str, str]]:
     persona = persona_for(conversation)
-    history = conversation_history(conversation_id=conversation.id, cached=False)
+    history = conversation_history(conversation_id=conversation.id)
     if not history:
         return opening_messages(persona)
     return partner_messages(persona, history)

@@ -5,7 +5,6 @@ from django.http import Http404
 from accounts.tests.factories import UserFactory
 from conversations import selectors, services
 from conversations.models import Conversation, Message, Status
-from conversations.selectors import history_cache_key
 from conversations.tests.factories import ConversationFactory, MessageFactory
 from llm.prompts import MAX_USER_CHARS, UserTextError
 
@@ -46,18 +45,19 @@ def test_it_refuses_lines_after_the_end() -> None:
     assert not Message.objects.exists()
 
 
-def test_it_caches_history_and_invalidates_it_on_every_write_that_changes_it() -> None:
+def test_the_history_follows_every_write_without_a_round_trip_to_the_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_cache(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the live path asked the cache")
+
+    for name in ("get", "set", "delete"):
+        monkeypatch.setattr(cache, name, no_cache)
     conversation = ConversationFactory()
     services.message_append_user(conversation=conversation, text="一つ目")
     assert selectors.conversation_history(conversation_id=conversation.id) == [{"role": "user", "content": "一つ目"}]
-    assert cache.get(history_cache_key(conversation.id)) == [{"role": "user", "content": "一つ目"}]
 
     reply = services.reply_begin(conversation=conversation)  # a streaming row is no part of the history
-    cached = cache.get(history_cache_key(conversation.id))
-    assert cached == selectors.conversation_history(conversation_id=conversation.id, cached=False) == cached
-    assert cached == [{"role": "user", "content": "一つ目"}]
+    assert selectors.conversation_history(conversation_id=conversation.id) == [{"role": "user", "content": "一つ目"}]
     services.reply_finish(message=reply, text="はい", status=Status.COMPLETE, metadata={})
-    assert cache.get(history_cache_key(conversation.id)) is None
     assert selectors.conversation_history(conversation_id=conversation.id)[-1] == {
         "role": "assistant",
         "content": "はい",

@@ -1,3 +1,5 @@
+from typing import Any
+
 import psycopg
 import pytest
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
@@ -6,6 +8,7 @@ from django.db import connection, transaction
 
 from accounts.models import User
 from core.db import db_call, release_connection
+from core.db_pool import check_unbroken
 
 
 def _holds_connection() -> bool:
@@ -53,7 +56,27 @@ def test_postgresql_connections_come_from_a_pool_that_checks_them() -> None:
     database = settings.DATABASES["default"]
     assert database["OPTIONS"]["pool"]["max_size"] == settings.DATABASE_POOL_MAX_SIZE > 0
     assert database["CONN_MAX_AGE"] == 0
-    assert database["CONN_HEALTH_CHECKS"] is True
+    assert database["ENGINE"] == "core.postgresql" and connection.pool._check is check_unbroken  # type: ignore[attr-defined]
+    assert database["CONN_HEALTH_CHECKS"] is False  # Django's check would be a second, a round trip
+
+
+@pytest.mark.django_db(transaction=True)
+def test_handing_out_a_pooled_connection_sends_no_query(monkeypatch: pytest.MonkeyPatch) -> None:
+    pid = _query()
+    release_connection()  # back in the pool, which now holds only connections that were used
+    sent: list[str] = []
+    execute = psycopg.Connection.execute
+
+    def counting(self: psycopg.Connection[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(str(query))
+        return execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Connection, "execute", counting)
+    connection.ensure_connection()  # a pooled connection handed out, checked
+    handed = connection.connection.info.backend_pid  # type: ignore[union-attr]
+    release_connection()
+    assert sent == [] and handed in [pooled.info.backend_pid for pooled in connection.pool._pool]  # type: ignore[attr-defined]
+    assert pid > 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -66,5 +89,6 @@ def test_connections_killed_on_the_server_are_never_handed_out_again() -> None:
     params.pop("cursor_factory", None)
     params.pop("context", None)
     with psycopg.connect(**params, autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [pooled])
+        # As a restart does: each backend is gone (up to 5 s each) before the next query is made.
+        admin.execute("SELECT pg_terminate_backend(pid, 5000) FROM unnest(%s::int[]) AS pid", [pooled])
     assert _query() not in pooled  # a fresh, working connection: no error reaches the request

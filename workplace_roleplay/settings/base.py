@@ -110,14 +110,16 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", 0)
 # a thread of its own, so without a pool each would open a connection and a burst of learners
 # would exhaust the server's max_connections. DATABASE_POOL_MAX_SIZE=0 turns
 # the pool off (then CONN_MAX_AGE, e.g. ?conn_max_age=60 in DATABASE_URL, keeps connections).
-# The pool checks each connection before handing it out, so a PostgreSQL restart costs no request.
+# The pool checks each connection before handing it out, so a PostgreSQL restart costs no request
+# (core.db_pool.check_unbroken: the socket is looked at, no query is sent).
 DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=20)
 if (
     DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     and DATABASE_POOL_MAX_SIZE > 0
     and not DATABASES["default"]["CONN_MAX_AGE"]
 ):
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["ENGINE"] = "core.postgresql"  # the pool's check looks at the socket (core.db_pool)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False  # Django's would be a second check, a round trip
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": min(2, DATABASE_POOL_MAX_SIZE),
         "max_size": DATABASE_POOL_MAX_SIZE,
