@@ -15,9 +15,9 @@ from channels.db import database_sync_to_async
 from django.utils.translation import gettext as _
 
 from conversations import selectors, services
-from conversations.models import Conversation
+from conversations.models import Conversation, Message
 from conversations.rendering import render_event_html
-from conversations.streaming import ReplyNotStoredError, generate_reply, message_payload
+from conversations.streaming import ReplyNotStoredError, generate_reply, message_payload, take_line
 from core import ratelimits
 from core.consumers import PracticeSocket
 from llm.prompts import UserTextError
@@ -74,18 +74,16 @@ class ConversationConsumer(PracticeSocket):
             await self._busy_error()
             return
         try:
-            message, created = await database_sync_to_async(services.message_append_user)(
-                conversation=self.conversation, text=text, client_id=str(client_id) if client_id else None
-            )
+            taken = await take_line(self.conversation, text=text, client_id=str(client_id) if client_id else None)
         except UserTextError as error:
             await self.error("invalid_message", error.message)
             return
         except services.ConversationClosedError as closed:
             await self.error(closed.code, closed.message)
             return
-        await self.emit({"type": "message.new", "message": message_payload(message)})
-        if created:
-            self._start_generation()
+        await self.emit({"type": "message.new", "message": message_payload(taken.message)})
+        if taken.created:
+            self._start_generation(taken.prepared)
 
     async def _stop(self) -> None:
         if self._busy() and self.task is not None:
@@ -113,8 +111,9 @@ class ConversationConsumer(PracticeSocket):
     def _busy(self) -> bool:
         return self.task is not None and not self.task.done()
 
-    def _start_generation(self) -> None:
-        self.task = asyncio.create_task(generate_reply(conversation=self.conversation, emit=self.emit))
+    def _start_generation(self, prepared: tuple[list[dict[str, str]], Message] | None = None) -> None:
+        reply = generate_reply(conversation=self.conversation, emit=self.emit, prepared=prepared)
+        self.task = asyncio.create_task(reply)
         self.task.add_done_callback(_consume_result)
 
     async def _messages(self) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ failure is logged. When no write goes through, ``ReplyNotStoredError`` is raised
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import structlog
@@ -85,6 +86,35 @@ def _prompt_for(conversation: Conversation) -> list[dict[str, str]]:
     if not history:
         return opening_messages(persona)
     return partner_messages(persona, history)
+
+
+@dataclass(frozen=True)
+class LineTaken:
+    """A learner's line as stored, whether it is new, and (for a new one) the prompt and the reply's row."""
+
+    message: Message
+    created: bool
+    prepared: tuple[list[dict[str, str]], Message] | None = None
+
+
+def line_take(conversation: Conversation, *, text: object, client_id: str | None) -> LineTaken:
+    """Store the learner's line and, when it is new, build the prompt and open the reply's row, in
+    one database call (``take_line`` from async code; a request calls this on its own thread): in a
+    burst of lines each one's model is asked as soon as its line is stored, not after every other
+    line of the burst was. Raises as ``message_append_user`` does; a failure after the line is
+    stored leaves the reply to ``generate_reply``, which tells the listener."""
+    message, created = services.message_append_user(conversation=conversation, text=text, client_id=client_id)
+    if not created:
+        return LineTaken(message, created=False)
+    try:
+        prepared = (_prompt_for(conversation), services.reply_begin(conversation=conversation))
+    except DatabaseError as failure:
+        log.warning("reply_prepare_failed", mode=conversation.mode, error=repr(failure))
+        return LineTaken(message, created=True)
+    return LineTaken(message, created=True, prepared=prepared)
+
+
+take_line = db_call(line_take)
 
 
 @db_call
@@ -241,11 +271,13 @@ async def generate_reply(
     conversation: Conversation,
     emit: Emit,
     prompt: list[dict[str, str]] | None = None,
+    prepared: tuple[list[dict[str, str]], Message] | None = None,
     coalesce_seconds: float = COALESCE_SECONDS,
 ) -> Message:
-    """Stream the partner's next turn (or its opening line when nothing was said yet) into the conversation."""
+    """Stream the partner's next turn (or its opening line when nothing was said yet) into the
+    conversation; ``prepared`` is the prompt and the reply's row when ``take_line`` made them."""
     try:
-        messages, begun = await _reply_prepare(conversation, prompt)
+        messages, begun = prepared or await _reply_prepare(conversation, prompt)
     except DatabaseError as failure:
         log.error("reply_not_stored", mode=conversation.mode, step="begin", error=repr(failure))
         await _safe_emit(emit, store_failed_event(None))

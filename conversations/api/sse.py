@@ -50,14 +50,16 @@ def sse_frame(event: dict[str, Any], prefix: str = "chat") -> str:
     return encode_frame(name, {**event, "type": name})
 
 
-async def reply_events(conversation: Conversation, first: Message) -> AsyncGenerator[str]:
+async def reply_events(
+    conversation: Conversation, first: Message, prepared: tuple[list[dict[str, str]], Message] | None = None
+) -> AsyncGenerator[str]:
     queue: asyncio.Queue[Any] = asyncio.Queue()
 
     async def emit(event: dict[str, Any]) -> None:
         await queue.put(event)
 
     yield sse_frame({"type": "message.new", "message": message_payload(first)})
-    task = asyncio.create_task(generate_reply(conversation=conversation, emit=emit))
+    task = asyncio.create_task(generate_reply(conversation=conversation, emit=emit, prepared=prepared))
     task.add_done_callback(lambda _: queue.put_nowait(_DONE))
     try:
         while (event := await queue.get()) is not _DONE:
@@ -71,5 +73,9 @@ async def reply_events(conversation: Conversation, first: Message) -> AsyncGener
             raise failure
 
 
-def reply_stream_response(conversation: Conversation, first: Message) -> StreamingHttpResponse:
-    return event_stream_response(reply_events(conversation, first), error_frame=sse_frame)
+def reply_stream_response(
+    conversation: Conversation, first: Message, prepared: tuple[list[dict[str, str]], Message] | None = None
+) -> StreamingHttpResponse:
+    """The reply as an event stream; ``prepared`` (the prompt and the reply's row, from ``line_take``
+    on the request's thread) spares the stream a database call on a thread every stream shares."""
+    return event_stream_response(reply_events(conversation, first, prepared), error_frame=sse_frame)

@@ -14,7 +14,13 @@ from conversations.api import serializers as s
 from conversations.api.sse import reply_stream_response, wants_event_stream
 from conversations.judging import NoLearnerLinesError, feedback_generate
 from conversations.models import Conversation
-from conversations.streaming import ReplyNotStoredError, generate_reply, message_payload, store_failed_message
+from conversations.streaming import (
+    ReplyNotStoredError,
+    generate_reply,
+    line_take,
+    message_payload,
+    store_failed_message,
+)
 from core.db import release_connection
 from llm import LLMError
 from llm.prompts import UserTextError
@@ -42,22 +48,25 @@ def post_message(request: Request, *, mode: str) -> Any:
     """Store the learner's line, then answer with the reply as JSON or as a live event stream."""
     data, conversation = _valid_request(request, s.ChatMessageSerializer, mode)
     try:
-        message, created = services.message_append_user(
-            conversation=conversation, text=data["text"], client_id=data.get("client_id")
-        )
+        taken = line_take(conversation, text=data["text"], client_id=data.get("client_id"))
     except UserTextError as error:
         raise serializers.ValidationError({"text": [error.message]}) from error
     except services.ConversationClosedError as error:
         raise serializers.ValidationError({"conversation_id": [error.message]}, code=error.code) from error
-    # The line is stored: the request's connection goes back to the pool now, not after the reply
-    # has streamed (a burst of learners would otherwise hold every connection for seconds).
+    # The line, the prompt and the reply's row are stored: the request's connection goes back to the
+    # pool now, not after the reply has streamed (a burst would otherwise hold every connection for seconds).
     release_connection()
+    message, created = taken.message, taken.created
     if created and wants_event_stream(request, stream=data["stream"]):
-        streamed = reply_stream_response(conversation, message)
+        streamed = reply_stream_response(conversation, message, taken.prepared)
         streamed.status_code = status.HTTP_201_CREATED  # the line was stored, as in JSON
         return streamed
     try:
-        reply = async_to_sync(generate_reply)(conversation=conversation, emit=ignore_events) if created else None
+        reply = (
+            async_to_sync(generate_reply)(conversation=conversation, emit=ignore_events, prepared=taken.prepared)
+            if created
+            else None
+        )
     except ReplyNotStoredError:
         return reply_not_stored()
     answer = {

@@ -52,6 +52,28 @@ async def test_it_sends_events_in_order(fake_llm: Any) -> None:
     await communicator.disconnect()
 
 
+async def test_a_line_its_prompt_and_its_reply_row_take_one_database_call(
+    fake_llm: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a burst of lines the model is asked as soon as this line is stored, not after every other line's insert."""
+    from conversations import streaming
+
+    fake_llm.reply(tokens=["はい"])
+    communicator = await _connect(await _started())
+    await communicator.receive_json_from()
+
+    async def second_call(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the prompt and the reply row took a database call of their own")
+
+    monkeypatch.setattr(streaming, "_reply_prepare", second_call)
+    await communicator.send_json_to({"type": "chat.message", "text": "報告があります", "client_id": "one-call"})
+    events = await _until(communicator, "chat.message.done")
+    assert [e["type"] for e in events][:2] == ["chat.message.new", "chat.typing.start"]
+    assert events[-1]["message"]["content"] == "はい"
+    assert fake_llm.requests[-1]["messages"][-1]["content"].endswith("報告があります")
+    await communicator.disconnect()
+
+
 async def test_it_opens_a_new_conversation_with_the_partners_line(fake_llm: Any) -> None:
     fake_llm.reply(tokens=["おはよう", "ございます"])
     conversation = await database_sync_to_async(ConversationFactory)()

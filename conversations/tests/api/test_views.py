@@ -204,6 +204,28 @@ async def test_it_streams_the_reply_as_server_sent_events(fake_llm: Any) -> None
     assert reply is not None
 
 
+@pytest.mark.parametrize("stream", [True, False])
+def test_the_request_stores_the_line_the_prompt_and_the_reply_row_itself(
+    fake_llm: Any, monkeypatch: pytest.MonkeyPatch, stream: bool
+) -> None:
+    """No database call is left to the reply's stream (it would wait on a thread every stream shares)."""
+    from conversations import streaming
+
+    async def shared_thread_call(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the reply took a database call of its own before the model was asked")
+
+    monkeypatch.setattr(streaming, "_reply_prepare", shared_thread_call)
+    fake_llm.reply(tokens=["了解", "です"])
+    conversation = _started()
+    body = {"conversation_id": str(conversation.id), "text": "報告です", "client_id": f"p-{stream}", "stream": stream}
+    response = _client(conversation.user).post("/api/v1/chat/message", body, format="json")
+    assert response.status_code == 201
+    if stream:
+        assert _sse_events(response)[-1][1]["message"]["content"] == "了解です"
+    else:
+        assert response.json()["reply"]["content"] == "了解です"
+
+
 def _sse_events(response: Any) -> list[tuple[str, dict[str, Any]]]:
     """(event name, data) of every event of an event-stream answer, streamed or not."""
     from asgiref.sync import async_to_sync
