@@ -84,3 +84,22 @@ def test_every_cache_object_of_the_process_shares_one_pool_of_redis_connections(
     assert (
         elsewhere[0]._cache.get_client(write=True).connection_pool is here._cache.get_client(write=True).connection_pool
     )
+
+
+def test_cache_calls_reuse_one_redis_client_instead_of_building_one_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each ``redis.Redis`` builds its table of response callbacks: that cost is paid once, not per call."""
+    import redis
+
+    client = caches["default"]._cache.get_client(write=True)
+    built: list[Any] = []
+    original = redis.Redis.__init__
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> None:
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "__init__", counting)
+    caches["default"].set("shared-client", 1)
+    assert caches["default"].get("shared-client") == 1
+    assert caches["default"]._cache.get_client(write=True) is client
+    assert built == []
