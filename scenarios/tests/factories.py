@@ -48,3 +48,50 @@ class ScenarioFactory(factory.django.DjangoModelFactory[Scenario]):
             FeedbackPoint.objects.bulk_create(
                 FeedbackPoint(scenario=obj, text=text, order=i) for i, text in enumerate(texts)
             )
+
+
+def import_item(**fields: Any) -> dict[str, Any]:
+    """One scenario in the product's import shape (``fields`` added or replaced; ``None`` leaves a key out)."""
+    item: dict[str, Any] = {
+        "slug": "report-delay",
+        "title": "遅れを報告する",
+        "description": "締切に遅れそうなことを伝える。",
+        "difficulty": "初級",
+        "ai_role": "課長",
+        "learner_role": "担当者",
+        "situation": "水曜の午後。",
+        "learning_points": ["結論から話す"],
+        "feedback_points": ["結論が先か"],
+        **fields,
+    }
+    return {key: value for key, value in item.items() if value is not None}
+
+
+def admin_form(scenario: Scenario, **fields: Any) -> dict[str, Any]:
+    """The admin change form of ``scenario`` as posted, with no point rows (``fields`` added or replaced)."""
+    return {
+        "title": scenario.title,
+        "slug": scenario.slug,
+        "description": scenario.description,
+        "category": scenario.category,
+        "difficulty": scenario.difficulty,
+        "tags": "報告",
+        "ai_role": scenario.ai_role,
+        "learner_role": scenario.learner_role,
+        "situation": scenario.situation,
+        "settings": "{}",
+        "graded_messages": "{}",
+        "pass_threshold": "70",
+        "role_type": "standard",
+        **{
+            f"{prefix}-{key}": value
+            for prefix in ("learning_points", "feedback_points")
+            for key, value in {
+                "TOTAL_FORMS": "0",
+                "INITIAL_FORMS": "0",
+                "MIN_NUM_FORMS": "0",
+                "MAX_NUM_FORMS": "1000",
+            }.items()
+        },
+        **fields,
+    }

@@ -8,22 +8,11 @@ from django.utils import translation
 
 from accounts.tests.factories import UserFactory
 from scenarios.importer import ScenarioImportError, Source, parse_source
+from scenarios.tests.factories import import_item
 
 
 def _item(**overrides: object) -> dict[str, object]:
-    item: dict[str, object] = {
-        "slug": "report-delay",
-        "title": "遅れを報告する",
-        "description": "締切に遅れそうなことを伝える。",
-        "difficulty": "初級",
-        "ai_role": "課長",
-        "learner_role": "担当者",
-        "situation": "水曜の午後。",
-        "learning_points": ["結論から話す"],
-        "feedback_points": ["結論が先か"],
-        **overrides,
-    }
-    return {key: value for key, value in item.items() if value is not None}
+    return import_item(**overrides)
 
 
 def _reasons(text: str, language: str = "ja") -> dict[str, str]:

@@ -22,7 +22,7 @@ from scenarios.models import RubricCriterion, Scenario, ScenarioPlay
 from scenarios.play import scenario_play_start
 from scenarios.rubric import rubric_result, weighted_total
 from scenarios.services import builtin_scenarios_load, scenario_import, scenario_rubric_replace
-from scenarios.tests.factories import ScenarioFactory
+from scenarios.tests.factories import ScenarioFactory, admin_form
 
 LINE = "申し訳ありません、資料は月曜になります。"
 
@@ -296,36 +296,16 @@ def test_a_trainer_edits_the_rubric_inline_and_a_non_positive_weight_is_refused(
     assert 'name="criteria-0-name"' in page  # trainers see and edit the criteria
 
     criteria = list(scenario.criteria.all())
-    form = {
-        "title": scenario.title,
-        "slug": scenario.slug,
-        "description": scenario.description,
-        "category": scenario.category,
-        "difficulty": scenario.difficulty,
-        "tags": "報告",
-        "ai_role": scenario.ai_role,
-        "learner_role": scenario.learner_role,
-        "situation": scenario.situation,
-        "settings": "{}",
-        "graded_messages": "{}",
-        "pass_threshold": "70",
-        "role_type": "standard",
-        "published": "on",
+    form = admin_form(
+        scenario,
+        published="on",
         **{
-            f"{p}-{k}": v
-            for p in ("learning_points", "feedback_points")
-            for k, v in {
-                "TOTAL_FORMS": "0",
-                "INITIAL_FORMS": "0",
-                "MIN_NUM_FORMS": "0",
-                "MAX_NUM_FORMS": "1000",
-            }.items()
+            "criteria-TOTAL_FORMS": "2",
+            "criteria-INITIAL_FORMS": "2",
+            "criteria-MIN_NUM_FORMS": "0",
+            "criteria-MAX_NUM_FORMS": "1000",
         },
-        "criteria-TOTAL_FORMS": "2",
-        "criteria-INITIAL_FORMS": "2",
-        "criteria-MIN_NUM_FORMS": "0",
-        "criteria-MAX_NUM_FORMS": "1000",
-    }
+    )
     for index, c in enumerate(criteria):
         form.update(
             {

@@ -19,7 +19,7 @@ from scenarios.importer import ScenarioImportError, Source, export_yaml, parse_s
 from scenarios.models import RubricCriterion, Scenario
 from scenarios.rubric import rubric_lines
 from scenarios.services import scenario_import, scenario_rubric_replace
-from scenarios.tests.factories import ScenarioFactory
+from scenarios.tests.factories import ScenarioFactory, admin_form, import_item
 
 EXTENDED = Path(__file__).resolve().parent / "fixtures" / "extended"
 
@@ -44,18 +44,7 @@ BARE: dict[str, Any] = {"name": "代案", "weight": 1, "good": "日付を示す"
 
 
 def _item(rubric: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "slug": "report-delay",
-        "title": "遅れを報告する",
-        "description": "締切に遅れそうなことを伝える。",
-        "difficulty": "初級",
-        "ai_role": "課長",
-        "learner_role": "担当者",
-        "situation": "水曜の午後。",
-        "learning_points": ["結論から話す"],
-        "feedback_points": ["結論が先か"],
-        "rubric": rubric,
-    }
+    return import_item(rubric=rubric)
 
 
 def _yaml(*rubric: dict[str, Any], name: str = "mine.yaml") -> Source:
@@ -214,33 +203,18 @@ def test_the_rubric_lines_of_a_play_carry_the_anchors_in_its_language():
 
 def _inline_form(scenario: Scenario, **changes: str) -> dict[str, Any]:
     [criterion] = scenario.criteria.all()
-    form: dict[str, Any] = {
-        "title": scenario.title,
-        "slug": scenario.slug,
-        "description": scenario.description,
-        "category": scenario.category,
-        "difficulty": scenario.difficulty,
-        "tags": "報告",
-        "ai_role": scenario.ai_role,
-        "learner_role": scenario.learner_role,
-        "situation": scenario.situation,
-        "settings": "{}",
-        "graded_messages": "{}",
-        "pass_threshold": "70",
-        "role_type": "standard",
+    form: dict[str, Any] = admin_form(
+        scenario,
         **{
-            f"{prefix}-{key}": value
-            for prefix in ("learning_points", "feedback_points")
-            for key, value in {"TOTAL_FORMS": "0", "INITIAL_FORMS": "0", "MAX_NUM_FORMS": "1000"}.items()
+            "criteria-TOTAL_FORMS": "1",
+            "criteria-INITIAL_FORMS": "1",
+            "criteria-MAX_NUM_FORMS": "1000",
+            "criteria-0-id": str(criterion.pk),
+            "criteria-0-scenario": str(scenario.pk),
+            "criteria-0-order": "0",
+            **{f"criteria-0-{name}": str(value) for name, value in ANCHORED.items()},
         },
-        "criteria-TOTAL_FORMS": "1",
-        "criteria-INITIAL_FORMS": "1",
-        "criteria-MAX_NUM_FORMS": "1000",
-        "criteria-0-id": str(criterion.pk),
-        "criteria-0-scenario": str(scenario.pk),
-        "criteria-0-order": "0",
-        **{f"criteria-0-{name}": str(value) for name, value in ANCHORED.items()},
-    }
+    )
     return {**form, **{f"criteria-0-{name}": value for name, value in changes.items()}}
 
 
