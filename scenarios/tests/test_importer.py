@@ -19,7 +19,7 @@ from scenarios.importer import (
 )
 from scenarios.models import Category, Difficulty, Scenario
 from scenarios.services import BUILTIN_SCENARIOS_FILE, scenario_import, scenario_import_paths
-from scenarios.tests.factories import ScenarioFactory
+from scenarios.tests.factories import ScenarioFactory, import_item
 
 UPSTREAM = Path(__file__).resolve().parent / "fixtures" / "upstream"
 UPSTREAM_FILES = sorted(UPSTREAM.glob("*.yaml"))
@@ -38,21 +38,7 @@ def _problem_text(exc: pytest.ExceptionInfo[ScenarioImportError]) -> str:
 
 
 def _product_yaml(**overrides: object) -> str:
-    item = {
-        "slug": "report-delay",
-        "title": "遅れを報告する",
-        "description": "締切に遅れそうなことを伝える。",
-        "difficulty": "初級",
-        "category": "報連相",
-        "tags": ["報告"],
-        "ai_role": "課長",
-        "learner_role": "担当者",
-        "situation": "水曜の午後。",
-        "opening_line": "どうしたの？",
-        "learning_points": ["結論から話す"],
-        "feedback_points": ["結論が先か"],
-        **overrides,
-    }
+    item = import_item(**{"category": "報連相", "tags": ["報告"], "opening_line": "どうしたの？", **overrides})
     return yaml.safe_dump({"scenarios": [item]}, allow_unicode=True)
 
 

@@ -22,7 +22,7 @@ from scenarios.models import RubricCriterion, Scenario, ScenarioPlay
 from scenarios.play import scenario_play_start
 from scenarios.rubric import rubric_result, weighted_total
 from scenarios.services import builtin_scenarios_load, scenario_import, scenario_rubric_replace
-from scenarios.tests.factories import ScenarioFactory, admin_form
+from scenarios.tests.factories import ScenarioFactory, admin_form, import_item
 
 LINE = "申し訳ありません、資料は月曜になります。"
 
@@ -142,18 +142,9 @@ def test_a_bad_answer_repeated_after_repair_is_rejected_and_never_stored(fake_ll
 
 # --- YAML --------------------------------------------------------------------------------------
 
-_ITEM: dict[str, Any] = {
-    "slug": "report-delay",
-    "title": "遅れを報告する",
-    "description": "締切に遅れそうなことを伝える。",
-    "difficulty": "初級",
-    "ai_role": "課長",
-    "learner_role": "担当者",
-    "situation": "水曜の午後。",
-    "learning_points": ["結論から話す"],
-    "feedback_points": ["結論が先か"],
-    "pass_threshold": 75,
-    "rubric": [
+_ITEM: dict[str, Any] = import_item(
+    pass_threshold=75,
+    rubric=[
         {
             "name": "結論が先",
             "name_en": "Conclusion first",
@@ -163,7 +154,7 @@ _ITEM: dict[str, Any] = {
         },
         {"name": "代案", "weight": 1, "good": "日付を示す", "poor": "日付がない", "good_en": "Gives a date"},
     ],
-}
+)
 
 
 def _yaml(**overrides: Any) -> Source:
