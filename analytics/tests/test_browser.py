@@ -6,18 +6,11 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.tests.browser import log_in
+from accounts.tests.factories import UserFactory
 from analytics.tests.factories import StrengthAnalysisFactory, scores
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(page: Any, username: str, home: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEFAULT_PASSWORD)
-    page.get_by_role("button", name="ログイン", exact=True).click()
-    page.wait_for_url(f"{home}/")
 
 
 def test_the_progress_page_draws_its_charts(browser_page: Any, live_asgi_server: Any) -> None:
@@ -28,7 +21,7 @@ def test_the_progress_page_draws_its_charts(browser_page: Any, live_asgi_server:
     page = browser_page
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    _log_in(page, "hanako", live_asgi_server.url)
+    log_in(page, "hanako", live_asgi_server.url)
 
     page.goto("/progress/")
 
@@ -53,7 +46,7 @@ def test_the_progress_page_fits_a_phone_screen(browser_page: Any, live_asgi_serv
     StrengthAnalysisFactory(user=user, session_started_at=timezone.now() - timedelta(days=1))
     page = browser_page
     page.set_viewport_size({"width": 375, "height": 740})
-    _log_in(page, "taro", live_asgi_server.url)
+    log_in(page, "taro", live_asgi_server.url)
 
     page.goto("/progress/")
     page.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('weekly-chart'))")

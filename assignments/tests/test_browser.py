@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.tests.browser import log_in
+from accounts.tests.factories import UserFactory
 from assignments.models import Assignment
 from assignments.tests.factories import team_with
 from conversations.tests.factories import quoted_evidence
@@ -16,14 +17,6 @@ from scenarios.tests.factories import ScenarioFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCORES = dict.fromkeys(["empathy", "clarity", "active_listening", "adaptability", "positivity", "professionalism"], 70)
-
-
-def _log_in(page: Any, base: str, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEFAULT_PASSWORD)
-    page.get_by_role("button", name="ログイン", exact=True).click()
-    page.wait_for_url(f"{base}/")
 
 
 def _assign(page: Any, team: Any, first: Any, second: Any) -> None:
@@ -70,13 +63,13 @@ def test_a_trainer_assigns_a_path_and_sees_the_learner_in_progress(
     team = team_with(trainer, [learner])
     first, second = ScenarioFactory.create(), ScenarioFactory.create()
 
-    _log_in(page, base, trainer.username)
+    log_in(page, trainer.username, base)
     _assign(page, team, first, second)
     assignment = Assignment.objects.get(title="新人研修パス")
     assert list(assignment.steps.values_list("scenario_id", flat=True)) == [first.pk, second.pk]
     page.context.clear_cookies()
 
-    _log_in(page, base, learner.username)
+    log_in(page, learner.username, base)
     _complete_first(page, fake_llm)
     play = ScenarioPlay.objects.get(user=learner, scenario=first)
     assert play.feedback_at is not None
@@ -86,7 +79,7 @@ def test_a_trainer_assigns_a_path_and_sees_the_learner_in_progress(
     assert "練習中" in card.inner_text() and "金曜までに1回ずつ" in card.inner_text()
     page.context.clear_cookies()
 
-    _log_in(page, base, trainer.username)
+    log_in(page, trainer.username, base)
     page.goto(f"/assignments/trainer/{assignment.pk}/")
     row = page.locator(f"#progress-rows tr[data-user='{learner.username}']")
     text = row.inner_text()

@@ -6,19 +6,12 @@ from typing import Any
 import pytest
 from django.apps import apps
 
-from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.tests.browser import log_in
+from accounts.tests.factories import UserFactory
 from conversations.tests.factories import quoted_evidence
 from scenarios.models import Scenario
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(page: Any, base: str, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEFAULT_PASSWORD)
-    page.get_by_role("button", name="ログイン", exact=True).click()
-    page.wait_for_url(f"{base}/")
 
 
 def _author(page: Any) -> None:
@@ -53,13 +46,13 @@ def test_a_trainer_authors_and_a_learner_plays_it(fake_llm: Any, live_asgi_serve
     trainer = UserFactory(trainer=True)
     learner = UserFactory()
     page = browser_page
-    _log_in(page, base, trainer.username)
+    log_in(page, trainer.username, base)
     _author(page)
     scenario = Scenario.objects.get(title="経費精算の差し戻しを伝える")
     assert scenario.published and scenario.author == trainer
     page.context.clear_cookies()
 
-    _log_in(page, base, learner.username)
+    log_in(page, learner.username, base)
     page.goto("/scenarios/?search=経費精算")
     page.get_by_text("経費精算の差し戻しを伝える").first.click()
     page.locator("form[action$='/start/'] button[type=submit]").first.click()

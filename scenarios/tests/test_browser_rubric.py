@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from django.apps import apps
 
-from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.tests.browser import log_in
+from accounts.tests.factories import UserFactory
 from conversations.tests.factories import quoted_evidence
 from scenarios.importer import Source
 from scenarios.models import Scenario
@@ -17,14 +18,6 @@ from scenarios.services import scenario_import
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 EXTENDED = Path(__file__).resolve().parent / "fixtures" / "extended"
 LINE = "田中さん、忙しいところ悪いね。明日10時の役員会議の資料、今日中に数字を直してもらえるかな？見積書の締切は私が調整するよ。"
-
-
-def _log_in(page: Any, base: str, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEFAULT_PASSWORD)
-    page.get_by_role("button", name="ログイン", exact=True).click()
-    page.wait_for_url(f"{base}/")
 
 
 def _edit_rubric(page: Any, scenario: Scenario) -> None:
@@ -74,14 +67,14 @@ def test_a_trainer_edits_a_rubric_and_a_learner_plays_the_boss_and_passes(
     trainer, learner = UserFactory(trainer=True), UserFactory()
     page = browser_page
 
-    _log_in(page, base, trainer.username)
+    log_in(page, trainer.username, base)
     _edit_rubric(page, scenario)
     criteria = list(scenario.criteria.all())
     assert [(c.name, c.weight) for c in criteria][1] == ("依頼の目的と期限を伝えた", 3)
     assert Scenario.objects.get(pk=scenario.pk).pass_threshold == 60
     page.context.clear_cookies()
 
-    _log_in(page, base, learner.username)
+    log_in(page, learner.username, base)
     page.goto(scenario.get_absolute_url())
     assert "上の立場（課長）" in page.inner_text(".scenario-detail")
     assert "依頼の目的と期限を伝えた" in page.inner_text("#rubric")
