@@ -15,9 +15,9 @@ from channels.db import database_sync_to_async
 from django.utils.translation import gettext as _
 
 from conversations import selectors, services
-from conversations.models import Conversation, Message
+from conversations.models import Conversation
 from conversations.rendering import render_event_html
-from conversations.streaming import ReplyNotStoredError, generate_reply, message_payload, take_line
+from conversations.streaming import Prepared, ReplyNotStoredError, generate_reply, message_payload, take_line
 from core import ratelimits
 from core.consumers import PracticeSocket
 from llm.prompts import UserTextError
@@ -111,7 +111,7 @@ class ConversationConsumer(PracticeSocket):
     def _busy(self) -> bool:
         return self.task is not None and not self.task.done()
 
-    def _start_generation(self, prepared: tuple[list[dict[str, str]], Message] | None = None) -> None:
+    def _start_generation(self, prepared: Prepared | None = None) -> None:
         reply = generate_reply(conversation=self.conversation, emit=self.emit, prepared=prepared)
         self.task = asyncio.create_task(reply)
         self.task.add_done_callback(_consume_result)

@@ -88,13 +88,27 @@ def _prompt_for(conversation: Conversation) -> list[dict[str, str]]:
     return partner_messages(persona, history)
 
 
+# The prompt a reply is asked with and the row it streams into.
+Prepared = tuple[list[dict[str, str]], Message]
+
+
+def reply_prepare(conversation: Conversation, prompt: list[dict[str, str]] | None = None) -> Prepared:
+    """The prompt (unless given) and the reply's row: what comes between a learner's line and the model."""
+    messages = prompt if prompt is not None else _prompt_for(conversation)
+    return messages, services.reply_begin(conversation=conversation)
+
+
+# From async code, in one database call: one connection taken from the pool, one thread hop.
+_reply_prepare = db_call(reply_prepare)
+
+
 @dataclass(frozen=True)
 class LineTaken:
     """A learner's line as stored, whether it is new, and (for a new one) the prompt and the reply's row."""
 
     message: Message
     created: bool
-    prepared: tuple[list[dict[str, str]], Message] | None = None
+    prepared: Prepared | None = None
 
 
 def line_take(conversation: Conversation, *, text: object, client_id: str | None) -> LineTaken:
@@ -107,7 +121,7 @@ def line_take(conversation: Conversation, *, text: object, client_id: str | None
     if not created:
         return LineTaken(message, created=False)
     try:
-        prepared = (_prompt_for(conversation), services.reply_begin(conversation=conversation))
+        prepared = reply_prepare(conversation)
     except DatabaseError as failure:
         log.warning("reply_prepare_failed", mode=conversation.mode, error=repr(failure))
         return LineTaken(message, created=True)
@@ -115,16 +129,6 @@ def line_take(conversation: Conversation, *, text: object, client_id: str | None
 
 
 take_line = db_call(line_take)
-
-
-@db_call
-def _reply_prepare(
-    conversation: Conversation, prompt: list[dict[str, str]] | None
-) -> tuple[list[dict[str, str]], Message]:
-    """The prompt (unless given) and the reply's row, in one database call: one connection taken
-    from the pool, one thread hop, between the learner's line and the model being asked."""
-    messages = prompt if prompt is not None else _prompt_for(conversation)
-    return messages, services.reply_begin(conversation=conversation)
 
 
 class _Coalescer:
@@ -271,7 +275,7 @@ async def generate_reply(
     conversation: Conversation,
     emit: Emit,
     prompt: list[dict[str, str]] | None = None,
-    prepared: tuple[list[dict[str, str]], Message] | None = None,
+    prepared: Prepared | None = None,
     coalesce_seconds: float = COALESCE_SECONDS,
 ) -> Message:
     """Stream the partner's next turn (or its opening line when nothing was said yet) into the

@@ -250,8 +250,9 @@ def _document_errors(operation: dict[str, Any]) -> None:
     """The shared error answers, where the operation documents none (or only lists the code)."""
     responses = operation.setdefault("responses", {})
     streams = _streams(operation)
-    listed = [code for code in responses if code in _ERRORS and code not in _error_codes(operation)]
-    for code in [*_error_codes(operation), *listed]:
+    shared_codes = _error_codes(operation)
+    listed = [code for code in responses if code in _ERRORS and code not in shared_codes]
+    for code in [*shared_codes, *listed]:
         shared = _error_response(code, streams)
         documented = responses.setdefault(code, shared)
         if "content" not in documented:

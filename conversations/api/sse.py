@@ -15,7 +15,7 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 
 from conversations.models import Conversation, Message
-from conversations.streaming import ReplyNotStoredError, generate_reply, message_payload
+from conversations.streaming import Prepared, ReplyNotStoredError, generate_reply, message_payload
 from core.sse import encode_frame, event_stream_response
 
 _DONE = object()
@@ -51,7 +51,7 @@ def sse_frame(event: dict[str, Any], prefix: str = "chat") -> str:
 
 
 async def reply_events(
-    conversation: Conversation, first: Message, prepared: tuple[list[dict[str, str]], Message] | None = None
+    conversation: Conversation, first: Message, prepared: Prepared | None = None
 ) -> AsyncGenerator[str]:
     queue: asyncio.Queue[Any] = asyncio.Queue()
 
@@ -74,7 +74,7 @@ async def reply_events(
 
 
 def reply_stream_response(
-    conversation: Conversation, first: Message, prepared: tuple[list[dict[str, str]], Message] | None = None
+    conversation: Conversation, first: Message, prepared: Prepared | None = None
 ) -> StreamingHttpResponse:
     """The reply as an event stream; ``prepared`` (the prompt and the reply's row, from ``line_take``
     on the request's thread) spares the stream a database call on a thread every stream shares."""
