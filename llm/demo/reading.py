@@ -89,8 +89,12 @@ class Transcript:
 
 
 def _transcript_lines(text: str) -> list[tuple[str, str]]:
+    """The judge's transcript records, one JSON object a line (``llm.prompts.render_transcript``).
+
+    Split at newlines only: a learner's text may hold other line separators (U+0085, U+2028, ...),
+    which JSON leaves as they are and ``str.splitlines`` would split a record at."""
     lines = []
-    for raw in text.splitlines():
+    for raw in text.split("\n"):
         raw = raw.strip()
         if not raw.startswith("{"):
             continue

@@ -136,3 +136,13 @@ def test_an_order_barked_at_a_junior_is_a_concern_but_not_a_request_to_a_senior(
     assert [c.quote for c in _concerns([order], role="入社2年目の部下")] == [order]
     assert _concerns([order], role="部長") == []  # rude to a senior, but no order from above
     assert _concerns(["この資料を見てください。"], role="入社2年目の部下") == []
+
+
+def test_a_line_holding_a_unicode_line_separator_is_still_read_as_one_line():
+    """The transcript's records are separated by newlines only; U+0085, U+2028 or a file separator
+    inside a learner's line (which ``str.splitlines`` would split at) stay part of that line."""
+    for odd in ("\x85", "\u2028", "\u2029", "\x1c", "\x1e", "\x0b"):
+        learner = [f"0{odd}0"]
+        schema, text = _answer(learner, language="ja", rubric=False)
+        report = schema.model_validate_json(text)
+        assert all(report.evidence_for(axis) for axis in AXIS_NAMES), repr(odd)
