@@ -12,17 +12,27 @@ from typing import Any
 
 import structlog
 from channels.db import database_sync_to_async
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 from conversations import selectors, services
 from conversations.models import Conversation
 from conversations.rendering import render_event_html
-from conversations.streaming import Prepared, ReplyNotStoredError, generate_reply, message_payload, take_line
+from conversations.personas import persona_for
+from conversations.streaming import (
+    Prepared,
+    ReplyNotStoredError,
+    generate_reply,
+    line_not_stored_message,
+    message_payload,
+    take_line,
+)
 from core import ratelimits
 from core.consumers import PracticeSocket
-from llm.prompts import UserTextError
+from llm.prompts import Persona, UserTextError
 
 # Frames that count against a named limit besides "default"; Stop is never refused.
+log = structlog.get_logger(__name__)
 FRAME_LIMITS = {"chat.message": (ratelimits.DEFAULT, ratelimits.CHAT_MESSAGE), "chat.stop": ()}
 
 
@@ -33,12 +43,17 @@ class ConversationConsumer(PracticeSocket):
     metric_mode = "chat"
     frame_limits = FRAME_LIMITS
     conversation: Conversation
+    persona: Persona
     task: asyncio.Task[Any] | None = None
 
     async def find(self, user: Any, query: dict[str, list[str]]) -> None:
-        self.conversation = await database_sync_to_async(selectors.conversation_get)(
-            user=user, conversation_id=self.scope["url_route"]["kwargs"]["conversation_id"]
-        )
+        def load() -> tuple[Conversation, Persona]:
+            conversation_id = self.scope["url_route"]["kwargs"]["conversation_id"]
+            conversation = selectors.conversation_get(user=user, conversation_id=conversation_id)
+            return conversation, persona_for(conversation)
+
+        # The partner is resolved once for the socket's life: every line's prompt is built with it.
+        self.conversation, self.persona = await database_sync_to_async(load)()
         structlog.contextvars.bind_contextvars(conversation_id=str(self.conversation.id))
 
     async def opened(self) -> None:
@@ -74,12 +89,18 @@ class ConversationConsumer(PracticeSocket):
             await self._busy_error()
             return
         try:
-            taken = await take_line(self.conversation, text=text, client_id=str(client_id) if client_id else None)
+            taken = await take_line(
+                self.conversation, self.persona, text=text, client_id=str(client_id) if client_id else None
+            )
         except UserTextError as error:
             await self.error("invalid_message", error.message)
             return
         except services.ConversationClosedError as closed:
             await self.error(closed.code, closed.message)
+            return
+        except DatabaseError as failure:
+            log.error("line_not_stored", mode=self.conversation.mode, error=repr(failure))
+            await self.error("database_unavailable", line_not_stored_message(), retryable=True)
             return
         await self.emit({"type": "message.new", "message": message_payload(taken.message)})
         if taken.created:

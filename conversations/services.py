@@ -55,6 +55,17 @@ def _out_of_time(conversation: Conversation) -> bool:
     return ends_at is not None and timezone.now() >= ends_at
 
 
+def line_accepted(*, conversation: Conversation, text: object) -> str:
+    """The learner's line, cleaned, if the conversation takes it: raises ``UserTextError`` for empty,
+    over-long or non-text input, ``ConversationClosedError`` once it has ended or its time is up."""
+    content = clean_user_text(text)
+    if conversation.is_ended:
+        raise ConversationClosedError
+    if _out_of_time(conversation):
+        raise OutOfTimeError
+    return content
+
+
 def message_append_user(
     *, conversation: Conversation, text: object, client_id: str | None = None
 ) -> tuple[Message, bool]:
@@ -63,11 +74,7 @@ def message_append_user(
     Sending again with the same ``client_id`` returns the stored message (``created`` False)
     instead of storing it twice. Raises ``UserTextError`` for empty, over-long or non-text input.
     """
-    content = clean_user_text(text)
-    if conversation.is_ended:
-        raise ConversationClosedError
-    if _out_of_time(conversation):
-        raise OutOfTimeError
+    content = line_accepted(conversation=conversation, text=text)
 
     def create(key: str | None) -> Message:
         return Message.objects.create(conversation=conversation, role=Role.USER, content=content, client_id=key)

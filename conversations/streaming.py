@@ -23,14 +23,14 @@ import structlog
 from django.db import Error as DatabaseError
 from django.utils.translation import gettext
 
-from conversations import services
+from conversations import live, services
 from conversations.models import Conversation, Message, Status
 from conversations.personas import PURPOSE_BY_MODE, persona_for
 from conversations.selectors import conversation_history
-from conversations.turns import turn_payload
+from conversations.turns import client_id_clean, turn_payload
 from core.db import db_call
 from llm import LLMError, Purpose, ReplyStream, stream_reply
-from llm.prompts import opening_messages, partner_messages
+from llm.prompts import Persona, opening_messages, partner_messages
 
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
 # Asked after every chunk: True ends the reply there (kept as interrupted), e.g. a Stop sent from elsewhere.
@@ -62,6 +62,10 @@ def store_failed_message() -> str:
     return gettext("The reply could not be saved because of a problem on our side. Press Retry to try again.")
 
 
+def line_not_stored_message() -> str:
+    return gettext("Your line could not be saved because of a problem on our side. Send it again in a moment.")
+
+
 def message_payload(message: Message) -> dict[str, Any]:
     return {
         **turn_payload(message),
@@ -81,8 +85,11 @@ async def _safe_emit(emit: Emit, event: dict[str, Any]) -> None:
 
 
 def _prompt_for(conversation: Conversation) -> list[dict[str, str]]:
-    persona = persona_for(conversation)
-    history = conversation_history(conversation_id=conversation.id)
+    return prompt_of(persona_for(conversation), conversation_history(conversation_id=conversation.id))
+
+
+def prompt_of(persona: Persona, history: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The partner's prompt: its opening line when nothing was said yet, else its next turn."""
     if not history:
         return opening_messages(persona)
     return partner_messages(persona, history)
@@ -112,11 +119,10 @@ class LineTaken:
 
 
 def line_take(conversation: Conversation, *, text: object, client_id: str | None) -> LineTaken:
-    """Store the learner's line and, when it is new, build the prompt and open the reply's row, in
-    one database call (``take_line`` from async code; a request calls this on its own thread): in a
-    burst of lines each one's model is asked as soon as its line is stored, not after every other
-    line of the burst was. Raises as ``message_append_user`` does; a failure after the line is
-    stored leaves the reply to ``generate_reply``, which tells the listener."""
+    """Store the learner's line and, when it is new, build the prompt and open the reply's row,
+    through the ORM (``take_line`` does the same from async code, in one statement on PostgreSQL).
+    Raises as ``message_append_user`` does; a failure after the line is stored leaves the reply to
+    ``generate_reply``, which tells the listener."""
     message, created = services.message_append_user(conversation=conversation, text=text, client_id=client_id)
     if not created:
         return LineTaken(message, created=False)
@@ -128,7 +134,24 @@ def line_take(conversation: Conversation, *, text: object, client_id: str | None
     return LineTaken(message, created=True, prepared=prepared)
 
 
-take_line = db_call(line_take)
+_line_take = db_call(line_take)
+
+
+async def take_line(conversation: Conversation, persona: Persona, *, text: object, client_id: str | None) -> LineTaken:
+    """``line_take`` from async code: on PostgreSQL the line, the reply's row and the history are one
+    statement run on the event loop (``conversations.live``), the prompt built here with ``persona``
+    (the conversation's, resolved once by the caller); elsewhere ``line_take`` on the database thread.
+    Raises ``UserTextError``, ``ConversationClosedError`` or ``DatabaseError`` (nothing stored)."""
+    if not live.available():
+        return await _line_take(conversation, text=text, client_id=client_id)
+    content = services.line_accepted(conversation=conversation, text=text)
+    try:
+        stored = await live.line_store(conversation, content=content, client_id=client_id_clean(client_id))
+    except live.ConversationEndedError:
+        raise services.ConversationClosedError from None
+    if not stored.created or stored.reply is None:
+        return LineTaken(stored.message, created=False)
+    return LineTaken(stored.message, created=True, prepared=(prompt_of(persona, stored.history or []), stored.reply))
 
 
 class _Coalescer:
@@ -177,9 +200,8 @@ class ConversationReplyStore:
 
     async def finish(self, *, text: str, status: str, metadata: dict[str, Any]) -> dict[str, Any]:
         assert self.message is not None
-        self.message = await db_call(services.reply_finish)(
-            message=self.message, text=text, status=status, metadata=metadata
-        )
+        end = live.reply_store_end if live.available() else db_call(services.reply_finish)
+        self.message = await end(message=self.message, text=text, status=status, metadata=metadata)
         return message_payload(self.message)
 
 

@@ -20,7 +20,21 @@ def check_unbroken(conn: Any) -> None:
     """Raise if the server has closed ``conn`` or sent it anything while it sat in the pool."""
     if conn.closed or conn.broken:
         raise psycopg.OperationalError("the connection is closed")
-    readable, _, _ = select.select([conn.fileno()], [], [], 0)
-    if readable:
+    if dropped(conn):
         conn.close()  # closed, the pool discards it instead of putting it back
         raise psycopg.OperationalError("the server closed the connection while it was idle")
+
+
+async def check_unbroken_async(conn: Any) -> None:
+    """``check_unbroken`` for an async pool (``core.adb``)."""
+    if conn.closed or conn.broken:
+        raise psycopg.OperationalError("the connection is closed")
+    if dropped(conn):
+        await conn.close()
+        raise psycopg.OperationalError("the server closed the connection while it was idle")
+
+
+def dropped(conn: Any) -> bool:
+    """Something is waiting on an idle connection's socket: the server's goodbye, or its end."""
+    readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    return bool(readable)

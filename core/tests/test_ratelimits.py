@@ -66,6 +66,32 @@ def test_on_redis_every_window_is_counted_in_one_round_trip_on_django_ratelimits
     assert ratelimits.hit(["chat_message"], "user:seven") is not None  # the fourth is over
 
 
+async def test_socket_frames_of_one_turn_of_the_loop_are_counted_in_one_call_to_redis(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from core import cache as cache_module
+
+    _limits(settings, chat_message="30/m")
+    calls: list[int] = []
+    run = cache_module._HitBatch._run
+
+    async def counted(self: Any, batch: list[Any]) -> None:
+        calls.append(len(batch))
+        await run(self, batch)
+
+    monkeypatch.setattr(cache_module._HitBatch, "_run", counted)
+    results = await asyncio.gather(*(ratelimits.check("chat_message", "203.0.113.40") for _ in range(40)))
+
+    assert calls == [40]  # forty frames, one script call
+    assert results.count(None) == 30  # exactly the limit let through, across the batch
+    assert all(wait is not None and 1 <= wait <= 60 for wait in results if wait is not None)
+    # the counters are django-ratelimit's, shared with the thread path
+    assert ratelimits.hit(["chat_message"], "ip:203.0.113.40") is not None
+    assert await ratelimits.check("chat_message", "203.0.113.41") is None
+
+
 def test_another_cache_counts_through_django_ratelimit(settings: Any) -> None:
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     _limits(settings, chat_message="1/m")

@@ -129,6 +129,9 @@ if (
 # default: more lanes start a burst of lines sooner (bench/burst.py) but their threads take the
 # interpreter lock from the event loop relaying every reply's tokens (bench/chat_ws.py, README).
 DATABASE_LANES = env.int("DATABASE_LANES", default=1)
+# The live path's own pool (core.adb): connections per web process for the statements every
+# learner's line makes, run on the event loop. 0: a connection per statement; below 0: the ORM.
+DATABASE_ASYNC_POOL_SIZE = env.int("DATABASE_ASYNC_POOL_SIZE", default=8)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")

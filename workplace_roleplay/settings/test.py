@@ -19,4 +19,6 @@ LOG_LEVEL = "WARNING"
 MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
 # Rate limits out of the way; the rate-limit tests set their own.
+# Every test has its own event loop: the live path opens a connection per statement (core.adb).
+DATABASE_ASYNC_POOL_SIZE = int(os.environ.get("DATABASE_ASYNC_POOL_SIZE", "0"))
 RATE_LIMITS = {name: ["100000/m"] for name in RATE_LIMITS}  # noqa: F405

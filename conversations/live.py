@@ -1,0 +1,150 @@
+"""A learner's line and its reply's row, written on the event loop (PostgreSQL, ``core.adb``).
+
+``line_store`` does in one statement what ``streaming.line_take`` does through the ORM in three:
+store the line (once per client id; nothing on an ended conversation), open the reply's row
+(status streaming) when the line is new, and read the turns the prompt is built from, as
+``selectors.conversation_history`` reads them. The statement's snapshot is taken before its
+inserts, so the history it reads is the one before the new line. ``reply_store_end`` stores a
+reply's end as ``turns.reply_finish`` does. Both raise Django's ``DatabaseError`` for any
+failure of the database or the pool, as the ORM would.
+
+The ORM stays the path on another database and for every other write: these are the two
+statements every line of every live conversation makes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg
+from django.db import DatabaseError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from psycopg.types.json import Jsonb
+from psycopg_pool import PoolTimeout
+
+from conversations.models import Conversation, Message, Role, Status
+from core import adb
+
+available = adb.available
+
+_EXISTING = """SELECT row_to_json(found) FROM (
+    SELECT id, content, status, client_id, metadata, created_at FROM conversations_message
+     WHERE conversation_id = %(conversation)s AND client_id = %(client_id)s
+) found"""
+_LINE = f"""
+WITH conv AS (
+    SELECT ended_at FROM conversations_conversation WHERE id = %(conversation)s
+), line AS (
+    INSERT INTO conversations_message (id, conversation_id, role, content, status, client_id, metadata, created_at)
+    SELECT %(line)s, %(conversation)s, '{Role.USER}', %(content)s, '{Status.COMPLETE}', %(client_id)s, '{{}}'::jsonb,
+           %(line_at)s
+    FROM conv WHERE conv.ended_at IS NULL
+    ON CONFLICT (conversation_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
+    RETURNING id
+), reply AS (
+    INSERT INTO conversations_message (id, conversation_id, role, content, status, client_id, metadata, created_at)
+    SELECT %(reply)s, %(conversation)s, '{Role.ASSISTANT}', '', '{Status.STREAMING}', NULL, '{{}}'::jsonb,
+           %(reply_at)s
+    FROM line
+    RETURNING id
+)
+SELECT
+    EXISTS (SELECT 1 FROM conv WHERE ended_at IS NULL),
+    EXISTS (SELECT 1 FROM reply),
+    (SELECT coalesce(json_agg(json_build_array(m.role, m.content) ORDER BY m.created_at, m.id), '[]'::json)
+       FROM conversations_message m
+      WHERE m.conversation_id = %(conversation)s AND m.content <> ''
+        AND m.status NOT IN ('{Status.FAILED}', '{Status.STREAMING}')),
+    ({_EXISTING})
+"""  # noqa: S608 - only the models' own names and choices are formatted in
+
+_REPLY_END = "UPDATE conversations_message SET content = %s, status = %s, metadata = metadata || %s WHERE id = %s"
+
+
+class ConversationEndedError(Exception):
+    """The conversation has ended (or is gone): the line was not stored."""
+
+
+@dataclass(frozen=True)
+class StoredLine:
+    """The learner's line as stored; for a new one, the reply's row and the history before the line."""
+
+    message: Message
+    created: bool
+    reply: Message | None = None
+    history: list[dict[str, str]] | None = None
+
+
+def _message(conversation: Conversation, **fields: Any) -> Message:
+    message = Message(conversation=conversation, **fields)
+    message._state.adding = False  # the row exists: a later save() updates it
+    return message
+
+
+async def _fetch(sql: str, params: Any) -> tuple[Any, ...] | None:
+    try:
+        return await adb.fetch_one(sql, params)
+    except (psycopg.Error, PoolTimeout) as failure:
+        raise DatabaseError(str(failure)) from failure
+
+
+def _stored(conversation: Conversation, row: dict[str, Any]) -> Message:
+    return _message(
+        conversation,
+        id=uuid.UUID(row["id"]),
+        role=Role.USER,
+        content=row["content"],
+        status=row["status"],
+        client_id=row["client_id"],
+        metadata=row["metadata"] or {},
+        created_at=parse_datetime(row["created_at"]),
+    )
+
+
+async def line_store(conversation: Conversation, *, content: str, client_id: str | None) -> StoredLine:
+    """Store the learner's (cleaned) line, open its reply's row and read the history, in one statement.
+
+    A ``client_id`` already stored returns that line (``created`` False, nothing else written).
+    Raises ``ConversationEndedError`` when the conversation has ended, ``DatabaseError`` on failure."""
+    line_at: datetime = timezone.now()
+    reply_at = line_at + timedelta(microseconds=1)  # the reply sorts after its line
+    line_id, reply_id = uuid.uuid4(), uuid.uuid4()
+    params = {
+        "conversation": conversation.id,
+        "line": line_id,
+        "reply": reply_id,
+        "content": content,
+        "client_id": client_id,
+        "line_at": line_at,
+        "reply_at": reply_at,
+    }
+    row = await _fetch(_LINE, params)
+    assert row is not None
+    is_open, created, history, existing = row
+    if created:
+        line = _message(
+            conversation, id=line_id, role=Role.USER, content=content, client_id=client_id, created_at=line_at
+        )
+        reply = _message(conversation, id=reply_id, role=Role.ASSISTANT, status=Status.STREAMING, created_at=reply_at)
+        turns = [{"role": role, "content": text} for role, text in history]
+        return StoredLine(line, created=True, reply=reply, history=[*turns, {"role": Role.USER, "content": content}])
+    if existing is None and client_id:  # a send of the same id still committing when the statement began
+        found = await _fetch(_EXISTING, {"conversation": conversation.id, "client_id": client_id})
+        existing = found[0] if found else None
+    if existing is not None:
+        return StoredLine(_stored(conversation, existing), created=False)
+    if not is_open:
+        raise ConversationEndedError
+    raise DatabaseError("the line was neither stored nor found")
+
+
+async def reply_store_end(*, message: Message, text: str, status: str, metadata: dict[str, Any]) -> Message:
+    """Store a reply's final text and status, ``metadata`` added to what it holds."""
+    await _fetch(_REPLY_END, (text, status, Jsonb(metadata), message.id))
+    message.content, message.status = text, status
+    message.metadata = {**(message.metadata or {}), **metadata}
+    return message
