@@ -14,8 +14,11 @@ and model connections as serving would. Paths, each with its own N learners:
 - ``ws``: the chat socket (``/ws/chat/<id>``, JWT on the handshake, JSON events);
 - ``sse``: ``POST /api/v1/chat/message`` with ``Accept: text/event-stream``;
 - ``json``: the same endpoint answering the whole reply as JSON;
-- ``upstream`` (``--upstream URL``): the app this product replaces, ``POST URL/api/chat`` with
-  ``{"message": ...}`` (its whole reply as JSON), run against the same fake model.
+- ``upstream`` (``--upstream COMMAND``): the app this product replaces, started by the benchmark
+  with ``COMMAND`` (``{model}`` and ``{port}`` in it are replaced by the fake model's URL and a
+  free port), so it runs against the same fake model: each learner takes a CSRF token and starts a chat
+  (``GET /api/csrf-token``, ``POST /api/start_chat``) before the barrier, then sends
+  ``POST URL/api/chat`` with ``{"message": ...}`` (its whole reply as JSON).
 
 For each line: send → first token and send → reply stored (the ``message.done`` event or the
 JSON answer), as the client sees them, and the model's own share of each (its first chunk and
@@ -35,6 +38,7 @@ import argparse
 import asyncio
 import json
 import os
+import shlex
 import signal
 import statistics
 import subprocess
@@ -265,16 +269,26 @@ async def http_learner(learner: Learner, session: aiohttp.ClientSession, base: s
 
 
 async def upstream_learner(learner: Learner, session: aiohttp.ClientSession, base: str, ready: Gate) -> None:
+    """The replaced app's own client steps: a CSRF token, the chat started (the partner's opening
+    line from the same fake model), then at the barrier the line, answered as one JSON reply."""
     line = learner.line
+    async with session.get(f"{base}/api/csrf-token") as response:
+        headers = {"X-CSRF-Token": (await response.json())["csrf_token"]}
+    start = {"partner_type": "colleague", "situation": "break", "topic": "general"}
+    async with session.post(f"{base}/api/start_chat", json=start, headers=headers) as response:
+        await response.read()
+        if response.status >= 400:
+            line.error = f"start http {response.status}"
     await ready.wait()
     line.sent = time.monotonic()
-    async with session.post(f"{base}/api/chat", json={"message": line.text}) as response:
+    async with session.post(f"{base}/api/chat", json={"message": line.text}, headers=headers) as response:
         if response.status >= 400:
             line.error = f"http {response.status}"
             return
-        await response.read()
+        answer = await response.json()
     line.done = line.first_token = time.monotonic()
-    line.new_events = line.done_events = 1
+    line.new_events = 1
+    line.done_events = 1 if answer.get("response") else 0
 
 
 async def drive(path: str, learners: list[Learner], base: str, at_barrier: Callable[[], None]) -> float:
@@ -441,9 +455,17 @@ def run(levels: list[int], paths: list[str], runs: int, processes: int, upstream
         stdout=subprocess.DEVNULL,
     )
     webs = start_web(web_port, model_port, processes)
+    others, upstream_url = [], None
+    if upstream:
+        upstream_port = free_port()
+        command = upstream.format(model=f"http://127.0.0.1:{model_port}/v1", port=upstream_port)
+        others.append(subprocess.Popen(shlex.split(command), stdout=subprocess.DEVNULL, start_new_session=True))  # noqa: S603
+        upstream_url = f"http://127.0.0.1:{upstream_port}"
     try:
         for port in (model_port, web_port, floor_port):
             wait_for_port(port)
+        if upstream_url:
+            wait_for_port(int(upstream_url.rsplit(":", 1)[1]), seconds=60)
         time.sleep(2)  # every web process listening
         print(
             f"{TOKENS} tokens at {1 / PACE:.0f}/s after {FIRST * 1000:.0f} ms; {processes} web process(es); "
@@ -465,7 +487,7 @@ def run(levels: list[int], paths: list[str], runs: int, processes: int, upstream
                     for learner in learners:
                         learner.line = Line(f"burst-{path}-{n}-{attempt}-{learner.index} 最近どうですか？")
                     pids = [floor.pid] if path == "floor" else web_pids(webs[0].pid)
-                    base = upstream if path == "upstream" and upstream else f"http://127.0.0.1:{web_port}"
+                    base = upstream_url if path == "upstream" and upstream_url else f"http://127.0.0.1:{web_port}"
                     if path == "floor":
                         base = f"http://127.0.0.1:{floor_port}"
                     cpu_before, _ = cpu_and_peak(pids)
@@ -482,12 +504,12 @@ def run(levels: list[int], paths: list[str], runs: int, processes: int, upstream
                     print(summarise(path, n, learners, timings, cpu, line_cpu, peak), flush=True)
                     time.sleep(1)
     finally:
-        for process in (*webs, floor, model):
+        for process in (*webs, *others, floor, model):
             try:
-                os.killpg(process.pid, signal.SIGTERM) if process in webs else process.terminate()
+                os.killpg(process.pid, signal.SIGTERM) if process in (*webs, *others) else process.terminate()
             except ProcessLookupError:
                 pass
-        for process in (*webs, floor, model):
+        for process in (*webs, *others, floor, model):
             process.wait(15)
 
 
@@ -498,7 +520,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1, help="web processes")
     parser.add_argument("--cold", action="store_true", help="no warm-up burst before the measured ones")
-    parser.add_argument("--upstream", help="the replaced app's URL (adds the 'upstream' path)")
+    parser.add_argument(
+        "--upstream", help="the command starting the replaced app, with {model} and {port} (adds the 'upstream' path)"
+    )
     parser.add_argument("--serve-floor", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--model-port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from conversations import selectors, services
 from conversations.models import Conversation
-from conversations.rendering import render_event_html
 from conversations.personas import persona_for
+from conversations.rendering import render_event_html
 from conversations.streaming import (
     Prepared,
     ReplyNotStoredError,

@@ -82,7 +82,15 @@ class StoredLine:
 def _message(conversation: Conversation, **fields: Any) -> Message:
     message = Message(conversation=conversation, **fields)
     message._state.adding = False  # the row exists: a later save() updates it
+    message.stored_live = True  # type: ignore[attr-defined]  # committed here: ``is_live`` rows end here too
     return message
+
+
+def is_live(message: Message | None) -> bool:
+    """The row was written by this module, committed, so its end is written here as well. A row
+    the ORM wrote may belong to a transaction still open on another connection (a request or test
+    inside ``atomic``), which this module's connections cannot see."""
+    return bool(getattr(message, "stored_live", False))
 
 
 async def _fetch(sql: str, params: Any) -> tuple[Any, ...] | None:

@@ -137,12 +137,15 @@ def line_take(conversation: Conversation, *, text: object, client_id: str | None
 _line_take = db_call(line_take)
 
 
-async def take_line(conversation: Conversation, persona: Persona, *, text: object, client_id: str | None) -> LineTaken:
+async def take_line(
+    conversation: Conversation, persona: Persona, *, text: object, client_id: str | None, in_transaction: bool = False
+) -> LineTaken:
     """``line_take`` from async code: on PostgreSQL the line, the reply's row and the history are one
     statement run on the event loop (``conversations.live``), the prompt built here with ``persona``
-    (the conversation's, resolved once by the caller); elsewhere ``line_take`` on the database thread.
+    (the conversation's, resolved once by the caller); elsewhere, or for a caller ``in_transaction``
+    (whose rows only its own connection sees), ``line_take`` on the database thread.
     Raises ``UserTextError``, ``ConversationClosedError`` or ``DatabaseError`` (nothing stored)."""
-    if not live.available():
+    if not live.available() or in_transaction:
         return await _line_take(conversation, text=text, client_id=client_id)
     content = services.line_accepted(conversation=conversation, text=text)
     try:
@@ -200,7 +203,7 @@ class ConversationReplyStore:
 
     async def finish(self, *, text: str, status: str, metadata: dict[str, Any]) -> dict[str, Any]:
         assert self.message is not None
-        end = live.reply_store_end if live.available() else db_call(services.reply_finish)
+        end = live.reply_store_end if live.is_live(self.message) else db_call(services.reply_finish)
         self.message = await end(message=self.message, text=text, status=status, metadata=metadata)
         return message_payload(self.message)
 

@@ -32,14 +32,15 @@ log = structlog.get_logger(__name__)
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
-# One hit on each counter: SET key 0 EX seconds NX, then INCR key (as ``count_hits`` pipelines them).
-_COUNT_HITS = """
-local counts = {}
+# Add ARGV[2i-1] hits to counter KEYS[i] (made with a lifetime of ARGV[2i] seconds, as ``count_hits``
+# makes one); the new totals.
+_ADD_HITS = """
+local totals = {}
 for i, key in ipairs(KEYS) do
-  redis.call('SET', key, 0, 'EX', ARGV[i], 'NX')
-  counts[i] = redis.call('INCR', key)
+  redis.call('SET', key, 0, 'EX', ARGV[2 * i], 'NX')
+  totals[i] = redis.call('INCRBY', key, ARGV[2 * i - 1])
 end
-return counts
+return totals
 """
 
 _CLIENTS: dict[str, Any] = {}
@@ -149,64 +150,91 @@ class ResilientRedisCache(RedisCache):
             pipeline.incr(name)
         return [int(count) for count in pipeline.execute()[1::2]]
 
-    async def acount_hits(self, keys: list[tuple[str, int]]) -> list[int]:
-        """``count_hits`` from the event loop, without a thread: the counters of every caller in one
-        turn of the loop (a burst of socket frames) are counted by one script call to Redis."""
+    def count_hits_here(self, keys: list[tuple[str, int]]) -> list[int]:
+        """``count_hits`` without waiting for Redis, for the event loop (socket frames): the counts
+        this process knows now. Redis is told within ``HitCounts.SYNC_SECONDS`` (every counter of
+        the loop in one script call) and answers with the counts of every process, which later
+        counts start from. So a limit holds exactly within one process, and across processes up to
+        what the others counted since the last exchange."""
         if not keys:
             return []
         names = [self.make_and_validate_key(key) for key, _ in keys]
-        batch = _hit_batch(self._servers[0], self._options)  # type: ignore[attr-defined]
-        return await batch.count(names, [seconds for _, seconds in keys])
+        return _hit_counts(self._servers[0], self._options).count(names, [seconds for _, seconds in keys])  # type: ignore[attr-defined]
 
 
-class _HitBatch:
-    """Counts gathered during one turn of an event loop, sent to Redis together."""
+class _Counter:
+    __slots__ = ("known", "sending", "pending", "seconds", "ends")
+
+    def __init__(self, seconds: int, now: float) -> None:
+        self.known, self.sending, self.pending = 0, 0, 0
+        self.seconds, self.ends = seconds, now + seconds
+
+    @property
+    def total(self) -> int:
+        return self.known + self.sending + self.pending
+
+
+class HitCounts:
+    """One event loop's counters: counted at once, exchanged with Redis every ``SYNC_SECONDS``."""
+
+    SYNC_SECONDS = 0.2
 
     def __init__(self, url: str, options: dict[str, Any]) -> None:
         self.client = redis.asyncio.Redis.from_url(url, **options)
-        self.script = self.client.register_script(_COUNT_HITS)
-        self.waiting: list[tuple[list[str], list[int], asyncio.Future[list[int]]]] = []
+        self.script = self.client.register_script(_ADD_HITS)
+        self.counters: dict[str, _Counter] = {}
+        self.exchange: asyncio.TimerHandle | None = None
 
-    async def count(self, names: list[str], seconds: list[int]) -> list[int]:
+    def count(self, names: list[str], seconds: list[int]) -> list[int]:
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[list[int]] = loop.create_future()
-        if not self.waiting:
-            loop.call_soon(self._send)
-        self.waiting.append((names, seconds, future))
-        return await future
+        now = loop.time()
+        counts = []
+        for name, lifetime in zip(names, seconds, strict=True):
+            counter = self.counters.get(name)
+            if counter is None or counter.ends <= now:
+                counter = self.counters[name] = _Counter(lifetime, now)
+            counter.pending += 1
+            counts.append(counter.total)
+        if self.exchange is None:
+            self.exchange = loop.call_later(self.SYNC_SECONDS, self._exchange)
+        return counts
 
-    def _send(self) -> None:
-        batch, self.waiting = self.waiting, []
-        task = asyncio.ensure_future(self._run(batch))
-        _sending.add(task)
-        task.add_done_callback(_sending.discard)
+    def _exchange(self) -> None:
+        self.exchange = None
+        now = asyncio.get_running_loop().time()
+        for name in [name for name, counter in self.counters.items() if counter.ends <= now]:
+            del self.counters[name]
+        batch = [(name, counter) for name, counter in self.counters.items() if counter.pending]
+        for _, counter in batch:
+            counter.sending, counter.pending = counter.sending + counter.pending, 0
+        if batch:
+            task = asyncio.ensure_future(self._send(batch))
+            _sending.add(task)
+            task.add_done_callback(_sending.discard)
 
-    async def _run(self, batch: list[tuple[list[str], list[int], asyncio.Future[list[int]]]]) -> None:
-        keys = [name for names, _, _ in batch for name in names]
-        args = [seconds for _, all_seconds, _ in batch for seconds in all_seconds]
+    async def _send(self, batch: list[tuple[str, _Counter]]) -> None:
+        keys = [name for name, _ in batch]
+        args = [value for _, counter in batch for value in (counter.sending, counter.seconds)]
         try:
-            counts = [int(count) for count in await self.script(keys=keys, args=args)]
-        except Exception as error:  # noqa: BLE001 - every caller is told, as a direct call would be
-            for _, _, future in batch:
-                if not future.done():
-                    future.set_exception(error)
+            totals = await self.script(keys=keys, args=args)
+        except UNREACHABLE as error:  # counted again with the next exchange
+            log.warning("cache_unreachable", operation="count_hits_here", error=type(error).__name__)
+            for _, counter in batch:
+                counter.pending, counter.sending = counter.pending + counter.sending, 0
             return
-        start = 0
-        for names, _, future in batch:
-            if not future.done():
-                future.set_result(counts[start : start + len(names)])
-            start += len(names)
+        for (_, counter), total in zip(batch, totals, strict=True):
+            counter.known, counter.sending = int(total), 0
 
 
-_batches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _HitBatch]] = weakref.WeakKeyDictionary()
+_counts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, HitCounts]] = weakref.WeakKeyDictionary()
 _sending: set[asyncio.Future[None]] = set()
 
 
-def _hit_batch(url: str, options: dict[str, Any]) -> _HitBatch:
-    """This event loop's batch for one Redis server (a client is bound to the loop it runs on)."""
-    per_loop = _batches.setdefault(asyncio.get_running_loop(), {})
+def _hit_counts(url: str, options: dict[str, Any]) -> HitCounts:
+    """This event loop's counters for one Redis server (a client is bound to the loop it runs on)."""
+    per_loop = _counts.setdefault(asyncio.get_running_loop(), {})
     key = repr((url, sorted(options.items())))
-    batch = per_loop.get(key)
-    if batch is None:
-        batch = per_loop[key] = _HitBatch(url, options)
-    return batch
+    counts = per_loop.get(key)
+    if counts is None:
+        counts = per_loop[key] = HitCounts(url, options)
+    return counts

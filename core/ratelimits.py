@@ -125,26 +125,18 @@ def _hit_at_once(cache: Any, names: Iterable[str], subject: str) -> list[int]:
 async def check(scope_key: str | Sequence[str], user_or_ip: Any) -> int | None:
     """For consumers: count one frame against the named limit(s); ``None`` or the seconds to wait.
 
-    ``default`` stands for the socket budget (``socket``): a frame is not an API call. On Redis the
-    count runs on the event loop, the frames of one turn of the loop counted together in one call
-    (``ResilientRedisCache.acount_hits``); another cache counts on a worker thread."""
+    ``default`` stands for the socket budget (``socket``): a frame is not an API call. On Redis a
+    frame is counted at once against what this process knows and Redis is told right after
+    (``ResilientRedisCache.count_hits_here``): no frame waits for a round trip. Another cache
+    counts on a worker thread."""
     names = (scope_key,) if isinstance(scope_key, str) else tuple(scope_key)
     names = tuple(SOCKET if name == DEFAULT else name for name in names)
-    return await ahit(names, subject_of(user_or_ip))
-
-
-async def ahit(names: Iterable[str], subject: str) -> int | None:
-    """``hit`` from async code."""
+    subject = subject_of(user_or_ip)
     cache = caches[settings.RATELIMIT_USE_CACHE]
-    if not hasattr(cache, "acount_hits"):
+    if not hasattr(cache, "count_hits_here"):
         return await sync_to_async(hit, thread_sensitive=False)(names, subject)
-    try:
-        windows = _windows(names, subject)
-        counts = await cache.acount_hits([(key, period + EXPIRATION_FUDGE) for key, _, period, _ in windows])
-    except Exception as error:  # noqa: BLE001 - an unreachable cache must not take the product down
-        log.warning("rate_limit_unavailable", error=type(error).__name__)
-        return None
-    waits = _waits(windows, counts)
+    windows = _windows(names, subject)
+    waits = _waits(windows, cache.count_hits_here([(key, period + EXPIRATION_FUDGE) for key, _, period, _ in windows]))
     return max(waits) if waits else None
 
 

@@ -4,6 +4,7 @@ line with its reply, and feedback on the conversation. Each mode's view calls th
 from typing import Any
 
 from asgiref.sync import async_to_sync
+from django.db import DatabaseError, connection
 from django.utils.translation import gettext as _
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -14,12 +15,14 @@ from conversations.api import serializers as s
 from conversations.api.sse import reply_stream_response, wants_event_stream
 from conversations.judging import NoLearnerLinesError, feedback_generate
 from conversations.models import Conversation
+from conversations.personas import persona_for
 from conversations.streaming import (
     ReplyNotStoredError,
     generate_reply,
-    line_take,
+    line_not_stored_message,
     message_payload,
     store_failed_message,
+    take_line,
 )
 from core.db import release_connection
 from llm import LLMError
@@ -47,15 +50,22 @@ def _valid_request(
 def post_message(request: Request, *, mode: str) -> Any:
     """Store the learner's line, then answer with the reply as JSON or as a live event stream."""
     data, conversation = _valid_request(request, s.ChatMessageSerializer, mode)
+    persona = persona_for(conversation)
+    # The request's connection goes back to the pool before the reply streams (a burst would
+    # otherwise hold every connection for seconds); the line is stored on the event loop, or on
+    # this connection when it is inside a transaction.
+    in_transaction = connection.in_atomic_block
+    release_connection()
     try:
-        taken = line_take(conversation, text=data["text"], client_id=data.get("client_id"))
+        taken = async_to_sync(take_line)(
+            conversation, persona, text=data["text"], client_id=data.get("client_id"), in_transaction=in_transaction
+        )
     except UserTextError as error:
         raise serializers.ValidationError({"text": [error.message]}) from error
     except services.ConversationClosedError as error:
         raise serializers.ValidationError({"conversation_id": [error.message]}, code=error.code) from error
-    # The line, the prompt and the reply's row are stored: the request's connection goes back to the
-    # pool now, not after the reply has streamed (a burst would otherwise hold every connection for seconds).
-    release_connection()
+    except DatabaseError:
+        return line_not_stored()
     message, created = taken.message, taken.created
     if created and wants_event_stream(request, stream=data["stream"]):
         streamed = reply_stream_response(conversation, message, taken.prepared)
@@ -75,6 +85,12 @@ def post_message(request: Request, *, mode: str) -> Any:
         "duplicate": not created,
     }
     return Response(answer, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+def line_not_stored() -> Response:
+    """The database failed before the learner's line was stored: nothing was kept; send it again."""
+    body = {"detail": line_not_stored_message(), "retryable": True}
+    return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
 
 
 def reply_not_stored() -> Response:

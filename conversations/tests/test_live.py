@@ -145,5 +145,7 @@ async def test_the_pool_hands_out_no_connection_the_server_dropped() -> None:
 
 def _terminate(pids: set[int]) -> int:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) pid) t", [list(pids)])
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) pid) t", [list(pids)]
+        )
         return int(cursor.fetchone()[0])
