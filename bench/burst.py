@@ -459,7 +459,11 @@ def run(levels: list[int], paths: list[str], runs: int, processes: int, upstream
     if upstream:
         upstream_port = free_port()
         command = upstream.format(model=f"http://127.0.0.1:{model_port}/v1", port=upstream_port)
-        others.append(subprocess.Popen(shlex.split(command), stdout=subprocess.DEVNULL, start_new_session=True))  # noqa: S603
+        others.append(
+            subprocess.Popen(
+                shlex.split(command), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+            )
+        )  # noqa: S603
         upstream_url = f"http://127.0.0.1:{upstream_port}"
     try:
         for port in (model_port, web_port, floor_port):

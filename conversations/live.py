@@ -3,7 +3,8 @@
 ``line_store`` does in one statement what ``streaming.line_take`` does through the ORM in three:
 store the line (once per client id; nothing on an ended conversation), open the reply's row
 (status streaming) when the line is new, and read the turns the prompt is built from, as
-``selectors.conversation_history`` reads them. The statement's snapshot is taken before its
+``selectors.conversation_history`` reads them (``conversation_of`` reads the conversation for an API
+request, as ``selectors.conversation_get`` does). The statement's snapshot is taken before its
 inserts, so the history it reads is the one before the new line. ``reply_store_end`` stores a
 reply's end as ``turns.reply_finish`` does. Both raise Django's ``DatabaseError`` for any
 failure of the database or the pool, as the ORM would.
@@ -26,6 +27,7 @@ from django.utils.dateparse import parse_datetime
 from psycopg.types.json import Jsonb
 from psycopg_pool import PoolTimeout
 
+from accounts.models import User
 from conversations.models import Conversation, Message, Role, Status
 from core import adb
 
@@ -62,7 +64,28 @@ SELECT
     ({_EXISTING})
 """  # noqa: S608 - only the models' own names and choices are formatted in
 
+_CONVERSATION = """
+SELECT c.id, c.user_id, c.mode, c.title, c.metadata, c.started_at, c.ended_at, c.shared_with_trainer_at, u.preferences
+  FROM conversations_conversation c JOIN accounts_user u ON u.id = c.user_id
+ WHERE c.id = %s AND c.user_id = %s AND c.mode = %s AND u.is_active
+"""
+
 _REPLY_END = "UPDATE conversations_message SET content = %s, status = %s, metadata = metadata || %s WHERE id = %s"
+
+
+async def conversation_of(*, user_id: Any, conversation_id: Any, mode: str) -> tuple[Conversation, User] | None:
+    """The active user's own conversation in ``mode`` and the user (id and preferences only), or None."""
+    row = await _fetch(_CONVERSATION, (conversation_id, user_id, mode))
+    if row is None:
+        return None
+    *fields, preferences = row
+    names = ("id", "user_id", "mode", "title", "metadata", "started_at", "ended_at", "shared_with_trainer_at")
+    conversation = Conversation(**dict(zip(names, fields, strict=True)))
+    conversation._state.adding = False
+    user = User(id=conversation.user_id, preferences=preferences or {}, is_active=True)
+    user._state.adding = False
+    conversation.user = user
+    return conversation, user
 
 
 class ConversationEndedError(Exception):

@@ -9,6 +9,7 @@ from typing import Any
 
 from conversations.models import Conversation, Mode
 from conversations.partners import PARTNERS, SITUATIONS, find_preset
+from core.db import db_call
 from llm import Purpose
 from llm.prompts import Persona
 
@@ -70,6 +71,14 @@ def feedback_brief_for(conversation: Conversation) -> tuple[list[str], str]:
 def persona_for(conversation: Conversation) -> Persona:
     resolver = _resolvers.get(conversation.mode, chat_persona)
     return resolver(conversation)
+
+
+async def persona_for_async(conversation: Conversation) -> Persona:
+    """``persona_for`` from async code: a chat's partner is built from the conversation alone; a
+    mode's registered resolver may read the database, so it runs on the database thread."""
+    if conversation.mode not in _resolvers:
+        return chat_persona(conversation)
+    return await db_call(persona_for)(conversation)
 
 
 def chat_persona(conversation: Conversation) -> Persona:

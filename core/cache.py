@@ -161,6 +161,10 @@ class ResilientRedisCache(RedisCache):
         names = [self.make_and_validate_key(key) for key, _ in keys]
         return _hit_counts(self._servers[0], self._options).count(names, [seconds for _, seconds in keys])  # type: ignore[attr-defined]
 
+    async def send_hits_now(self) -> None:
+        """Tell Redis this loop's counts now (e.g. before a thread reads them), not at the next exchange."""
+        await _hit_counts(self._servers[0], self._options).send_now()  # type: ignore[attr-defined]
+
 
 class _Counter:
     __slots__ = ("known", "sending", "pending", "seconds", "ends")
@@ -199,7 +203,14 @@ class HitCounts:
             self.exchange = loop.call_later(self.SYNC_SECONDS, self._exchange)
         return counts
 
-    def _exchange(self) -> None:
+    async def send_now(self) -> None:
+        if self.exchange is not None:
+            self.exchange.cancel()
+        task = self._exchange()
+        if task is not None:
+            await task
+
+    def _exchange(self) -> asyncio.Future[None] | None:
         self.exchange = None
         now = asyncio.get_running_loop().time()
         for name in [name for name, counter in self.counters.items() if counter.ends <= now]:
@@ -207,10 +218,12 @@ class HitCounts:
         batch = [(name, counter) for name, counter in self.counters.items() if counter.pending]
         for _, counter in batch:
             counter.sending, counter.pending = counter.sending + counter.pending, 0
-        if batch:
-            task = asyncio.ensure_future(self._send(batch))
-            _sending.add(task)
-            task.add_done_callback(_sending.discard)
+        if not batch:
+            return None
+        task = asyncio.ensure_future(self._send(batch))
+        _sending.add(task)
+        task.add_done_callback(_sending.discard)
+        return task
 
     async def _send(self, batch: list[tuple[str, _Counter]]) -> None:
         keys = [name for name, _ in batch]

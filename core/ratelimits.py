@@ -122,15 +122,17 @@ def _hit_at_once(cache: Any, names: Iterable[str], subject: str) -> list[int]:
     return _waits(windows, cache.count_hits([(key, period + EXPIRATION_FUDGE) for key, _, period, _ in windows]))
 
 
-async def check(scope_key: str | Sequence[str], user_or_ip: Any) -> int | None:
-    """For consumers: count one frame against the named limit(s); ``None`` or the seconds to wait.
+async def check(scope_key: str | Sequence[str], user_or_ip: Any, *, budget: str = SOCKET) -> int | None:
+    """From async code: count one frame (or request) against the named limit(s); ``None`` or the
+    seconds to wait.
 
-    ``default`` stands for the socket budget (``socket``): a frame is not an API call. On Redis a
-    frame is counted at once against what this process knows and Redis is told right after
-    (``ResilientRedisCache.count_hits_here``): no frame waits for a round trip. Another cache
-    counts on a worker thread."""
+    ``default`` stands for the channel's ``budget``: the socket budget (``socket``) for a frame,
+    which is not an API call; ``default`` itself for an API request answered on the event loop
+    (``core.lanes``). On Redis the count is made at once against what this process knows and
+    Redis is told right after (``ResilientRedisCache.count_hits_here``): nothing waits for a round
+    trip. Another cache counts on a worker thread."""
     names = (scope_key,) if isinstance(scope_key, str) else tuple(scope_key)
-    names = tuple(SOCKET if name == DEFAULT else name for name in names)
+    names = tuple(budget if name == DEFAULT else name for name in names)
     subject = subject_of(user_or_ip)
     cache = caches[settings.RATELIMIT_USE_CACHE]
     if not hasattr(cache, "count_hits_here"):
@@ -138,6 +140,14 @@ async def check(scope_key: str | Sequence[str], user_or_ip: Any) -> int | None:
     windows = _windows(names, subject)
     waits = _waits(windows, cache.count_hits_here([(key, period + EXPIRATION_FUDGE) for key, _, period, _ in windows]))
     return max(waits) if waits else None
+
+
+async def settle() -> None:
+    """Tell Redis what this event loop has counted, now: for a request the loop declined and a
+    thread will count again (``core.lanes``), so the thread sees every count."""
+    cache = caches[settings.RATELIMIT_USE_CACHE]
+    if hasattr(cache, "send_hits_now"):
+        await cache.send_hits_now()
 
 
 def wait_message(retry_after: int) -> str:

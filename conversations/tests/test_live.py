@@ -133,6 +133,7 @@ async def test_the_pool_hands_out_no_connection_the_server_dropped() -> None:
             pids.add(row[0])
         killed = await database_sync_to_async(_terminate)(pids)
         assert killed == len(pids) >= 1
+        await asyncio.sleep(0.3)  # the server's goodbye reaches the idle connections' sockets
 
         taken = await _take(conversation, "二行目")  # no error: the dead connections are discarded
 
@@ -146,6 +147,6 @@ async def test_the_pool_hands_out_no_connection_the_server_dropped() -> None:
 def _terminate(pids: set[int]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) pid) t", [list(pids)]
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid, 5000) FROM unnest(%s::int[]) pid) t", [list(pids)]
         )
         return int(cursor.fetchone()[0])

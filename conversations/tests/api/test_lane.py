@@ -1,0 +1,206 @@
+"""A learner's line sent to the API is answered on the event loop (``conversations.api.lane``),
+with the answer the view would give; whatever the lane does not serve, the view answers."""
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+import pytest
+from asgiref.testing import ApplicationCommunicator
+from channels.db import database_sync_to_async
+from django.utils import timezone
+from rest_framework_simplejwt.tokens import AccessToken
+
+from accounts.tests.factories import UserFactory
+from conversations.api import views
+from conversations.models import Message, Status
+from conversations.tests.factories import ConversationFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+URL = "/api/v1/chat/message"
+# Headers whose values are the request's own.
+PER_REQUEST = {"x-request-id", "content-length"}
+
+
+def _headers(response: httpx.Response) -> dict[str, Any]:
+    """The headers that are not the request's own (the order of ``Vary``'s names means nothing)."""
+    headers: dict[str, Any] = {k: v for k, v in response.headers.items() if k not in PER_REQUEST}
+    headers["vary"] = sorted(headers.get("vary", "").split(", "))
+    return headers
+
+
+def _app() -> Any:
+    from workplace_roleplay.asgi import http_application
+
+    return http_application
+
+
+async def _learner(**user: Any) -> tuple[Any, dict[str, str]]:
+    def make() -> Any:
+        return ConversationFactory(**({"user": UserFactory(**user)} if user else {}))
+
+    conversation = await database_sync_to_async(make)()
+    token = await database_sync_to_async(AccessToken.for_user)(conversation.user)
+    return conversation, {"Authorization": f"Bearer {token}"}
+
+
+async def _post(body: dict[str, Any], headers: dict[str, str], url: str = URL) -> httpx.Response:
+    transport = httpx.ASGITransport(app=_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        return await client.post(url, json=body, headers=headers)
+
+
+def _view_was_asked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    asked: list[str] = []
+    post = views.ChatMessageView.post
+
+    def spy(self: Any, request: Any) -> Any:
+        asked.append(request.path)
+        return post(self, request)
+
+    monkeypatch.setattr(views.ChatMessageView, "post", spy)
+    return asked
+
+
+async def test_a_line_is_answered_on_the_event_loop_as_the_view_answers(
+    fake_llm: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked = _view_was_asked(monkeypatch)
+    fake_llm.reply(tokens=["そう", "ですね"], delay=0.0)
+    conversation, headers = await _learner()
+    lane = await _post({"conversation_id": str(conversation.id), "text": "最近どう？", "client_id": "a"}, headers)
+    assert asked == []  # the lane answered
+    fake_llm.reply(tokens=["そう", "ですね"], delay=0.0)
+    other, other_headers = await _learner()
+    view = await _post(
+        {"conversation_id": str(other.id), "text": "最近どう？", "client_id": "a"}, other_headers, URL + "?format=json"
+    )
+    assert asked == [URL]  # a query string: the view answered
+
+    assert lane.status_code == view.status_code == 201
+    served, expected = lane.json(), view.json()
+    assert served["reply"]["content"] == expected["reply"]["content"] == "そうですね"
+    assert served["duplicate"] is expected["duplicate"] is False
+    assert set(served["message"]) == set(expected["message"]) and set(served["reply"]) == set(expected["reply"])
+    assert served["message"]["content"] == "最近どう？" and served["reply"]["status"] == Status.COMPLETE
+    assert _headers(lane) == _headers(view)
+    assert lane.headers["x-request-id"]
+    stored = await database_sync_to_async(list)(
+        Message.objects.filter(conversation=conversation).order_by("created_at")
+    )
+    assert [(m.role, m.content, m.status) for m in stored] == [
+        ("user", "最近どう？", "complete"),
+        ("assistant", "そうですね", "complete"),
+    ]
+
+
+async def test_the_event_stream_is_the_views_stream(fake_llm: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked = _view_was_asked(monkeypatch)
+    fake_llm.reply(tokens=["はい", "、", "元気です"], delay=0.0)
+    conversation, headers = await _learner(preferences={"language": "en"})
+    response = await _post(
+        {"conversation_id": str(conversation.id), "text": "How are you?"}, {**headers, "Accept": "text/event-stream"}
+    )
+
+    assert asked == [] and response.status_code == 201
+    assert response.headers["content-type"] == "text/event-stream"
+    assert response.headers["cache-control"] == "no-cache" and response.headers["content-language"] == "en"
+    names = [line[7:] for line in response.text.splitlines() if line.startswith("event: ")]
+    assert names[:2] == ["chat.message.new", "chat.typing.start"]
+    assert names[-2:] == ["chat.typing.stop", "chat.message.done"] and "chat.token" in names
+    done = json.loads(response.text.split("event: chat.message.done\ndata: ")[1].split("\n")[0])
+    assert done["message"]["content"] == "はい、元気です"
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["no_text", "other_user", "ended", "duplicate", "session", "xml"],
+)
+async def test_what_the_lane_does_not_serve_the_view_answers(
+    case: str, fake_llm: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_llm.reply(tokens=["はい"], delay=0.0)
+    conversation, headers = await _learner()
+    body: dict[str, Any] = {"conversation_id": str(conversation.id), "text": "こんにちは", "client_id": "same"}
+    if case == "no_text":
+        body.pop("text")
+    elif case == "other_user":
+        _, headers = await _learner()
+    elif case == "ended":
+        await database_sync_to_async(type(conversation).objects.filter(id=conversation.id).update)(
+            ended_at=timezone.now()
+        )
+    elif case == "duplicate":
+        assert (await _post(body, headers)).status_code == 201
+    elif case == "session":
+        headers = {}
+    elif case == "xml":
+        headers = {**headers, "Accept": "application/xml"}
+    asked = _view_was_asked(monkeypatch)
+
+    response = await _post(body, headers)
+
+    assert asked == ([] if case in ("session", "xml") else [URL])  # refused before the view's handler
+    expected = {"no_text": 400, "other_user": 404, "ended": 400, "duplicate": 200, "session": 401, "xml": 406}
+    assert response.status_code == expected[case]
+    if case == "duplicate":
+        assert response.json()["duplicate"] is True
+    lines = await database_sync_to_async(Message.objects.filter(conversation=conversation, role="user").count)()
+    assert lines == (0 if case in ("no_text", "other_user", "ended", "session", "xml") else 1)
+
+
+async def test_over_the_limit_the_view_answers_429(fake_llm: Any, settings: Any) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "chat_message": ["1/m"]}
+    fake_llm.reply(tokens=["はい"], delay=0.0)
+    conversation, headers = await _learner()
+    first = await _post({"conversation_id": str(conversation.id), "text": "一"}, headers)
+    second = await _post({"conversation_id": str(conversation.id), "text": "二"}, headers)
+
+    assert first.status_code == 201
+    assert second.status_code == 429 and second.json()["retry_after"] >= 1 and second.headers["retry-after"]
+
+
+async def test_a_client_that_goes_away_keeps_the_reply_as_interrupted(fake_llm: Any) -> None:
+    fake_llm.reply(tokens=[f"語{i}" for i in range(50)], delay=0.05)
+    conversation, headers = await _learner()
+    body = json.dumps({"conversation_id": str(conversation.id), "text": "長い話をして"}).encode()
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": URL,
+        "raw_path": URL.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/json"),
+            (b"accept", b"text/event-stream"),
+            (b"authorization", headers["Authorization"].encode()),
+            (b"content-length", str(len(body)).encode()),
+        ],
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+    }
+    app = ApplicationCommunicator(_app(), scope)
+    await app.send_input({"type": "http.request", "body": body, "more_body": False})
+    start = await app.receive_output(timeout=5)
+    assert start["type"] == "http.response.start" and start["status"] == 201
+    seen = b""
+    while b"chat.token" not in seen:
+        seen += (await app.receive_output(timeout=5)).get("body", b"")
+    await app.send_input({"type": "http.disconnect"})
+    await app.wait(timeout=5)
+
+    for _ in range(50):
+        reply = await database_sync_to_async(
+            Message.objects.filter(conversation=conversation, role="assistant").first
+        )()
+        if reply is not None and reply.status != Status.STREAMING:
+            break
+        await asyncio.sleep(0.1)
+    assert reply is not None and reply.status == Status.INTERRUPTED
+    assert reply.content and len(reply.content) < len("".join(f"語{i}" for i in range(50)))
