@@ -12,6 +12,7 @@ message: one JSON object per line, ``{"speaker": "learner" | "partner", "text": 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -117,7 +118,7 @@ def clean_user_text(text: object) -> str:
     return cleaned
 
 
-@dataclass
+@dataclass(frozen=True)
 class Persona:
     """Everything the partner's system prompt is built from (server-side data only)."""
 
@@ -189,6 +190,13 @@ def _configured_budget() -> int:
     return int(llm.get("HISTORY_BUDGET_TOKENS") or DEFAULT_BUDGET_TOKENS)
 
 
+@functools.lru_cache(maxsize=1024)
+def _system_prompt_and_size(persona: Persona) -> tuple[str, int]:
+    """A conversation's system prompt and its size, built once for all its lines."""
+    system = system_prompt(persona)
+    return system, estimate_tokens(system)
+
+
 def partner_messages(
     persona: Persona, history: list[dict[str, str]], *, budget_tokens: int | None = None
 ) -> list[dict[str, str]]:
@@ -197,8 +205,8 @@ def partner_messages(
     A history that starts with the partner's line is preceded by the opening cue, as it was when
     the partner opened the conversation: providers expect the learner's side to speak first.
     """
-    system = system_prompt(persona)
-    budget = (budget_tokens or _configured_budget()) - estimate_tokens(system)
+    system, system_tokens = _system_prompt_and_size(persona)
+    budget = (budget_tokens or _configured_budget()) - system_tokens
     turns = trim_to_budget(_turns(history), max(budget, 0))
     if turns and turns[0]["role"] == "assistant":
         turns.insert(0, {"role": "user", "content": OPENING_CUE[persona.lang]})
