@@ -4,7 +4,9 @@
 into a frame every tenth of a second), and stores the reply whatever happens: complete,
 interrupted (Stop, disconnect or a broken stream — the partial text is kept) or failed (with the
 message the learner sees). Consumers, the SSE API and background tasks all drive it; only the
-``emit`` callback differs. ``generate_reply`` is the same for a conversation's ``Message`` rows.
+``emit`` callback differs. ``generate_reply`` is the same for a conversation's ``Message`` rows;
+``take_line`` is what comes before it for a learner's line (on PostgreSQL one statement on the
+event loop, ``conversations.live``; a row written there is ended there too).
 
 A database that fails while a reply is stored (e.g. PostgreSQL restarting) never leaves the
 listener waiting: the final write is tried once more on a fresh connection, with the reply kept

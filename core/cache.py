@@ -230,7 +230,7 @@ class HitCounts:
         args = [value for _, counter in batch for value in (counter.sending, counter.seconds)]
         try:
             totals = await self.script(keys=keys, args=args)
-        except UNREACHABLE as error:  # counted again with the next exchange
+        except Exception as error:  # noqa: BLE001 - Redis restarting, unreachable: counted again with the next exchange
             log.warning("cache_unreachable", operation="count_hits_here", error=type(error).__name__)
             for _, counter in batch:
                 counter.pending, counter.sending = counter.pending + counter.sending, 0

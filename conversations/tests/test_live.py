@@ -150,3 +150,34 @@ def _terminate(pids: set[int]) -> int:
             "SELECT count(*) FROM (SELECT pg_terminate_backend(pid, 5000) FROM unnest(%s::int[]) pid) t", [list(pids)]
         )
         return int(cursor.fetchone()[0])
+
+
+async def test_a_reply_end_the_database_refused_is_stored_on_the_retry(
+    fake_llm: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psycopg
+
+    fake_llm.reply(tokens=["はい", "どうぞ"], delay=0.0)
+    conversation = await _conversation()
+    taken = await _take(conversation, "話してもいいですか")
+    fetch_one, failures = adb.fetch_one, []
+
+    async def failing_once(sql: str, params: Any) -> Any:
+        if sql.startswith("UPDATE") and not failures:
+            failures.append(sql)
+            raise psycopg.OperationalError("the database system is starting up")
+        return await fetch_one(sql, params)
+
+    monkeypatch.setattr(adb, "fetch_one", failing_once)
+    monkeypatch.setattr(streaming, "STORE_RETRY_SECONDS", 0)
+    events: list[dict[str, Any]] = []
+
+    async def emit(event: dict[str, Any]) -> None:
+        events.append(event)
+
+    reply = await streaming.generate_reply(conversation=conversation, emit=emit, prepared=taken.prepared)
+
+    assert len(failures) == 1
+    stored = await database_sync_to_async(Message.objects.get)(id=reply.id)
+    assert (stored.content, stored.status) == ("はいどうぞ", Status.INTERRUPTED)  # kept, marked as retried
+    assert [e["code"] for e in events if e["type"] == "error"] == ["database_unavailable"]
