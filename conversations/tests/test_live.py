@@ -160,7 +160,8 @@ async def test_a_reply_end_the_database_refused_is_stored_on_the_retry(
     fake_llm.reply(tokens=["はい", "どうぞ"], delay=0.0)
     conversation = await _conversation()
     taken = await _take(conversation, "話してもいいですか")
-    fetch_one, failures = adb.fetch_one, []
+    fetch_one = adb.fetch_one
+    failures: list[str] = []
 
     async def failing_once(sql: str, params: Any) -> Any:
         if sql.startswith("UPDATE") and not failures:
