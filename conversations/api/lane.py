@@ -6,10 +6,10 @@ endpoint's serializer accepts, the caller's own open conversation, within the ra
 API budget and ``chat_message``, counted as the throttle counts them), a new line the database
 stored. It then answers 201 with the line and the whole reply (JSON) or the reply's event
 stream, as the view would. Anything else is declined, and the view answers: another way of
-signing in, a query string, an ``Accept`` it does not serve, an invalid body or token, someone
-else's conversation, an ended one, a limit reached, a repeated ``client_id``, a database failure
-before the line was stored. (A declined request the lane had counted is counted again by the
-view's throttle.)
+signing in, a database other than PostgreSQL, a query string, an ``Accept`` it does not serve,
+an invalid body or token, someone else's conversation, an ended one, a limit reached, a repeated
+``client_id``, a database failure before the line was stored. (A declined request the lane had
+counted is counted again by the view's throttle.)
 """
 
 from __future__ import annotations
@@ -75,6 +75,8 @@ def _body(request: HttpRequest) -> dict[str, Any] | None:
 
 
 async def serve_line(request: HttpRequest, *, mode: str) -> HttpResponseBase | None:
+    if not live.available():  # another database than PostgreSQL: the view, through the ORM
+        return None
     accept = request.headers.get("Accept", "")
     streams = "text/event-stream" in accept
     if not streams and accept not in _JSON_ACCEPTS:
@@ -83,7 +85,10 @@ async def serve_line(request: HttpRequest, *, mode: str) -> HttpResponseBase | N
     data = _body(request) if user_id is not None else None
     if data is None:
         return None
-    found = await live.conversation_of(user_id=user_id, conversation_id=data["conversation_id"], mode=mode)
+    try:
+        found = await live.conversation_of(user_id=user_id, conversation_id=data["conversation_id"], mode=mode)
+    except DatabaseError:
+        return None
     if found is None:
         return None
     conversation, user = found

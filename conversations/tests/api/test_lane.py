@@ -115,10 +115,10 @@ async def test_the_event_stream_is_the_views_stream(fake_llm: Any, monkeypatch: 
 
 @pytest.mark.parametrize(
     "case",
-    ["no_text", "other_user", "ended", "duplicate", "session", "xml"],
+    ["no_text", "other_user", "ended", "duplicate", "session", "xml", "orm"],
 )
 async def test_what_the_lane_does_not_serve_the_view_answers(
-    case: str, fake_llm: Any, monkeypatch: pytest.MonkeyPatch
+    case: str, fake_llm: Any, monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> None:
     fake_llm.reply(tokens=["はい"], delay=0.0)
     conversation, headers = await _learner()
@@ -137,17 +137,29 @@ async def test_what_the_lane_does_not_serve_the_view_answers(
         headers = {}
     elif case == "xml":
         headers = {**headers, "Accept": "application/xml"}
+    elif case == "orm":  # as on a database other than PostgreSQL
+        settings.DATABASE_ASYNC_POOL_SIZE = -1
     asked = _view_was_asked(monkeypatch)
 
     response = await _post(body, headers)
 
     assert asked == ([] if case in ("session", "xml") else [URL])  # refused before the view's handler
-    expected = {"no_text": 400, "other_user": 404, "ended": 400, "duplicate": 200, "session": 401, "xml": 406}
+    expected = {
+        "no_text": 400,
+        "other_user": 404,
+        "ended": 400,
+        "duplicate": 200,
+        "session": 401,
+        "xml": 406,
+        "orm": 201,
+    }
     assert response.status_code == expected[case]
     if case == "duplicate":
         assert response.json()["duplicate"] is True
     lines = await database_sync_to_async(Message.objects.filter(conversation=conversation, role="user").count)()
     assert lines == (0 if case in ("no_text", "other_user", "ended", "session", "xml") else 1)
+    if case == "orm":
+        assert response.json()["reply"]["content"] == "はい"
 
 
 async def test_over_the_limit_the_view_answers_429(fake_llm: Any, settings: Any) -> None:
