@@ -11,7 +11,9 @@ body handed over again. So every refusal keeps one implementation, Django's.
 
 What Django's middleware would add to a lane's answer is added here from the same middleware
 (``_HEADERS``: security headers, the content security policy, the language, frame options) and the
-request id (``core.request_id``). As in Django, a client that goes away cancels the answer: a
+request id (``core.request_id``); the request metrics (``django_prometheus``, ``_COUNTING``) count
+a request a lane answered, under its view's URL name, once it is answered (a declined request is
+counted by Django). As in Django, a client that goes away cancels the answer: a
 reply being streamed is then stored as interrupted.
 """
 
@@ -20,12 +22,14 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Awaitable, Callable, Mapping
+from timeit import default_timer
 from typing import Any
 
 import structlog
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler, ASGIRequest
 from django.http import HttpRequest, HttpResponseBase
+from django.urls import resolve
 from django.utils.module_loading import import_string
 
 from core.request_id import HEADER, new_request_id, valid_request_id
@@ -41,6 +45,12 @@ _HEADERS = (
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 )
+# The metrics middleware: asked only for a request a lane answers, its clock set to the request's arrival.
+_COUNTING = (
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+)
+_CLOCKS = ("prometheus_before_middleware_event", "prometheus_after_middleware_event")
 log = structlog.get_logger(__name__)
 
 
@@ -53,8 +63,9 @@ class LaneRouter:
 
     def __init__(self, django: ASGIHandler, lanes: dict[tuple[str, str], Lane]) -> None:
         self.django, self.lanes = django, lanes
-        names = [name for name in settings.MIDDLEWARE if name in _HEADERS]
+        names = [name for name in settings.MIDDLEWARE if name in _HEADERS or name in _COUNTING]
         self.middleware = [import_string(name)(_no_response) for name in names]
+        self.counting = [m for name, m in zip(names, self.middleware, strict=True) if name in _COUNTING]
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         lane = self.lanes.get((scope.get("method", ""), scope.get("path", ""))) if scope["type"] == "http" else None
@@ -90,12 +101,16 @@ class LaneRouter:
         request.request_id = request_id  # type: ignore[attr-defined]
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        arrived = default_timer()
         for middleware in self.middleware:
+            if middleware in self.counting:
+                continue
             if getattr(middleware, "process_request", None) and middleware.process_request(request) is not None:
                 return False  # e.g. the HTTPS redirect: Django answers it
         response = await lane(request)
         if response is None:
             return False
+        self._count(request, arrived)
         for middleware in reversed(self.middleware):
             response = middleware.process_response(request, response)
         response[HEADER] = request_id
@@ -104,6 +119,18 @@ class LaneRouter:
         finally:
             response.close()
         return True
+
+    def _count(self, request: HttpRequest, arrived: float) -> None:
+        """Count the answered request as Django's metrics middleware counts a view's."""
+        match = resolve(request.path_info)
+        request.resolver_match = match
+        for middleware in self.counting:
+            middleware.process_request(request)
+            if hasattr(middleware, "process_view"):
+                middleware.process_view(request, match.func, match.args, match.kwargs)
+        for clock in _CLOCKS:
+            if hasattr(request, clock):
+                setattr(request, clock, arrived)
 
 
 async def _read(receive: Receive) -> list[dict[str, Any]] | None:

@@ -216,3 +216,25 @@ async def test_a_client_that_goes_away_keeps_the_reply_as_interrupted(fake_llm: 
         await asyncio.sleep(0.1)
     assert reply is not None and reply.status == Status.INTERRUPTED
     assert reply.content and len(reply.content) < len("".join(f"語{i}" for i in range(50)))
+
+
+async def test_the_request_metrics_count_each_request_once_under_its_view(fake_llm: Any) -> None:
+    from prometheus_client import REGISTRY
+
+    def sample(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    responses = "django_http_responses_total_by_status_view_method_total"
+    before = {
+        "requests": sample("django_http_requests_total_by_method_total", method="POST"),
+        "201": sample(responses, status="201", view="api-chat-message", method="POST"),
+        "400": sample(responses, status="400", view="api-chat-message", method="POST"),
+    }
+    fake_llm.reply(tokens=["はい"], delay=0.0)
+    conversation, headers = await _learner()
+    assert (await _post({"conversation_id": str(conversation.id), "text": "一"}, headers)).status_code == 201
+    assert (await _post({"conversation_id": str(conversation.id)}, headers)).status_code == 400  # declined
+
+    assert sample("django_http_requests_total_by_method_total", method="POST") - before["requests"] == 2
+    assert sample(responses, status="201", view="api-chat-message", method="POST") - before["201"] == 1
+    assert sample(responses, status="400", view="api-chat-message", method="POST") - before["400"] == 1
