@@ -37,14 +37,23 @@ _EXISTING = """SELECT row_to_json(found) FROM (
     SELECT id, content, status, client_id, metadata, created_at FROM conversations_message
      WHERE conversation_id = %(conversation)s AND client_id = %(client_id)s
 ) found"""
+# A time limit (``metadata.ends_at``, written as ISO 8601 by ``time_limits``) is read only when it
+# has that shape, so an odd value never fails the statement (as ``parse_datetime`` returns None).
+_ENDS_AT = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)?$"
 _LINE = f"""
 WITH conv AS (
-    SELECT ended_at FROM conversations_conversation WHERE id = %(conversation)s
+    SELECT c.id, c.user_id, c.mode, c.title, c.metadata, c.started_at, c.ended_at, c.shared_with_trainer_at,
+           u.preferences,
+           c.ended_at IS NULL AND NOT coalesce(
+               CASE WHEN c.metadata->>'ends_at' ~ '{_ENDS_AT}'
+                    THEN (c.metadata->>'ends_at')::timestamptz <= %(line_at)s END, false) AS open
+      FROM conversations_conversation c JOIN accounts_user u ON u.id = c.user_id
+     WHERE c.id = %(conversation)s AND c.user_id = %(user)s AND c.mode = %(mode)s AND u.is_active
 ), line AS (
     INSERT INTO conversations_message (id, conversation_id, role, content, status, client_id, metadata, created_at)
     SELECT %(line)s, %(conversation)s, '{Role.USER}', %(content)s, '{Status.COMPLETE}', %(client_id)s, '{{}}'::jsonb,
            %(line_at)s
-    FROM conv WHERE conv.ended_at IS NULL
+    FROM conv WHERE conv.open
     ON CONFLICT (conversation_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
     RETURNING id
 ), reply AS (
@@ -55,13 +64,14 @@ WITH conv AS (
     RETURNING id
 )
 SELECT
-    EXISTS (SELECT 1 FROM conv WHERE ended_at IS NULL),
+    EXISTS (SELECT 1 FROM conv WHERE open),
     EXISTS (SELECT 1 FROM reply),
     (SELECT coalesce(json_agg(json_build_array(m.role, m.content) ORDER BY m.created_at, m.id), '[]'::json)
        FROM conversations_message m
       WHERE m.conversation_id = %(conversation)s AND m.content <> ''
         AND m.status NOT IN ('{Status.FAILED}', '{Status.STREAMING}')),
-    ({_EXISTING})
+    ({_EXISTING}),
+    (SELECT row_to_json(conv) FROM conv)
 """  # noqa: S608 - only the models' own names and choices are formatted in
 
 _CONVERSATION = """
@@ -71,6 +81,18 @@ SELECT c.id, c.user_id, c.mode, c.title, c.metadata, c.started_at, c.ended_at, c
 """
 
 _REPLY_END = "UPDATE conversations_message SET content = %s, status = %s, metadata = metadata || %s WHERE id = %s"
+
+
+def conversation_filled(conversation: Conversation, found: dict[str, Any]) -> tuple[Conversation, User]:
+    """``conversation`` (its id, user and mode known) completed from ``line_store``'s row, and its user."""
+    conversation.title, conversation.metadata = found["title"], found["metadata"] or {}
+    for field in ("started_at", "ended_at", "shared_with_trainer_at"):
+        setattr(conversation, field, parse_datetime(found[field]) if found[field] else None)
+    conversation._state.adding = False
+    user = User(id=conversation.user_id, preferences=found["preferences"] or {}, is_active=True)
+    user._state.adding = False
+    conversation.user = user
+    return conversation, user
 
 
 async def conversation_of(*, user_id: Any, conversation_id: Any, mode: str) -> tuple[Conversation, User] | None:
@@ -100,6 +122,7 @@ class StoredLine:
     created: bool
     reply: Message | None = None
     history: list[dict[str, str]] | None = None
+    found: dict[str, Any] | None = None  # the conversation's row and its user's preferences
 
 
 def _message(conversation: Conversation, **fields: Any) -> Message:
@@ -139,13 +162,19 @@ def _stored(conversation: Conversation, row: dict[str, Any]) -> Message:
 async def line_store(conversation: Conversation, *, content: str, client_id: str | None) -> StoredLine:
     """Store the learner's (cleaned) line, open its reply's row and read the history, in one statement.
 
-    A ``client_id`` already stored returns that line (``created`` False, nothing else written).
-    Raises ``ConversationEndedError`` when the conversation has ended, ``DatabaseError`` on failure."""
+    ``conversation`` needs only its id, ``user_id`` and ``mode``: the line is stored only in that
+    user's conversation of that mode, the user active, the conversation neither ended nor past its
+    time limit. A ``client_id`` already stored returns that line (``created`` False, nothing else
+    written). Raises ``ConversationEndedError`` when the line was refused (ended, out of time, not
+    that user's or mode's), ``DatabaseError`` on failure. A new line comes with ``found``, the
+    conversation's row (``conversation_filled`` completes ``conversation`` from it)."""
     line_at: datetime = timezone.now()
     reply_at = line_at + timedelta(microseconds=1)  # the reply sorts after its line
     line_id, reply_id = uuid.uuid4(), uuid.uuid4()
     params = {
         "conversation": conversation.id,
+        "user": conversation.user_id,
+        "mode": conversation.mode,
         "line": line_id,
         "reply": reply_id,
         "content": content,
@@ -155,14 +184,15 @@ async def line_store(conversation: Conversation, *, content: str, client_id: str
     }
     row = await _fetch(_LINE, params)
     assert row is not None
-    is_open, created, history, existing = row
+    is_open, created, history, existing, found = row
     if created:
         line = _message(
             conversation, id=line_id, role=Role.USER, content=content, client_id=client_id, created_at=line_at
         )
         reply = _message(conversation, id=reply_id, role=Role.ASSISTANT, status=Status.STREAMING, created_at=reply_at)
         turns = [{"role": role, "content": text} for role, text in history]
-        return StoredLine(line, created=True, reply=reply, history=[*turns, {"role": Role.USER, "content": content}])
+        history = [*turns, {"role": Role.USER, "content": content}]
+        return StoredLine(line, created=True, reply=reply, history=history, found=found)
     if existing is None and client_id:  # a send of the same id still committing when the statement began
         found = await _fetch(_EXISTING, {"conversation": conversation.id, "client_id": client_id})
         existing = found[0] if found else None

@@ -73,10 +73,15 @@ def persona_for(conversation: Conversation) -> Persona:
     return resolver(conversation)
 
 
+def persona_reads_database(mode: str) -> bool:
+    """A mode's partner may be read from the database (a registered resolver); a chat's never is."""
+    return mode in _resolvers
+
+
 async def persona_for_async(conversation: Conversation) -> Persona:
     """``persona_for`` from async code: a chat's partner is built from the conversation alone; a
     mode's registered resolver may read the database, so it runs on the database thread."""
-    if conversation.mode not in _resolvers:
+    if not persona_reads_database(conversation.mode):
         return chat_persona(conversation)
     return await db_call(persona_for)(conversation)
 

@@ -25,21 +25,26 @@ from django.utils.cache import patch_vary_headers
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.settings import api_settings
 
+from accounts.models import User
 from conversations import live, services
 from conversations.api import serializers as s
 from conversations.api.sse import reply_stream_response
-from conversations.personas import persona_for_async
+from conversations.models import Conversation
+from conversations.personas import persona_for_async, persona_reads_database
 from conversations.streaming import (
+    LineTaken,
     ReplyNotStoredError,
     generate_reply,
     message_payload,
+    prompt_of,
     store_failed_message,
     take_line,
 )
+from conversations.turns import client_id_clean
 from core import inputs, ratelimits
 from core.languages import language_of
 from core.request_id import bind_user
-from llm.prompts import UserTextError
+from llm.prompts import UserTextError, clean_user_text
 
 _JSON_ACCEPTS = ("", "*/*", "application/json")
 _jwt = JWTAuthentication()
@@ -85,28 +90,13 @@ async def serve_line(request: HttpRequest, *, mode: str) -> HttpResponseBase | N
     data = _body(request) if user_id is not None else None
     if data is None:
         return None
-    try:
-        found = await live.conversation_of(user_id=user_id, conversation_id=data["conversation_id"], mode=mode)
-    except DatabaseError:
+    if persona_reads_database(mode):  # the partner is read before the line is stored
+        taken = await _line_after_conversation(user_id, data, mode)
+    else:  # the conversation is read by the statement that stores the line
+        taken = await _line_with_conversation(user_id, data, mode)
+    if taken is None:
         return None
-    if found is None:
-        return None
-    conversation, user = found
-    if await ratelimits.check((ratelimits.DEFAULT, ratelimits.CHAT_MESSAGE), user, budget=ratelimits.DEFAULT):
-        await ratelimits.settle()  # the view's throttle counts from Redis: it must see this process's counts
-        return None
-    bind_user(user)
-    # As the view's authentication does: the answer, its events and Content-Language in the
-    # user's language (this lane runs in a task of its own: nothing outlives the request).
-    translation.activate(language_of(user))
-    request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
-    persona = await persona_for_async(conversation)
-    try:
-        taken = await take_line(conversation, persona, text=data["text"], client_id=data.get("client_id"))
-    except (UserTextError, services.ConversationClosedError, DatabaseError):
-        return None  # nothing was stored: the view answers with the reason
-    if not taken.created:
-        return None
+    conversation = taken.message.conversation
     if streams or data["stream"]:
         response: HttpResponseBase = reply_stream_response(conversation, taken.message, taken.prepared)
         response.status_code = 201
@@ -115,6 +105,58 @@ async def serve_line(request: HttpRequest, *, mode: str) -> HttpResponseBase | N
     patch_vary_headers(response, ("Accept", "Cookie"))
     response["Allow"] = "POST, OPTIONS"
     return response
+
+
+async def _line_after_conversation(user_id: Any, data: dict[str, Any], mode: str) -> LineTaken | None:
+    try:
+        found = await live.conversation_of(user_id=user_id, conversation_id=data["conversation_id"], mode=mode)
+    except DatabaseError:
+        return None
+    if found is None:
+        return None
+    conversation, user = found
+    if not await _within_limits(user):
+        return None
+    _speak_as(user)
+    persona = await persona_for_async(conversation)
+    try:
+        taken = await take_line(conversation, persona, text=data["text"], client_id=data.get("client_id"))
+    except (UserTextError, services.ConversationClosedError, DatabaseError):
+        return None  # nothing was stored: the view answers with the reason
+    return taken if taken.created else None
+
+
+async def _line_with_conversation(user_id: Any, data: dict[str, Any], mode: str) -> LineTaken | None:
+    """The line stored in one statement that also reads the conversation (``live.line_store``)."""
+    user = User(id=user_id)
+    if not await _within_limits(user):
+        return None
+    try:
+        content = clean_user_text(data["text"])
+        conversation = Conversation(id=data["conversation_id"], user_id=user_id, mode=mode)
+        stored = await live.line_store(conversation, content=content, client_id=client_id_clean(data.get("client_id")))
+    except (UserTextError, live.ConversationEndedError, DatabaseError):
+        return None  # nothing was stored: the view answers with the reason
+    if not stored.created or stored.reply is None or stored.found is None:
+        return None
+    conversation, user = live.conversation_filled(conversation, stored.found)
+    _speak_as(user)
+    persona = await persona_for_async(conversation)
+    return LineTaken(stored.message, created=True, prepared=(prompt_of(persona, stored.history or []), stored.reply))
+
+
+async def _within_limits(user: User) -> bool:
+    if await ratelimits.check((ratelimits.DEFAULT, ratelimits.CHAT_MESSAGE), user, budget=ratelimits.DEFAULT):
+        await ratelimits.settle()  # the view's throttle counts from Redis: it must see this process's counts
+        return False
+    return True
+
+
+def _speak_as(user: User) -> None:
+    """As the view's authentication does: the answer, its events and Content-Language in the
+    user's language (a lane runs in a task of its own: nothing outlives the request)."""
+    bind_user(user)
+    translation.activate(language_of(user))
 
 
 async def _whole_reply(conversation: Any, taken: Any) -> HttpResponse:

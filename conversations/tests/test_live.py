@@ -1,6 +1,7 @@
 """The live path's statements (``conversations.live``, ``core.adb``) store what the ORM path stores."""
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -182,3 +183,27 @@ async def test_a_reply_end_the_database_refused_is_stored_on_the_retry(
     stored = await database_sync_to_async(Message.objects.get)(id=reply.id)
     assert (stored.content, stored.status) == ("はいどうぞ", Status.INTERRUPTED)  # kept, marked as retried
     assert [e["code"] for e in events if e["type"] == "error"] == ["database_unavailable"]
+
+
+async def test_the_statement_stores_only_in_that_users_open_conversation_of_that_mode() -> None:
+    conversation = await _conversation()
+    other = await database_sync_to_async(ConversationFactory)()
+    for stub in (
+        type(conversation)(id=conversation.id, user_id=other.user_id, mode=conversation.mode),  # someone else
+        type(conversation)(id=conversation.id, user_id=conversation.user_id, mode="scenario"),  # another mode
+    ):
+        with pytest.raises(live.ConversationEndedError):
+            await live.line_store(stub, content="入れないで", client_id=None)
+    late = (timezone.now() - timedelta(seconds=1)).isoformat()
+    await database_sync_to_async(type(conversation).objects.filter(id=conversation.id).update)(
+        metadata={"ends_at": late}
+    )
+    with pytest.raises(live.ConversationEndedError):  # past its time limit
+        await live.line_store(conversation, content="遅すぎ", client_id=None)
+    assert len(await database_sync_to_async(_rows)(conversation)) == 1
+
+    await database_sync_to_async(type(conversation).objects.filter(id=conversation.id).update)(
+        metadata={"ends_at": "soon"}  # a value that is no time: no limit, as parse_datetime reads it
+    )
+    stored = await live.line_store(conversation, content="間に合う", client_id=None)
+    assert stored.created and stored.found is not None and stored.found["metadata"] == {"ends_at": "soon"}

@@ -3,6 +3,7 @@ with the answer the view would give; whatever the lane does not serve, the view 
 
 import asyncio
 import json
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -115,7 +116,7 @@ async def test_the_event_stream_is_the_views_stream(fake_llm: Any, monkeypatch: 
 
 @pytest.mark.parametrize(
     "case",
-    ["no_text", "other_user", "ended", "duplicate", "session", "xml", "orm"],
+    ["no_text", "other_user", "ended", "late", "duplicate", "session", "xml", "orm"],
 )
 async def test_what_the_lane_does_not_serve_the_view_answers(
     case: str, fake_llm: Any, monkeypatch: pytest.MonkeyPatch, settings: Any
@@ -130,6 +131,11 @@ async def test_what_the_lane_does_not_serve_the_view_answers(
     elif case == "ended":
         await database_sync_to_async(type(conversation).objects.filter(id=conversation.id).update)(
             ended_at=timezone.now()
+        )
+    elif case == "late":  # past its time limit: refused by the statement itself
+        ends_at = (timezone.now() - timedelta(minutes=1)).isoformat()
+        await database_sync_to_async(type(conversation).objects.filter(id=conversation.id).update)(
+            metadata={**conversation.metadata, "ends_at": ends_at}
         )
     elif case == "duplicate":
         assert (await _post(body, headers)).status_code == 201
@@ -148,6 +154,7 @@ async def test_what_the_lane_does_not_serve_the_view_answers(
         "no_text": 400,
         "other_user": 404,
         "ended": 400,
+        "late": 400,
         "duplicate": 200,
         "session": 401,
         "xml": 406,
@@ -157,7 +164,9 @@ async def test_what_the_lane_does_not_serve_the_view_answers(
     if case == "duplicate":
         assert response.json()["duplicate"] is True
     lines = await database_sync_to_async(Message.objects.filter(conversation=conversation, role="user").count)()
-    assert lines == (0 if case in ("no_text", "other_user", "ended", "session", "xml") else 1)
+    assert lines == (0 if case in ("no_text", "other_user", "ended", "late", "session", "xml") else 1)
+    if case == "late":
+        assert "時間切れ" in response.json()["conversation_id"][0]
     if case == "orm":
         assert response.json()["reply"]["content"] == "はい"
 
