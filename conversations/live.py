@@ -3,8 +3,10 @@
 ``line_store`` does in one statement what ``streaming.line_take`` does through the ORM in three:
 store the line (once per client id; nothing on an ended conversation), open the reply's row
 (status streaming) when the line is new, and read the turns the prompt is built from, as
-``selectors.conversation_history`` reads them (``conversation_of`` reads the conversation for an API
-request, as ``selectors.conversation_get`` does). The statement's snapshot is taken before its
+``selectors.conversation_history`` reads them. The statement stores the line only in that user's
+open conversation of that mode, and returns the conversation's row, so an API request needs no
+other read (``conversation_of`` reads it first, as ``selectors.conversation_get`` does, where the
+partner must be read from the database before the line is stored). The statement's snapshot is taken before its
 inserts, so the history it reads is the one before the new line. ``reply_store_end`` stores a
 reply's end as ``turns.reply_finish`` does. Both raise Django's ``DatabaseError`` for any
 failure of the database or the pool, as the ORM would.
