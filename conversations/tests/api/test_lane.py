@@ -247,3 +247,64 @@ async def test_the_request_metrics_count_each_request_once_under_its_view(fake_l
     assert sample("django_http_requests_total_by_method_total", method="POST") - before["requests"] == 2
     assert sample(responses, status="201", view="api-chat-message", method="POST") - before["201"] == 1
     assert sample(responses, status="400", view="api-chat-message", method="POST") - before["400"] == 1
+
+
+def _scope(headers: dict[str, str], length: int) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": URL,
+        "raw_path": URL.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/json"),
+            (b"authorization", headers["Authorization"].encode()),
+            (b"content-length", str(length).encode()),
+        ],
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+    }
+
+
+async def _answer(app: ApplicationCommunicator) -> tuple[int, bytes]:
+    start = await app.receive_output(timeout=10)
+    body = b""
+    while True:
+        message = await app.receive_output(timeout=10)
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            return start["status"], body
+
+
+async def test_a_body_sent_in_pieces_is_read_whole(fake_llm: Any) -> None:
+    fake_llm.reply(tokens=["はい"], delay=0.0)
+    conversation, headers = await _learner()
+    body = json.dumps({"conversation_id": str(conversation.id), "text": "分けて送ります"}).encode()
+    app = ApplicationCommunicator(_app(), _scope(headers, len(body)))
+    for start in range(0, len(body), 16):
+        piece = body[start : start + 16]
+        await app.send_input({"type": "http.request", "body": piece, "more_body": start + 16 < len(body)})
+
+    status, answer = await _answer(app)
+
+    assert status == 201 and json.loads(answer)["message"]["content"] == "分けて送ります"
+
+
+async def test_a_body_over_the_limit_reaches_the_view_whole_and_is_refused(settings: Any) -> None:
+    settings.MAX_REQUEST_BODY_BYTES = settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    conversation, headers = await _learner()
+    body = json.dumps({"conversation_id": str(conversation.id), "text": "長" * 600}).encode()
+    app = ApplicationCommunicator(_app(), _scope(headers, len(body)))
+    await app.send_input({"type": "http.request", "body": body[:700], "more_body": True})
+    await app.send_input({"type": "http.request", "body": body[700:], "more_body": False})
+
+    status, answer = await _answer(app)
+
+    assert status == 413 and "detail" in json.loads(answer)
+    lines = await database_sync_to_async(Message.objects.filter(conversation=conversation, role="user").count)()
+    assert lines == 0
