@@ -92,7 +92,7 @@ class WatchDetailSerializer(serializers.Serializer):
 
 
 class ShareTokenSerializer(serializers.Serializer):
-    share_token = TextField(max_length=64)
+    share_token = TextField(max_length=64, trim_whitespace=False)  # a blank token opens nothing: 404
 
 
 class PaceSerializer(serializers.Serializer):

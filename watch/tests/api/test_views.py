@@ -85,6 +85,9 @@ def test_it_lets_link_holders_join_and_nobody_else() -> None:
     viewer = _client(UserFactory())
     assert viewer.post(f"/api/v1/watch/join/{session.id}", {"share_token": "nope"}, format="json").status_code == 404
     assert viewer.post(f"/api/v1/watch/join/{session.id}", {}, format="json").status_code == 400
+    # a token of blank characters is a token like any other: it opens nothing (as the schema says)
+    blank = viewer.post(f"/api/v1/watch/join/{session.id}", {"share_token": " \t"}, format="json")
+    assert blank.status_code == 404
     joined = viewer.post(f"/api/v1/watch/join/{session.id}", {"share_token": session.share_token}, format="json")
     assert joined.status_code == 200 and joined.json()["owner"] is False and joined.json()["feedback"] is None
     assert f"share={session.share_token}" in joined.json()["stream_url"]
