@@ -11,10 +11,7 @@ A handshake reaches a consumer only past ``core.ws_security.OriginOrBearerValida
 - answers a frame over its rate limits with a ``rate_limited`` error frame (``retry_after``) and
   drops it, the socket staying open;
 - runs every handler in the user's profile language (``core.languages``);
-- does its database work on one of the process's database lanes (``core.db.database_lane``);
-- hands a frame to its handler without Channels' sweep of old database connections, a thread hop
-  for every frame: every database call hands its connection back when it returns (``core.db``,
-  Channels' ``database_sync_to_async``), so a socket holds none between frames.
+- does its database work on one of the process's database lanes (``core.db.database_lane``).
 
 Each mode says how its error frames look (``send_error``), what to look up (``find``) and what
 the socket receives once open (``opened``).
@@ -24,7 +21,6 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from asgiref.sync import ThreadSensitiveContext
-from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -40,19 +36,7 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
 
 
-class DirectDispatch:
-    """``dispatch`` as Channels has it, without ``aclose_old_connections`` before every handler."""
-
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
-
-
-class PracticeSocket(
-    SocketLogContextMixin, SocketLanguageMixin, JsonFramesMixin, DirectDispatch, AsyncJsonWebsocketConsumer
-):
+class PracticeSocket(SocketLogContextMixin, SocketLanguageMixin, JsonFramesMixin, AsyncJsonWebsocketConsumer):
     # The name the active-session metric counts this socket under ("chat", "watch").
     metric_mode: str = ""
     # Frames that count against named limits; any other frame counts against "default" alone.

@@ -120,24 +120,3 @@ def test_it_refuses_a_10_mb_frame_on_the_server_with_1009(live_asgi_server: Any)
         socket.receive()
     assert closed.value.code == 1009
     assert not Message.objects.filter(conversation=conversation, role="user").exists()
-
-
-async def test_a_frame_reaches_its_handler_without_a_thread_hop(monkeypatch: pytest.MonkeyPatch, fake_llm: Any) -> None:
-    import channels.consumer
-
-    sweeps: list[int] = []
-
-    async def counted() -> None:
-        sweeps.append(1)
-
-    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counted)
-    fake_llm.reply(tokens=["はい"], delay=0.0)
-    conversation = await _started()
-    communicator = await _connect(conversation)
-    await communicator.send_json_to({"type": "chat.message", "text": "こんにちは", "client_id": "hop"})
-    while (await communicator.receive_json_from(timeout=5))["type"] != "chat.message.done":
-        pass
-    await communicator.disconnect()
-
-    assert sweeps == []
-    assert await _learner_lines(conversation) == ["こんにちは"]
