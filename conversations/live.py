@@ -39,18 +39,21 @@ _EXISTING = """SELECT row_to_json(found) FROM (
     SELECT id, content, status, client_id, metadata, created_at FROM conversations_message
      WHERE conversation_id = %(conversation)s AND client_id = %(client_id)s
 ) found"""
+# The caller's own conversation of a mode, the user active: what both statements read it from.
+_CONVERSATION_ROW = """c.id, c.user_id, c.mode, c.title, c.metadata, c.started_at, c.ended_at,
+           c.shared_with_trainer_at, u.preferences"""
+_OWN_CONVERSATION = """FROM conversations_conversation c JOIN accounts_user u ON u.id = c.user_id
+     WHERE c.id = %(conversation)s AND c.user_id = %(user)s AND c.mode = %(mode)s AND u.is_active"""
 # A time limit (``metadata.ends_at``, written as ISO 8601 by ``time_limits``) is read only when it
 # has that shape, so an odd value never fails the statement (as ``parse_datetime`` returns None).
 _ENDS_AT = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)?$"
 _LINE = f"""
 WITH conv AS (
-    SELECT c.id, c.user_id, c.mode, c.title, c.metadata, c.started_at, c.ended_at, c.shared_with_trainer_at,
-           u.preferences,
+    SELECT {_CONVERSATION_ROW},
            c.ended_at IS NULL AND NOT coalesce(
                CASE WHEN c.metadata->>'ends_at' ~ '{_ENDS_AT}'
                     THEN (c.metadata->>'ends_at')::timestamptz <= %(line_at)s END, false) AS open
-      FROM conversations_conversation c JOIN accounts_user u ON u.id = c.user_id
-     WHERE c.id = %(conversation)s AND c.user_id = %(user)s AND c.mode = %(mode)s AND u.is_active
+      {_OWN_CONVERSATION}
 ), line AS (
     INSERT INTO conversations_message (id, conversation_id, role, content, status, client_id, metadata, created_at)
     SELECT %(line)s, %(conversation)s, '{Role.USER}', %(content)s, '{Status.COMPLETE}', %(client_id)s, '{{}}'::jsonb,
@@ -76,11 +79,7 @@ SELECT
     (SELECT row_to_json(conv) FROM conv)
 """  # noqa: S608 - only the models' own names and choices are formatted in
 
-_CONVERSATION = """
-SELECT c.id, c.user_id, c.mode, c.title, c.metadata, c.started_at, c.ended_at, c.shared_with_trainer_at, u.preferences
-  FROM conversations_conversation c JOIN accounts_user u ON u.id = c.user_id
- WHERE c.id = %s AND c.user_id = %s AND c.mode = %s AND u.is_active
-"""
+_CONVERSATION = f"SELECT row_to_json(conv) FROM (SELECT {_CONVERSATION_ROW} {_OWN_CONVERSATION}) conv"  # noqa: S608
 
 _REPLY_END = "UPDATE conversations_message SET content = %s, status = %s, metadata = metadata || %s WHERE id = %s"
 
@@ -99,17 +98,10 @@ def conversation_filled(conversation: Conversation, found: dict[str, Any]) -> tu
 
 async def conversation_of(*, user_id: Any, conversation_id: Any, mode: str) -> tuple[Conversation, User] | None:
     """The active user's own conversation in ``mode`` and the user (id and preferences only), or None."""
-    row = await _fetch(_CONVERSATION, (conversation_id, user_id, mode))
+    row = await _fetch(_CONVERSATION, {"conversation": conversation_id, "user": user_id, "mode": mode})
     if row is None:
         return None
-    *fields, preferences = row
-    names = ("id", "user_id", "mode", "title", "metadata", "started_at", "ended_at", "shared_with_trainer_at")
-    conversation = Conversation(**dict(zip(names, fields, strict=True)))
-    conversation._state.adding = False
-    user = User(id=conversation.user_id, preferences=preferences or {}, is_active=True)
-    user._state.adding = False
-    conversation.user = user
-    return conversation, user
+    return conversation_filled(Conversation(id=conversation_id, user_id=user_id, mode=mode), row[0])
 
 
 class ConversationEndedError(Exception):
@@ -196,8 +188,8 @@ async def line_store(conversation: Conversation, *, content: str, client_id: str
         history = [*turns, {"role": Role.USER, "content": content}]
         return StoredLine(line, created=True, reply=reply, history=history, found=found)
     if existing is None and client_id:  # a send of the same id still committing when the statement began
-        found = await _fetch(_EXISTING, {"conversation": conversation.id, "client_id": client_id})
-        existing = found[0] if found else None
+        again = await _fetch(_EXISTING, {"conversation": conversation.id, "client_id": client_id})
+        existing = again[0] if again else None
     if existing is not None:
         return StoredLine(_stored(conversation, existing), created=False)
     if not is_open:
