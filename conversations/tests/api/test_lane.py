@@ -186,26 +186,7 @@ async def test_a_client_that_goes_away_keeps_the_reply_as_interrupted(fake_llm: 
     fake_llm.reply(tokens=[f"語{i}" for i in range(50)], delay=0.05)
     conversation, headers = await _learner()
     body = json.dumps({"conversation_id": str(conversation.id), "text": "長い話をして"}).encode()
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": URL,
-        "raw_path": URL.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [
-            (b"host", b"testserver"),
-            (b"content-type", b"application/json"),
-            (b"accept", b"text/event-stream"),
-            (b"authorization", headers["Authorization"].encode()),
-            (b"content-length", str(len(body)).encode()),
-        ],
-        "client": ("127.0.0.1", 5000),
-        "server": ("testserver", 80),
-    }
+    scope = _scope(headers, len(body), accept="text/event-stream")
     app = ApplicationCommunicator(_app(), scope)
     await app.send_input({"type": "http.request", "body": body, "more_body": False})
     start = await app.receive_output(timeout=5)
@@ -249,7 +230,8 @@ async def test_the_request_metrics_count_each_request_once_under_its_view(fake_l
     assert sample(responses, status="400", view="api-chat-message", method="POST") - before["400"] == 1
 
 
-def _scope(headers: dict[str, str], length: int) -> dict[str, Any]:
+def _scope(headers: dict[str, str], length: int, accept: str = "") -> dict[str, Any]:
+    """An ASGI request of the lane's, for a test that sends its body and disconnects by hand."""
     return {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -265,6 +247,7 @@ def _scope(headers: dict[str, str], length: int) -> dict[str, Any]:
             (b"content-type", b"application/json"),
             (b"authorization", headers["Authorization"].encode()),
             (b"content-length", str(length).encode()),
+            *([(b"accept", accept.encode())] if accept else []),
         ],
         "client": ("127.0.0.1", 5000),
         "server": ("testserver", 80),
@@ -308,3 +291,49 @@ async def test_a_body_over_the_limit_reaches_the_view_whole_and_is_refused(setti
     assert status == 413 and "detail" in json.loads(answer)
     lines = await database_sync_to_async(Message.objects.filter(conversation=conversation, role="user").count)()
     assert lines == 0
+
+
+async def test_a_scenario_line_is_answered_with_the_scenarios_partner_and_kept_from_others(
+    fake_llm: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rest_framework.test import APIClient
+
+    from scenarios.api import play
+    from scenarios.tests.factories import ScenarioFactory
+
+    def started() -> tuple[str, dict[str, str], dict[str, str], str]:
+        scenario = ScenarioFactory()
+        user, stranger = UserFactory(), UserFactory()
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+        start = client.post("/api/v1/scenarios/start", {"scenario_id": scenario.pk}, format="json")
+        assert start.status_code == 201
+        own = {"Authorization": f"Bearer {AccessToken.for_user(user)}"}
+        other = {"Authorization": f"Bearer {AccessToken.for_user(stranger)}"}
+        return start.json()["conversation"]["id"], own, other, scenario.ai_role
+
+    conversation_id, own, other, role = await database_sync_to_async(started)()
+    asked: list[str] = []
+    post = play.ScenarioMessageView.post
+
+    def spy(self: Any, request: Any) -> Any:
+        asked.append("view")
+        return post(self, request)
+
+    monkeypatch.setattr(play.ScenarioMessageView, "post", spy)
+    url = "/api/v1/scenarios/message"
+
+    fake_llm.reply(tokens=["承知", "しました"], delay=0.0)
+    served = await _post({"conversation_id": conversation_id, "text": "報告があります"}, own, url)
+    refused = await _post({"conversation_id": conversation_id, "text": "のぞき見"}, other, url)
+
+    assert served.status_code == 201 and served.json()["reply"]["content"] == "承知しました"
+    assert refused.status_code == 404
+    assert asked == ["view"]  # only the stranger's request reached the view
+    assert role and role in fake_llm.requests[-1]["messages"][0]["content"]  # the scenario's partner
+    lines = await database_sync_to_async(
+        lambda: list(
+            Message.objects.filter(conversation_id=conversation_id, role="user").values_list("content", flat=True)
+        )
+    )()
+    assert lines == ["報告があります"]
