@@ -4,7 +4,8 @@ Everything the product caches can be rebuilt from PostgreSQL (catalog lists, ana
 figures), so while Redis restarts a read is a miss and a write is skipped: pages,
 the API and sockets keep serving instead of failing. Each skipped call is logged once per
 error as a warning. Counters (``incr``, used by rate limits) still raise, and the rate
-limiter lets requests through when they do.
+limiter lets requests through when they do; counts made on the event loop (``count_hits_here``)
+are kept in the process meanwhile and told to Redis once it answers again.
 
 Why not django-redis with ``IGNORE_EXCEPTIONS``: it swallows errors in every method alike,
 counters included, so ``incr`` and ``add`` answer ``None`` while Redis is down. django-ratelimit

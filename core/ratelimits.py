@@ -18,7 +18,8 @@ of their own:
 Counters are fixed windows (django-ratelimit) keyed by the signed-in user, or by the client
 address (``core.net.client_ip``: the trusted proxy header only) when nobody is signed in.
 The check runs before the view or handler, so a refused request stores nothing. If the cache
-cannot be reached, requests are let through and a warning is logged.
+cannot be reached, requests are let through and a warning is logged; socket frames and the
+requests counted on the event loop (``check``) are still counted in the process.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def hit(names: Iterable[str], subject: str) -> int | None:
     try:
         cache = caches[settings.RATELIMIT_USE_CACHE]
         if hasattr(cache, "count_hits"):
-            waits = _hit_at_once(cache, names, subject)
+            waits = _hit_at_once(cache.count_hits, names, subject)
         else:
             for name in names:
                 waits.extend(wait for rate in rates_for(name) if (wait := _wait_for(name, rate, subject)) is not None)
@@ -117,9 +118,10 @@ def _waits(windows: list[Window], counts: list[int]) -> list[int]:
     return [max(1, end - now) for (_, limit, _, end), count in zip(windows, counts, strict=True) if count > limit]
 
 
-def _hit_at_once(cache: Any, names: Iterable[str], subject: str) -> list[int]:
+def _hit_at_once(count: Callable[[list[tuple[str, int]]], list[int]], names: Iterable[str], subject: str) -> list[int]:
+    """Every window of every limit counted by one ``count`` call (``(key, seconds)`` in, counts out)."""
     windows = _windows(names, subject)
-    return _waits(windows, cache.count_hits([(key, period + EXPIRATION_FUDGE) for key, _, period, _ in windows]))
+    return _waits(windows, count([(key, period + EXPIRATION_FUDGE) for key, _, period, _ in windows]))
 
 
 async def check(scope_key: str | Sequence[str], user_or_ip: Any, *, budget: str = SOCKET) -> int | None:
@@ -137,8 +139,7 @@ async def check(scope_key: str | Sequence[str], user_or_ip: Any, *, budget: str 
     cache = caches[settings.RATELIMIT_USE_CACHE]
     if not hasattr(cache, "count_hits_here"):
         return await sync_to_async(hit, thread_sensitive=False)(names, subject)
-    windows = _windows(names, subject)
-    waits = _waits(windows, cache.count_hits_here([(key, period + EXPIRATION_FUDGE) for key, _, period, _ in windows]))
+    waits = _hit_at_once(cache.count_hits_here, names, subject)
     return max(waits) if waits else None
 
 
