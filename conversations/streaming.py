@@ -86,8 +86,9 @@ async def _safe_emit(emit: Emit, event: dict[str, Any]) -> None:
         log.info("emit_failed", event_type=event.get("type"), error=type(error).__name__)
 
 
-def _prompt_for(conversation: Conversation) -> list[dict[str, str]]:
-    return prompt_of(persona_for(conversation), conversation_history(conversation_id=conversation.id))
+def _prompt_for(conversation: Conversation, persona: Persona | None = None) -> list[dict[str, str]]:
+    partner = persona if persona is not None else persona_for(conversation)
+    return prompt_of(partner, conversation_history(conversation_id=conversation.id))
 
 
 def prompt_of(persona: Persona, history: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -101,9 +102,12 @@ def prompt_of(persona: Persona, history: list[dict[str, str]]) -> list[dict[str,
 Prepared = tuple[list[dict[str, str]], Message]
 
 
-def reply_prepare(conversation: Conversation, prompt: list[dict[str, str]] | None = None) -> Prepared:
-    """The prompt (unless given) and the reply's row: what comes between a learner's line and the model."""
-    messages = prompt if prompt is not None else _prompt_for(conversation)
+def reply_prepare(
+    conversation: Conversation, prompt: list[dict[str, str]] | None = None, *, persona: Persona | None = None
+) -> Prepared:
+    """The prompt (unless given; with ``persona`` when the caller has resolved it) and the reply's
+    row: what comes between a learner's line and the model."""
+    messages = prompt if prompt is not None else _prompt_for(conversation, persona)
     return messages, services.reply_begin(conversation=conversation)
 
 
@@ -120,7 +124,9 @@ class LineTaken:
     prepared: Prepared | None = None
 
 
-def line_take(conversation: Conversation, *, text: object, client_id: str | None) -> LineTaken:
+def line_take(
+    conversation: Conversation, *, text: object, client_id: str | None, persona: Persona | None = None
+) -> LineTaken:
     """Store the learner's line and, when it is new, build the prompt and open the reply's row,
     through the ORM (``take_line`` does the same from async code, in one statement on PostgreSQL).
     Raises as ``message_append_user`` does; a failure after the line is stored leaves the reply to
@@ -129,7 +135,7 @@ def line_take(conversation: Conversation, *, text: object, client_id: str | None
     if not created:
         return LineTaken(message, created=False)
     try:
-        prepared = reply_prepare(conversation)
+        prepared = reply_prepare(conversation, persona=persona)
     except DatabaseError as failure:
         log.warning("reply_prepare_failed", mode=conversation.mode, error=repr(failure))
         return LineTaken(message, created=True)
@@ -148,7 +154,7 @@ async def take_line(
     (whose rows only its own connection sees), ``line_take`` on the database thread.
     Raises ``UserTextError``, ``ConversationClosedError`` or ``DatabaseError`` (nothing stored)."""
     if not live.available() or in_transaction:
-        return await _line_take(conversation, text=text, client_id=client_id)
+        return await _line_take(conversation, text=text, client_id=client_id, persona=persona)
     content = services.line_accepted(conversation=conversation, text=text)
     try:
         stored = await live.line_store(conversation, content=content, client_id=client_id_clean(client_id))

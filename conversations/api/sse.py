@@ -76,6 +76,6 @@ async def reply_events(
 def reply_stream_response(
     conversation: Conversation, first: Message, prepared: Prepared | None = None
 ) -> StreamingHttpResponse:
-    """The reply as an event stream; ``prepared`` (the prompt and the reply's row, from ``line_take``
-    on the request's thread) spares the stream a database call on a thread every stream shares."""
+    """The reply as an event stream; ``prepared`` (the prompt and the reply's row, from ``take_line``)
+    spares the stream a database call before the model is asked."""
     return event_stream_response(reply_events(conversation, first, prepared), error_frame=sse_frame)

@@ -207,3 +207,17 @@ async def test_the_statement_stores_only_in_that_users_open_conversation_of_that
     )
     stored = await live.line_store(conversation, content="間に合う", client_id=None)
     assert stored.created and stored.found is not None and stored.found["metadata"] == {"ends_at": "soon"}
+
+
+@override_settings(DATABASE_ASYNC_POOL_SIZE=-1)
+async def test_the_orm_path_builds_the_prompt_with_the_callers_partner(monkeypatch: pytest.MonkeyPatch) -> None:
+    from llm.prompts import Persona
+
+    resolved: list[Any] = []
+    monkeypatch.setattr(streaming, "persona_for", lambda conversation: resolved.append(conversation))
+    conversation = await _conversation()
+
+    taken = await streaming.take_line(conversation, Persona(role="経理部の佐藤さん"), text="こんにちは", client_id=None)
+
+    assert resolved == []  # resolved once by the caller, not again for the prompt
+    assert taken.prepared is not None and "経理部の佐藤さん" in taken.prepared[0][0]["content"]
