@@ -81,13 +81,16 @@ async def fetch_one(sql: str, params: dict[str, Any] | tuple[Any, ...]) -> tuple
     if pool_size() == 0:
         async with await psycopg.AsyncConnection.connect(**connection_params(), autocommit=True) as conn:
             await _configure(conn)
-            cursor = await conn.execute(sql, params)
-            return await cursor.fetchone() if cursor.description else None
+            return await _first_row(conn, sql, params)
     pool = _pool()
     await _open(pool)
     async with pool.connection() as conn:
-        cursor = await conn.execute(sql, params)
-        return await cursor.fetchone() if cursor.description else None
+        return await _first_row(conn, sql, params)
+
+
+async def _first_row(conn: psycopg.AsyncConnection[Any], sql: str, params: Any) -> tuple[Any, ...] | None:
+    cursor = await conn.execute(sql, params)
+    return await cursor.fetchone() if cursor.description else None
 
 
 async def close() -> None:
