@@ -120,3 +120,31 @@ def test_it_refuses_a_10_mb_frame_on_the_server_with_1009(live_asgi_server: Any)
         socket.receive()
     assert closed.value.code == 1009
     assert not Message.objects.filter(conversation=conversation, role="user").exists()
+
+
+async def test_a_line_the_database_refuses_is_answered_as_retryable_and_the_socket_stays_open(
+    fake_llm: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import DatabaseError
+
+    from conversations import live
+
+    async def refused(*args: Any, **kwargs: Any) -> Any:
+        raise DatabaseError("the database system is starting up")
+
+    conversation = await _started(language="en")
+    communicator = await _connect(conversation)
+    store = live.line_store
+    monkeypatch.setattr(live, "line_store", refused)
+    await communicator.send_json_to({"type": "chat.message", "text": "hello", "client_id": "db-down"})
+    error = await communicator.receive_json_from(timeout=5)
+
+    assert error["type"] == "chat.error" and error["code"] == "database_unavailable" and error["retryable"] is True
+    assert "could not be saved" in error["message"]
+    assert await _learner_lines(conversation) == []
+    monkeypatch.setattr(live, "line_store", store)  # the database is back: the same socket sends again
+    fake_llm.reply(tokens=["hi"], delay=0.0)
+    await communicator.send_json_to({"type": "chat.message", "text": "hello", "client_id": "db-down"})
+    assert (await communicator.receive_json_from(timeout=5))["type"] == "chat.message.new"
+    await communicator.disconnect()
+    assert await _learner_lines(conversation) == ["hello"]

@@ -257,3 +257,24 @@ def test_it_streams_the_reply_when_asked_with_format_sse(fake_llm: Any) -> None:
     assert again[0][0] == "message" and again[0][1]["duplicate"] is True
     refused = client.post("/api/v1/chat/message?format=sse", {**body, "text": ""}, format="json")
     assert refused.status_code == 400 and _sse_events(refused)[0][0] == "error"
+
+
+def test_a_line_the_database_refuses_is_answered_503_retryable_and_nothing_is_kept(
+    fake_llm: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import DatabaseError
+
+    from conversations import live
+
+    async def refused(*args: Any, **kwargs: Any) -> Any:
+        raise DatabaseError("the database system is starting up")
+
+    conversation = ConversationFactory()
+    monkeypatch.setattr(live, "line_store", refused)
+    response = _client(conversation.user).post(
+        "/api/v1/chat/message", {"conversation_id": str(conversation.id), "text": "こんにちは"}, format="json"
+    )
+
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert response.json()["retryable"] is True and response.json()["detail"]
+    assert not Message.objects.filter(conversation=conversation).exists()
