@@ -41,6 +41,10 @@ class ConversationConsumer(PracticeSocket):
     # never disturbs an open chat.
     channel_layer_alias = "chat-sockets-use-no-channel-layer"
     metric_mode = "chat"
+    # Every frame's database work hands its connection back itself (the line on the event loop's
+    # pool, the rest through ``db_call`` and ``database_sync_to_async``): no sweep, no thread hop
+    # before the learner's line is taken.
+    sweeps_old_connections = False
     frame_limits = FRAME_LIMITS
     conversation: Conversation
     persona: Persona

@@ -11,7 +11,9 @@ A handshake reaches a consumer only past ``core.ws_security.OriginOrBearerValida
 - answers a frame over its rate limits with a ``rate_limited`` error frame (``retry_after``) and
   drops it, the socket staying open;
 - runs every handler in the user's profile language (``core.languages``);
-- does its database work on one of the process's database lanes (``core.db.database_lane``).
+- does its database work on one of the process's database lanes (``core.db.database_lane``);
+- sweeps old database connections before every frame, as Channels does, unless the mode says
+  its frames need no sweep (``sweeps_old_connections``: a thread hop for every frame).
 
 Each mode says how its error frames look (``send_error``), what to look up (``find``) and what
 the socket receives once open (``opened``).
@@ -21,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from asgiref.sync import ThreadSensitiveContext
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -36,7 +39,27 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
 
 
-class PracticeSocket(SocketLogContextMixin, SocketLanguageMixin, JsonFramesMixin, AsyncJsonWebsocketConsumer):
+class SweepOptional:
+    """Channels' ``dispatch``, its sweep of old database connections left out where a consumer
+    sets ``sweeps_old_connections = False``: one whose every database call hands its connection
+    back itself (``core.db.db_call``, Channels' ``database_sync_to_async``) or runs on the event
+    loop's own pool (``core.adb``), so that it never holds one between frames."""
+
+    sweeps_old_connections = True
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        if self.sweeps_old_connections:
+            await super().dispatch(message)  # type: ignore[misc]
+            return
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+
+class PracticeSocket(
+    SocketLogContextMixin, SocketLanguageMixin, JsonFramesMixin, SweepOptional, AsyncJsonWebsocketConsumer
+):
     # The name the active-session metric counts this socket under ("chat", "watch").
     metric_mode: str = ""
     # Frames that count against named limits; any other frame counts against "default" alone.

@@ -148,3 +148,26 @@ async def test_a_line_the_database_refuses_is_answered_as_retryable_and_the_sock
     assert (await communicator.receive_json_from(timeout=5))["type"] == "chat.message.new"
     await communicator.disconnect()
     assert await _learner_lines(conversation) == ["hello"]
+
+
+async def test_a_line_reaches_its_handler_without_a_sweep_of_old_connections(
+    monkeypatch: pytest.MonkeyPatch, fake_llm: Any
+) -> None:
+    import channels.consumer
+
+    sweeps: list[int] = []
+
+    async def counted() -> None:
+        sweeps.append(1)
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counted)
+    fake_llm.reply(tokens=["はい"], delay=0.0)
+    conversation = await _started()
+    communicator = await _connect(conversation)
+    await communicator.send_json_to({"type": "chat.message", "text": "こんにちは", "client_id": "hop"})
+    while (await communicator.receive_json_from(timeout=5))["type"] != "chat.message.done":
+        pass
+    await communicator.disconnect()
+
+    assert sweeps == []
+    assert await _learner_lines(conversation) == ["こんにちは"]

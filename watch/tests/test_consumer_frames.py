@@ -107,3 +107,23 @@ async def test_it_answers_a_seat_that_is_not_a_persona(seat: str) -> None:
     assert (await receive_until(communicator, "watch.error"))[-1]["code"] == "invalid"
     await _still_answers(communicator)
     await communicator.disconnect()
+
+
+async def test_a_watch_frame_is_handled_after_channels_sweep_of_old_connections(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import channels.consumer
+
+    sweeps: list[int] = []
+    sweep = channels.consumer.aclose_old_connections
+
+    async def counted() -> None:
+        sweeps.append(1)
+        await sweep()
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counted)
+    _session, communicator = await _owner_socket()
+    before = len(sweeps)
+    await _still_answers(communicator)
+    await communicator.disconnect()
+    assert len(sweeps) > before
