@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Start the web tier: ``WEB_CONCURRENCY`` daphne processes (default: one per core) on one port.
 
-The listening socket is opened here once and handed to every daphne process (``daphne --fd``),
-so the kernel gives each new connection to whichever process accepts it first: pages, the API,
-SSE and sockets are served by all of them. With more than one process the Prometheus metrics are
+Each daphne process gets a listening socket of its own on the port (``daphne --fd``), opened here
+with ``SO_REUSEPORT``, so the kernel shares new connections out evenly among the processes:
+pages, the API, SSE and sockets are served by all of them. (One socket shared by all, where the
+system has no ``SO_REUSEPORT``, gives each connection to whichever process accepts first, and a
+process woken by a burst accepts most of it at once.) With more than one process the Prometheus metrics are
 kept in ``PROMETHEUS_MULTIPROC_DIR`` (a fresh temporary folder unless set), so ``/metrics`` on
 any process adds up all of them. SIGINT/SIGTERM stop every process; if one process dies, the
 others are stopped too and the exit status says so (a supervisor, the container runtime or
@@ -37,14 +39,22 @@ def process_count(value: str | None) -> int:
     return count if count > 0 else (os.cpu_count() or 1)
 
 
-def listen(host: str, port: int) -> socket.socket:
+def listen(host: str, port: int, count: int = 1) -> list[socket.socket]:
+    """``count`` listening sockets on one port (the port the first one got, for port 0), or one
+    shared socket where the system cannot spread connections over several."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
+    spread = hasattr(socket, "SO_REUSEPORT")
+    sockets: list[socket.socket] = []
+    for _ in range(count if spread else 1):
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if spread:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, sockets[0].getsockname()[1] if sockets else port))
+        sock.listen(2048)
+        sock.set_inheritable(True)
+        sockets.append(sock)
+    return sockets
 
 
 def metrics_folder(processes: int) -> str | None:
@@ -72,10 +82,14 @@ def main() -> int:
     args = parser.parse_args()
     processes = max(1, args.processes)
     made = metrics_folder(processes)
-    sock = listen(args.bind, args.port)
-    command = [sys.executable, "-m", "daphne", "--fd", str(sock.fileno()), *args.daphne_args, APPLICATION]
-    children = [subprocess.Popen(command, pass_fds=(sock.fileno(),)) for _ in range(processes)]  # noqa: S603
-    sock.close()  # the children hold it
+    sockets = listen(args.bind, args.port, processes)
+    children = []
+    for number in range(processes):
+        sock = sockets[number % len(sockets)]
+        command = [sys.executable, "-m", "daphne", "--fd", str(sock.fileno()), *args.daphne_args, APPLICATION]
+        children.append(subprocess.Popen(command, pass_fds=(sock.fileno(),)))  # noqa: S603
+    for sock in sockets:
+        sock.close()  # the children hold them
 
     stopping = False
 

@@ -100,3 +100,37 @@ def test_when_one_process_dies_the_tier_stops_and_says_so(web_tier: Any) -> None
     os.kill(first, signal.SIGKILL)
     assert process.wait(30) != 0
     assert not Path(f"/proc/{second}").exists() or "zombie" in Path(f"/proc/{second}/status").read_text()
+
+
+def _connections_held(pid: int, port: int) -> int:
+    """How many accepted TCP connections on ``port`` process ``pid`` holds."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    held = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local_port, state, inode = int(fields[1].split(":")[1], 16), fields[3], fields[9]
+        held += local_port == port and state == "01" and inode in inodes  # 01: established
+    return held
+
+
+def test_a_burst_of_connections_is_shared_out_among_the_processes(web_tier: Any) -> None:
+    process, url, _ = web_tier
+    workers = _children(process.pid)
+    port = int(url.rsplit(":", 1)[1])
+    clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(200)]  # all at once, held open
+    try:
+        deadline = time.monotonic() + 10
+        while (held := [_connections_held(pid, port) for pid in workers]) and sum(held) < 200:
+            assert time.monotonic() < deadline, held
+            time.sleep(0.1)
+        assert min(held) >= 60, held  # an even share is 100 each
+    finally:
+        for client in clients:
+            client.close()
