@@ -12,7 +12,10 @@ and model connections as serving would. Paths, each with its own N learners:
 - ``floor``: the stack's own ceiling, no product code: a minimal aiohttp server that stores the
   line with one insert (psycopg's async pool) and relays the model's stream over a WebSocket;
 - ``ws``: the chat socket (``/ws/chat/<id>``, JWT on the handshake, JSON events);
-- ``sse``: ``POST /api/v1/chat/message`` with ``Accept: text/event-stream``;
+- ``sse``: ``POST /api/v1/chat/message`` with ``Accept: text/event-stream``, on a connection the
+  learner's app opened before the barrier by reading the conversation
+  (``GET /api/v1/chat/session/<id>``), as a socket is open and the upstream's learners started
+  their chat;
 - ``json``: the same endpoint answering the whole reply as JSON;
 - ``upstream`` (``--upstream COMMAND``): the app this product replaces, started by the benchmark
   with ``COMMAND`` (``{model}`` and ``{port}`` in it are replaced by the fake model's URL and a
@@ -237,6 +240,14 @@ async def http_learner(learner: Learner, session: aiohttp.ClientSession, base: s
     if stream:
         headers["Accept"] = "text/event-stream"
     body = {"conversation_id": learner.conversation_id, "text": line.text, "client_id": line.text}
+    # The app opens the conversation before its learner writes (as a socket is open, and as the
+    # upstream's learners start their chat): the line goes on a connection already made.
+    opening = session.get(
+        f"{base}/api/v1/chat/session/{learner.conversation_id}", headers={"Authorization": headers["Authorization"]}
+    )
+    async with opening as opened:
+        opened.raise_for_status()
+        await opened.read()
     await ready.wait()
     line.sent = time.monotonic()
     async with session.post(f"{base}/api/v1/chat/message", json=body, headers=headers) as response:
