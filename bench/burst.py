@@ -117,12 +117,12 @@ class Learner:
 FLOOR_TABLE = "bench_floor_line"
 
 
-async def serve_floor(port: int, model_url: str) -> None:
+async def serve_floor(port: int, model_url: str, database_url: str = DATABASE_URL) -> None:
     """A minimal async server: one insert per line, then the model's stream relayed chunk by chunk."""
     from aiohttp import web
     from psycopg_pool import AsyncConnectionPool
 
-    pool = AsyncConnectionPool(DATABASE_URL, min_size=4, max_size=10, open=False)
+    pool = AsyncConnectionPool(database_url, min_size=4, max_size=10, open=False)
     await pool.open()
     async with pool.connection() as connection:
         await connection.execute(
@@ -539,10 +539,12 @@ def main() -> None:
         "--upstream", help="the command starting the replaced app, with {model} and {port} (adds the 'upstream' path)"
     )
     parser.add_argument("--serve-floor", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--floor-database", default=DATABASE_URL, help=argparse.SUPPRESS)
     parser.add_argument("--model-port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_floor:
-        asyncio.run(serve_floor(args.serve_floor, f"http://127.0.0.1:{args.model_port}/v1/chat/completions"))
+        model_url = f"http://127.0.0.1:{args.model_port}/v1/chat/completions"
+        asyncio.run(serve_floor(args.serve_floor, model_url, args.floor_database))
         return
     paths = list(args.paths)
     if args.upstream and "upstream" not in paths:

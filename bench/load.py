@@ -10,6 +10,12 @@ schema-valid JSON). Each simulated learner repeats a realistic session, with thi
 
 Learners arrive over the first minute and keep practising until the end.
 
+Beside them, in the same run, ``--floor-users`` learners (20; 0 leaves them out) hold the same
+chat with the stack's floor (``bench/burst.py``'s minimal aiohttp server: one insert per line, the
+model's stream relayed chunk by chunk, no product code) on the same model and cores: 5 lines with
+typing time, then reading, again and again. Their send → first token and send → whole reply are
+reported as ``floor``, the ceiling beside the learners' own.
+
 Reported: throughput, p50/p95/p99 per step, the error rate (429s counted apart; in fault runs,
 failures the learner is shown clearly — a failed reply with Retry, a 503 with a message — are
 counted apart too), messages lost (every line acknowledged on the socket and every reply
@@ -185,6 +191,39 @@ class Learner:
                 return
 
 
+class FloorLearner:
+    """The same chat as a learner's (5 lines with typing time, then reading), with the floor server."""
+
+    def __init__(self, base: str, stats: Stats, deadline: float) -> None:
+        self.base, self.stats, self.deadline = base.replace("http", "ws"), stats, deadline
+
+    async def run(self, session: aiohttp.ClientSession) -> None:
+        await asyncio.sleep(random.uniform(0, RAMP_UP_SECONDS))
+        while time.monotonic() < self.deadline - 30:
+            try:
+                async with session.ws_connect(f"{self.base}/ws/{uuid.uuid4()}", heartbeat=None) as ws:
+                    await ws.receive_json(timeout=30)
+                    for n in range(5):
+                        await asyncio.sleep(random.uniform(2, 5))  # typing
+                        await self.line(ws, f"{n}回目: 最近の仕事の調子はどうですか？")
+            except (TimeoutError, aiohttp.ClientError, TypeError, ValueError) as error:
+                self.stats.errors[f"socket:{type(error).__name__}"] += 1
+            await asyncio.sleep(random.uniform(10, 30))
+
+    async def line(self, ws: Any, text: str) -> None:
+        sent, first = time.monotonic(), None
+        await ws.send_json({"type": "message", "text": text})
+        while True:
+            kind = (await ws.receive_json(timeout=90))["type"]
+            if kind == "token" and first is None:
+                first = time.monotonic()
+                self.stats.latencies["first_token"].append((first - sent) * 1000)
+            elif kind == "message.done":
+                self.stats.latencies["message"].append((time.monotonic() - sent) * 1000)
+                self.stats.ok += 1
+                return
+
+
 def prepare() -> list[str]:
     subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DB_NAME], check=True)
     subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DB_NAME], check=True)
@@ -273,18 +312,22 @@ def log_warnings(path: Path) -> dict[str, int]:
     return dict(sorted(counted.items(), key=lambda item: -item[1])[:15])
 
 
-def summary(
-    stats: Stats, wall: float, cpu: dict[str, float], peak: dict[str, int], lost: int, duplicated: int
-) -> dict[str, Any]:
+def step_figures(stats: Stats) -> dict[str, dict[str, float]]:
     def pct(values: list[float], q: float) -> float:
         ordered = sorted(values)
         return round(ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1)))], 1)
 
-    steps = {
+    return {
         s: {"n": len(v), "p50_ms": round(statistics.median(v), 1), "p95_ms": pct(v, 0.95), "p99_ms": pct(v, 0.99)}
         for s in STEPS
         if (v := stats.latencies.get(s))
     }
+
+
+def summary(
+    stats: Stats, wall: float, cpu: dict[str, float], peak: dict[str, int], lost: int, duplicated: int
+) -> dict[str, Any]:
+    steps = step_figures(stats)
     total = stats.ok + stats.limited + stats.shown + sum(stats.errors.values())
     return {
         "throughput_per_s": round(total / wall, 1),
@@ -301,19 +344,24 @@ def summary(
     }
 
 
-async def drive(names: list[str], base: str, seconds: float) -> tuple[Stats, float]:
-    stats = Stats()
+async def drive(
+    names: list[str], base: str, seconds: float, floor_base: str, floor_users: int
+) -> tuple[Stats, Stats, float]:
+    stats, floor = Stats(), Stats()
     deadline = time.monotonic() + seconds
     timeout = aiohttp.ClientTimeout(total=120)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), timeout=timeout) as session:
         learners = [Learner(i, name, base, stats, deadline) for i, name in enumerate(names)]
+        floor_learners = [FloorLearner(floor_base, floor, deadline) for _ in range(floor_users)]
         began = time.monotonic()
         tasks = [asyncio.create_task(learner.run(session)) for learner in learners]
-        _, pending = await asyncio.wait(tasks, timeout=seconds + 180)
+        floor_tasks = [asyncio.create_task(learner.run(session)) for learner in floor_learners]
+        _, pending = await asyncio.wait(tasks + floor_tasks, timeout=seconds + 180)
         for task in pending:  # a session still going three minutes after the end is reported, not awaited
             task.cancel()
-        stats.errors["session_unfinished"] += len(pending)
-    return stats, time.monotonic() - began
+        stats.errors["session_unfinished"] += len(pending - set(floor_tasks))
+        floor.errors["session_unfinished"] += len(pending & set(floor_tasks))
+    return stats, floor, time.monotonic() - began
 
 
 def main() -> None:
@@ -322,9 +370,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=300)
     parser.add_argument("--redis-restart-at", type=float, default=0)
     parser.add_argument("--llm-fail-rate", type=float, default=0.0)
+    parser.add_argument("--floor-users", type=int, default=20, help="learners chatting with the floor server")
     args = parser.parse_args()
     names = prepare()[: args.users]
-    llm_port, web_port = free_port(), free_port()
+    llm_port, web_port, floor_port = free_port(), free_port(), free_port()
     llm = subprocess.Popen(
         [
             sys.executable,
@@ -339,6 +388,21 @@ def main() -> None:
             "--structured",
             "--fail-rate",
             str(args.llm_fail_rate),
+        ],
+        cwd=ROOT,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+    )
+    floor_server = subprocess.Popen(  # noqa: S603 - this interpreter with the repository's own script
+        [
+            sys.executable,
+            str(ROOT / "bench" / "burst.py"),
+            "--serve-floor",
+            str(floor_port),
+            "--model-port",
+            str(llm_port),
+            "--floor-database",
+            ENV["DATABASE_URL"],
         ],
         cwd=ROOT,
         env=ENV,
@@ -378,22 +442,28 @@ def main() -> None:
     try:
         wait_for_port(llm_port)
         wait_for_port(web_port)
+        wait_for_port(floor_port)
         time.sleep(3)
         before = {"web": proc_stats(web.pid)[0], "worker": proc_stats(worker.pid)[0]}
         if args.redis_restart_at:
             restart_redis_later(args.redis_restart_at, events)
-        stats, wall = asyncio.run(drive(names, f"http://127.0.0.1:{web_port}", args.seconds))
+        stats, floor, wall = asyncio.run(
+            drive(
+                names, f"http://127.0.0.1:{web_port}", args.seconds, f"http://127.0.0.1:{floor_port}", args.floor_users
+            )
+        )
         cpu = {"web": proc_stats(web.pid)[0] - before["web"], "worker": proc_stats(worker.pid)[0] - before["worker"]}
         peak = {"web": proc_stats(web.pid)[1], "worker": proc_stats(worker.pid)[1]}
     finally:
-        for process in (web, worker, llm):
+        for process in (web, worker, llm, floor_server):
             process.terminate()
-        for process in (web, worker, llm):
+        for process in (web, worker, llm, floor_server):
             process.wait(15)
         for log in logs.values():
             log.close()
     lost, duplicated = stored_check(stats)
     result = summary(stats, wall, cpu, peak, lost, duplicated)
+    result["floor"] = {"users": args.floor_users, "steps": step_figures(floor), "errors": dict(floor.errors)}
     result["analyses"] = analyses()
     result["server_log_warnings"] = {name: log_warnings(log_dir / f"{name}.log") for name in logs}
     result["server_logs"] = str(log_dir)
