@@ -5,11 +5,11 @@ Each daphne process gets a listening socket of its own on the port (``daphne --f
 with ``SO_REUSEPORT``, so the kernel shares new connections out evenly among the processes:
 pages, the API, SSE and sockets are served by all of them. (One socket shared by all, where the
 system has no ``SO_REUSEPORT``, gives each connection to whichever process accepts first, and a
-process woken by a burst accepts most of it at once.) With more than one process the Prometheus metrics are
-kept in ``PROMETHEUS_MULTIPROC_DIR`` (a fresh temporary folder unless set), so ``/metrics`` on
-any process adds up all of them. SIGINT/SIGTERM stop every process; if one process dies, the
-others are stopped too and the exit status says so (a supervisor, the container runtime or
-``scripts/run.sh`` restarts the tier).
+process woken by a burst accepts most of it at once.) A port already in use is refused. With more
+than one process the Prometheus metrics are kept in ``PROMETHEUS_MULTIPROC_DIR`` (a fresh
+temporary folder unless set), so ``/metrics`` on any process adds up all of them. SIGINT/SIGTERM
+stop every process; if one process dies, the others are stopped too and the exit status says so
+(a supervisor, the container runtime or ``scripts/run.sh`` restarts the tier).
 
 Usage: ``python scripts/web.py [--bind 127.0.0.1] [--port 8000] [--processes N]``.
 """
@@ -41,9 +41,16 @@ def process_count(value: str | None) -> int:
 
 def listen(host: str, port: int, count: int = 1) -> list[socket.socket]:
     """``count`` listening sockets on one port (the port the first one got, for port 0), or one
-    shared socket where the system cannot spread connections over several."""
+    shared socket where the system cannot spread connections over several.
+
+    A port something already listens on is refused (``OSError``, address in use), as with one
+    socket: ``SO_REUSEPORT`` alone would let a second tier share it with the first."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     spread = hasattr(socket, "SO_REUSEPORT")
+    if spread and port:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))  # without SO_REUSEPORT: refused where anyone listens
     sockets: list[socket.socket] = []
     for _ in range(count if spread else 1):
         sock = socket.socket(family, socket.SOCK_STREAM)

@@ -134,3 +134,18 @@ def test_a_burst_of_connections_is_shared_out_among_the_processes(web_tier: Any)
     finally:
         for client in clients:
             client.close()
+
+
+def test_a_second_tier_on_a_port_already_served_does_not_start(web_tier: Any) -> None:
+    _process, url, _ = web_tier
+    port = url.rsplit(":", 1)[1]
+    second = subprocess.run(  # noqa: S603 - this interpreter with the repository's own script
+        [sys.executable, "scripts/web.py", "--port", port, "--processes", "1"],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "workplace_roleplay.settings.base"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert second.returncode != 0
+    assert "Address already in use" in second.stderr
