@@ -78,7 +78,7 @@ class RefreshSerializer(TokenRefreshSerializer):
 
     token_class = SingleUseRefreshToken
 
-    refresh = TextField()
+    refresh = TextField(trim_whitespace=False)  # blank characters are an invalid token, not a missing one
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         try:
@@ -88,7 +88,7 @@ class RefreshSerializer(TokenRefreshSerializer):
 
 
 class RefreshTokenSerializer(serializers.Serializer):
-    refresh = TextField(help_text="The refresh token to revoke.")
+    refresh = TextField(help_text="The refresh token to revoke.", trim_whitespace=False)
 
 
 class TokenRotationSerializer(serializers.Serializer):

@@ -171,6 +171,13 @@ def test_it_answers_a_logout_without_a_valid_refresh_token(api):
     assert api.post(LOGOUT, {"refresh": "garbage"}, format="json").status_code == 401
 
 
+@pytest.mark.parametrize("blank", ["\t", " ", "\u3000"])
+def test_a_refresh_token_of_blank_characters_is_an_invalid_token(api, blank):
+    # A token is taken as sent: blank characters are not trimmed into a missing field.
+    assert api.post(REFRESH, {"refresh": blank}, format="json").status_code == 401
+    assert api.post(LOGOUT, {"refresh": blank}, format="json").status_code == 401
+
+
 def test_it_rejects_a_missing_garbled_or_expired_access_token(api):
     user = UserFactory.create()
     expired = AccessToken.for_user(user)
