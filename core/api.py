@@ -38,11 +38,15 @@ def too_many_requests_body(retry_after: int) -> dict[str, Any]:
 
 
 class TextField(serializers.CharField):
-    """A CharField that refuses numbers, booleans, lists and objects instead of turning them into text."""
+    """A CharField that refuses numbers, booleans, lists and objects instead of turning them into
+    text, and holds ``max_length`` to what was sent (the schema's ``maxLength``), before blank
+    characters at either end are trimmed."""
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)
 
 

@@ -14,6 +14,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from conversations.models import Conversation, Message
+from conversations.partners import MAX_CUSTOM_LENGTH
 from conversations.tests.factories import ConversationFactory
 from core import inputs
 from watch.models import WatchSession
@@ -238,3 +239,17 @@ def test_it_refuses_a_number_in_the_account_forms(path: str, body: dict[str, Any
     response = APIClient().post(path, body, format="json")
     assert response.status_code == 400 and field in response.json()
     assert User.objects.count() == users
+
+
+@pytest.mark.parametrize("padding", ["\x1d", " ", "\n"])
+def test_text_over_its_documented_length_is_refused_even_when_blanks_pad_it(padding: str) -> None:
+    # The schema's maxLength is on what is sent: blank characters trimmed away do not make room.
+    body = {"partner": "先輩", "situation": "custom", "custom_situation": padding + "*" * MAX_CUSTOM_LENGTH}
+    response = _client(UserFactory()).post("/api/v1/chat/start", body, format="json")
+    assert response.status_code == 400 and "custom_situation" in response.json()
+    assert not Conversation.objects.exists()
+
+
+def test_text_at_its_documented_length_is_taken() -> None:
+    body = {"partner": "先輩", "situation": "custom", "custom_situation": "*" * MAX_CUSTOM_LENGTH}
+    assert _client(UserFactory()).post("/api/v1/chat/start", body, format="json").status_code == 201
