@@ -19,6 +19,7 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from hypothesis.errors import FlakyStrategyDefinition
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.tests.factories import UserFactory
@@ -63,8 +64,11 @@ def test_every_sequence_of_calls_answers_as_documented(api_schema: Any, bearer: 
             # The token is ours (not generated), so the auth checks probe without it and with a wrong one.
             case.validate_response(response, headers=bearer, transport_kwargs=kwargs or None, recorder=self.recorder)
 
-    SignedIn.run(
-        settings=settings(
-            max_examples=15, stateful_step_count=6, deadline=None, suppress_health_check=list(HealthCheck)
-        )
-    )
+    run = settings(max_examples=15, stateful_step_count=6, deadline=None, suppress_health_check=list(HealthCheck))
+    try:
+        SignedIn.run(settings=run)
+    except FlakyStrategyDefinition:
+        # A sequence draws its ids from earlier answers (new conversations' ids differ every time),
+        # so replaying one can draw differently and Hypothesis stops; that says nothing about the
+        # API, and the sequences are run again once. A failed check still fails.
+        SignedIn.run(settings=run)
