@@ -29,7 +29,7 @@ import structlog
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler, ASGIRequest
 from django.http import HttpRequest, HttpResponseBase
-from django.urls import resolve
+from django.urls import ResolverMatch, resolve
 from django.utils.module_loading import import_string
 
 from core.request_id import HEADER, new_request_id, valid_request_id
@@ -66,6 +66,8 @@ class LaneRouter:
         names = [name for name in settings.MIDDLEWARE if name in _HEADERS or name in _COUNTING]
         self.middleware = [import_string(name)(_no_response) for name in names]
         self.counting = [m for name, m in zip(names, self.middleware, strict=True) if name in _COUNTING]
+        # Each lane's view, resolved once: the metrics count an answered request under its name.
+        self.views = {path: resolve(path) for _method, path in lanes}
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         lane = self.lanes.get((scope.get("method", ""), scope.get("path", ""))) if scope["type"] == "http" else None
@@ -110,7 +112,7 @@ class LaneRouter:
         response = await lane(request)
         if response is None:
             return False
-        self._count(request, arrived)
+        self._count(request, self.views[scope["path"]], arrived)
         for middleware in reversed(self.middleware):
             response = middleware.process_response(request, response)
         response[HEADER] = request_id
@@ -120,9 +122,8 @@ class LaneRouter:
             response.close()
         return True
 
-    def _count(self, request: HttpRequest, arrived: float) -> None:
+    def _count(self, request: HttpRequest, match: ResolverMatch, arrived: float) -> None:
         """Count the answered request as Django's metrics middleware counts a view's."""
-        match = resolve(request.path_info)
         request.resolver_match = match
         for middleware in self.counting:
             middleware.process_request(request)
