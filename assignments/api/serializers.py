@@ -134,7 +134,7 @@ class AssignmentPatchSerializer(AssignmentWriteSerializer):
 
 class ProgressQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices, required=False)
-    team = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    team = TextField(required=False, allow_blank=True, max_length=100)
     sort = serializers.ChoiceField(
         choices=["status", "name", "attempts", "best", "latest", "activity"], required=False, default="status"
     )

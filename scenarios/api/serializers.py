@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from core.api import TextField
 from scenarios.forms import MAX_SEARCH_CHARS
 from scenarios.models import Category, Difficulty, Scenario
 
@@ -15,7 +16,7 @@ class ScenarioListQuerySerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=Category.choices, required=False)
     # Not trimmed: a tag of spaces or control characters is as the schema allows it (it filters nothing).
     tag = serializers.CharField(required=False, max_length=50, trim_whitespace=False)
-    search = serializers.CharField(required=False, allow_blank=True, max_length=MAX_SEARCH_CHARS)
+    search = TextField(required=False, allow_blank=True, max_length=MAX_SEARCH_CHARS)
     page = serializers.IntegerField(required=False, min_value=1)
 
 

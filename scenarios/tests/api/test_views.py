@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
+from scenarios.forms import MAX_SEARCH_CHARS
 from scenarios.importer import Source
 from scenarios.models import Category, Difficulty
 from scenarios.practice import register_practised_counter, unregister_practised_counter
@@ -59,6 +60,12 @@ def test_the_list_filters_and_searches_in_japanese(api: APIClient):
     assert _titles(api.get(LIST, {"category": "meetings"})) == {"会議で発言"}
     assert _titles(api.get(LIST, {"tag": "電話"})) == {"クレーム電話"}
     assert _titles(api.get(LIST, {"search": "発言"})) == {"会議で発言"}
+
+
+def test_a_search_over_its_documented_length_is_refused_even_when_blanks_pad_it(api: APIClient):
+    # The schema's maxLength is on what is sent: blank characters trimmed away do not make room.
+    assert api.get(LIST, {"search": " " + "発" * MAX_SEARCH_CHARS}).status_code == 400
+    assert api.get(LIST, {"search": "発" * MAX_SEARCH_CHARS}).status_code == 200
 
 
 def test_a_blank_tag_filters_nothing_and_an_empty_one_is_refused(api: APIClient):
