@@ -1,5 +1,6 @@
 """The shared rate limits: counting, the page middleware, the client address behind a proxy."""
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -221,19 +222,36 @@ def test_the_api_keeps_its_own_limits_apart_from_the_pages(settings: Any) -> Non
     assert ratelimits.hit([ratelimits.DEFAULT], "user:one") is not None
 
 
-def test_the_wait_is_said_in_minutes_in_the_learners_language(client: Client, settings: Any) -> None:
+def _clock_just_after_a_window_ends(monkeypatch: pytest.MonkeyPatch, user: Any, period: int) -> None:
+    """Hold the limiter's clock one second into the user's window: its end is ``period - 1``
+    seconds away, wherever the user's own jitter (django-ratelimit) puts it."""
+    import zlib
+
+    import django_ratelimit.core
+
+    instant = 1_800_000_000 - 1_800_000_000 % period + zlib.crc32(f"user:{user.pk}".encode()) % period + 1
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: instant))
+
+
+def test_the_wait_is_said_in_minutes_in_the_learners_language(
+    client: Client, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _limits(settings, page="1/h")
-    client.force_login(UserFactory(preferences={"language": "en"}))
+    english = UserFactory(preferences={"language": "en"})
+    _clock_just_after_a_window_ends(monkeypatch, english, 3600)
+    client.force_login(english)
     client.get("/chat/")
     refused = client.get("/chat/")
     body = refused.content.decode()
-    minutes = -(-int(refused["Retry-After"]) // 60)
     assert refused.status_code == 429
-    assert f"Please wait {minutes} minute" in body and "second" not in body
+    assert refused["Retry-After"] == "3599"
+    assert "Please wait 60 minutes" in body and "second" not in body
+    japanese_user = UserFactory(preferences={"language": "ja"})
+    _clock_just_after_a_window_ends(monkeypatch, japanese_user, 3600)
     japanese = Client()
-    japanese.force_login(UserFactory(preferences={"language": "ja"}))
+    japanese.force_login(japanese_user)
     japanese.get("/chat/")
-    assert "分待ってから" in japanese.get("/chat/").content.decode()
+    assert "60分待ってから" in japanese.get("/chat/").content.decode()
 
 
 def test_the_wait_text_counts_seconds_under_a_minute_and_minutes_after() -> None:
