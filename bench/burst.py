@@ -31,8 +31,14 @@ the model's own time. Lines lost (no reply or no stored row) or duplicated (stor
 counted from the clients and from PostgreSQL; server CPU seconds per reply and peak memory come
 from /proc for every web process.
 
+``--one-at-a-time LINES``: what one line costs, with nothing else running. One web process (and
+the floor's), the model answering at once with one token, LINES lines sent one after another (each
+waits for the previous reply to be stored) over each path; per path, the serving process's CPU per
+line (from /proc), wall time per line and send → first token (p50). The burst's waits follow this
+CPU, so it shows a change of a few percent that the burst's spread from run to run hides.
+
 Run: ``.venv/bin/python bench/burst.py`` (N = 100 then 300, every path; about 2 minutes), or
-``--clients 100 --paths ws json --runs 2``.
+``--clients 100 --paths ws json --runs 2``, or ``--one-at-a-time 400`` (about 20 seconds).
 """
 
 from __future__ import annotations
@@ -76,6 +82,7 @@ ENV = {
 }
 TOKENS, PACE, FIRST = 40, 1 / 30, 0.2
 PATHS = ("floor", "ws", "sse", "json")
+WARM_LINES = 200  # one line at a time: lines sent first, not counted
 OPENING = "お疲れさま！"
 
 
@@ -406,6 +413,23 @@ def summarise(
     )
 
 
+def start_model(port: int, *, tokens: int, pace: float, first: float) -> subprocess.Popen[bytes]:
+    """The fake model: ``first`` seconds to the first token, then ``tokens`` tokens ``pace`` apart."""
+    command = ["--port", str(port), "--tokens", str(tokens), "--delay", str(pace), "--first-delay", str(first - pace)]
+    return subprocess.Popen(
+        [sys.executable, "-m", "testing.fake_llm", *command], cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL
+    )
+
+
+def start_floor(port: int, model_port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, __file__, "--serve-floor", str(port), "--model-port", str(model_port)],
+        cwd=ROOT,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def start_web(port: int, model_port: int, processes: int) -> list[subprocess.Popen[bytes]]:
     """The product's web processes, as ``scripts/run.sh`` starts them (``scripts/web.py``)."""
     env = {**ENV, "OPENAI_API_BASE": f"http://127.0.0.1:{model_port}/v1", "WEB_CONCURRENCY": str(processes)}
@@ -441,30 +465,8 @@ def cpu_and_peak(pids: list[int]) -> tuple[float, int]:
 def run(levels: list[int], paths: list[str], runs: int, processes: int, upstream: str | None, warm: bool) -> None:
     prepare_database()
     model_port, web_port, floor_port = free_port(), free_port(), free_port()
-    model = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "testing.fake_llm",
-            "--port",
-            str(model_port),
-            "--tokens",
-            str(TOKENS),
-            "--delay",
-            str(PACE),
-            "--first-delay",
-            str(FIRST - PACE),
-        ],
-        cwd=ROOT,
-        env=ENV,
-        stdout=subprocess.DEVNULL,
-    )
-    floor = subprocess.Popen(
-        [sys.executable, __file__, "--serve-floor", str(floor_port), "--model-port", str(model_port)],
-        cwd=ROOT,
-        env=ENV,
-        stdout=subprocess.DEVNULL,
-    )
+    model = start_model(model_port, tokens=TOKENS, pace=PACE, first=FIRST)
+    floor = start_floor(floor_port, model_port)
     webs = start_web(web_port, model_port, processes)
     others, upstream_url = [], None
     if upstream:
@@ -528,6 +530,129 @@ def run(levels: list[int], paths: list[str], runs: int, processes: int, upstream
             process.wait(15)
 
 
+# --- one line at a time ----------------------------------------------------------------------------
+async def ws_lines(
+    path: str, learners: list[Learner], base: str, lines: int, measure: Callable[[], float]
+) -> Sequential:
+    """Every learner's socket open; then ``lines`` lines, one after another, round the learners."""
+    prefix = "chat." if path == "ws" else ""
+    route = "/ws/chat/" if path == "ws" else "/ws/"
+    done = f"{prefix}message.done"
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        sockets = []
+        for learner in learners:
+            url = f"{base.replace('http://', 'ws://')}{route}{learner.conversation_id}"
+            sockets.append(await session.ws_connect(url, headers={"Authorization": f"Bearer {learner.token}"}))
+            await sockets[-1].receive_json(timeout=60)  # the stored history
+        result = Sequential(path)
+        for number in range(-WARM_LINES, lines):  # lines first, not counted, as a serving process has
+            ws = sockets[number % len(sockets)]
+            if number == 0:
+                result.cpu = -measure()
+                result.wall = -time.monotonic()
+            sent, first = time.monotonic(), None
+            await ws.send_json(
+                {"type": f"{prefix}message", "text": f"一行ずつ {number}", "client_id": uuid.uuid4().hex}
+            )
+            while (event := await ws.receive_json(timeout=60))["type"] != done:
+                if event["type"] == f"{prefix}token" and first is None:
+                    first = time.monotonic() - sent
+                if event["type"] == f"{prefix}error":
+                    result.errors += 1
+                    break
+            if number >= 0 and first is not None:
+                result.first.append(first)
+        result.cpu += measure()
+        result.wall += time.monotonic()
+        for ws in sockets:
+            await ws.close()
+        return result
+
+
+async def http_lines(
+    path: str, learners: list[Learner], base: str, lines: int, measure: Callable[[], float]
+) -> Sequential:
+    """``lines`` API lines, one after another, round the learners, on one open connection."""
+    async with aiohttp.ClientSession() as session:
+        result = Sequential(path)
+        for number in range(-WARM_LINES, lines):
+            learner = learners[number % len(learners)]
+            if number == 0:
+                result.cpu = -measure()
+                result.wall = -time.monotonic()
+            headers = {"Authorization": f"Bearer {learner.token}"}
+            if path == "sse":
+                headers["Accept"] = "text/event-stream"
+            body = {
+                "conversation_id": learner.conversation_id,
+                "text": f"一行ずつ {number}",
+                "client_id": uuid.uuid4().hex,
+            }
+            sent, first = time.monotonic(), None
+            async with session.post(f"{base}/api/v1/chat/message", json=body, headers=headers) as response:
+                if response.status >= 400:
+                    result.errors += 1
+                async for data in response.content.iter_any():
+                    if first is None and (path == "json" or b"chat.token" in data):
+                        first = time.monotonic() - sent
+            if path == "json":
+                first = time.monotonic() - sent  # the whole reply
+            if number >= 0 and first is not None:
+                result.first.append(first)
+        result.cpu += measure()
+        result.wall += time.monotonic()
+        return result
+
+
+@dataclass
+class Sequential:
+    path: str
+    cpu: float = 0.0
+    wall: float = 0.0
+    errors: int = 0
+    first: list[float] = field(default_factory=list)
+
+    def line(self, lines: int) -> str:
+        first = statistics.median(self.first) * 1000 if self.first else float("nan")
+        return (
+            f"{self.path:8} one at a time, {lines} lines: server CPU per line {self.cpu / lines * 1000:5.2f} ms, "
+            f"wall per line {self.wall / lines * 1000:5.2f} ms, send → first token p50 {first:5.2f} ms, "
+            f"errors {self.errors}"
+        )
+
+
+def one_at_a_time(paths: list[str], lines: int) -> None:
+    prepare_database()
+    model_port, web_port, floor_port = free_port(), free_port(), free_port()
+    model = start_model(model_port, tokens=1, pace=0.0, first=0.0)
+    floor = start_floor(floor_port, model_port)
+    webs = start_web(web_port, model_port, 1)
+    try:
+        for port in (model_port, web_port, floor_port):
+            wait_for_port(port)
+        time.sleep(2)
+        print(f"one web process; the model answers at once with one token; {os.cpu_count()} CPUs")
+        for path in paths:
+            if path == "upstream":
+                continue
+            learners = create_learners((lines + WARM_LINES) // 5)  # five lines each: short histories
+            pids = [floor.pid] if path == "floor" else web_pids(webs[0].pid)
+            base = f"http://127.0.0.1:{floor_port if path == 'floor' else web_port}"
+
+            def measure(pids: list[int] = pids) -> float:
+                return cpu_and_peak(pids)[0]
+
+            lines_of = ws_lines if path in ("floor", "ws") else http_lines
+            print(asyncio.run(lines_of(path, learners, base, lines, measure)).line(lines), flush=True)
+    finally:
+        for process in webs:
+            os.killpg(process.pid, signal.SIGTERM)
+        for process in (floor, model):
+            process.terminate()
+        for process in (*webs, floor, model):
+            process.wait(15)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, nargs="*", default=[100, 300])
@@ -538,6 +663,7 @@ def main() -> None:
     parser.add_argument(
         "--upstream", help="the command starting the replaced app, with {model} and {port} (adds the 'upstream' path)"
     )
+    parser.add_argument("--one-at-a-time", type=int, metavar="LINES", help="what one line costs (see above)")
     parser.add_argument("--serve-floor", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--floor-database", default=DATABASE_URL, help=argparse.SUPPRESS)
     parser.add_argument("--model-port", type=int, help=argparse.SUPPRESS)
@@ -547,6 +673,9 @@ def main() -> None:
         asyncio.run(serve_floor(args.serve_floor, model_url, args.floor_database))
         return
     paths = list(args.paths)
+    if args.one_at_a_time:
+        one_at_a_time(paths, args.one_at_a_time)
+        return
     if args.upstream and "upstream" not in paths:
         paths.append("upstream")
     run(args.clients, paths, args.runs, args.processes, args.upstream, warm=not args.cold)
