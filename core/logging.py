@@ -114,6 +114,7 @@ def configure_logging(level: str = "INFO") -> None:
     )
     structlog.configure(
         processors=[
+            structlog.stdlib.filter_by_level,  # a line below the logger's level goes no further
             *shared,
             structlog.processors.format_exc_info,
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,

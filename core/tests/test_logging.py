@@ -208,3 +208,27 @@ def test_a_start_without_a_dot_env_file_says_nothing_about_it() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "/.env" not in result.stderr and "not found" not in result.stderr
+
+
+def test_a_line_below_the_level_is_dropped_before_the_processors_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At LOG_LEVEL=WARNING an info line costs a level check, not the chain that builds and redacts it."""
+    from django.conf import settings
+
+    from core import logging as product_logging
+
+    seen: list[str] = []
+
+    def spy(logger: Any, method: str, event: dict[str, Any]) -> dict[str, Any]:
+        seen.append(event["event"])
+        return event
+
+    monkeypatch.setattr(product_logging, "redact_sensitive", spy)
+    product_logging.configure_logging("WARNING")
+    try:
+        log = structlog.get_logger("tests.levels")
+        log.info("below_the_level")
+        log.warning("at_the_level")
+    finally:
+        monkeypatch.undo()
+        product_logging.configure_logging(settings.LOG_LEVEL)
+    assert seen == ["at_the_level"]
