@@ -56,7 +56,7 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -532,77 +532,8 @@ def run(levels: list[int], paths: list[str], runs: int, processes: int, upstream
 
 
 # --- one line at a time ----------------------------------------------------------------------------
-async def ws_lines(
-    path: str, learners: list[Learner], base: str, lines: int, measure: Callable[[], float]
-) -> Sequential:
-    """Every learner's socket open; then ``lines`` lines, one after another, round the learners."""
-    prefix = "chat." if path == "ws" else ""
-    route = "/ws/chat/" if path == "ws" else "/ws/"
-    done = f"{prefix}message.done"
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
-        sockets = []
-        for learner in learners:
-            url = f"{base.replace('http://', 'ws://')}{route}{learner.conversation_id}"
-            sockets.append(await session.ws_connect(url, headers={"Authorization": f"Bearer {learner.token}"}))
-            await sockets[-1].receive_json(timeout=60)  # the stored history
-        result = Sequential(path)
-        for number in range(-WARM_LINES, lines):  # lines first, not counted, as a serving process has
-            ws = sockets[number % len(sockets)]
-            if number == 0:
-                result.cpu = -measure()
-                result.wall = -time.monotonic()
-            sent, first = time.monotonic(), None
-            await ws.send_json(
-                {"type": f"{prefix}message", "text": f"一行ずつ {number}", "client_id": uuid.uuid4().hex}
-            )
-            while (event := await ws.receive_json(timeout=60))["type"] != done:
-                if event["type"] == f"{prefix}token" and first is None:
-                    first = time.monotonic() - sent
-                if event["type"] == f"{prefix}error":
-                    result.errors += 1
-                    break
-            if number >= 0 and first is not None:
-                result.first.append(first)
-        result.cpu += measure()
-        result.wall += time.monotonic()
-        for ws in sockets:
-            await ws.close()
-        return result
-
-
-async def http_lines(
-    path: str, learners: list[Learner], base: str, lines: int, measure: Callable[[], float]
-) -> Sequential:
-    """``lines`` API lines, one after another, round the learners, on one open connection."""
-    async with aiohttp.ClientSession() as session:
-        result = Sequential(path)
-        for number in range(-WARM_LINES, lines):
-            learner = learners[number % len(learners)]
-            if number == 0:
-                result.cpu = -measure()
-                result.wall = -time.monotonic()
-            headers = {"Authorization": f"Bearer {learner.token}"}
-            if path == "sse":
-                headers["Accept"] = "text/event-stream"
-            body = {
-                "conversation_id": learner.conversation_id,
-                "text": f"一行ずつ {number}",
-                "client_id": uuid.uuid4().hex,
-            }
-            sent, first = time.monotonic(), None
-            async with session.post(f"{base}/api/v1/chat/message", json=body, headers=headers) as response:
-                if response.status >= 400:
-                    result.errors += 1
-                async for data in response.content.iter_any():
-                    if first is None and (path == "json" or b"chat.token" in data):
-                        first = time.monotonic() - sent
-            if path == "json":
-                first = time.monotonic() - sent  # the whole reply
-            if number >= 0 and first is not None:
-                result.first.append(first)
-        result.cpu += measure()
-        result.wall += time.monotonic()
-        return result
+# One line sent and answered: (send → first token, or None; whether the server answered an error).
+SendOne = Callable[[int], Awaitable[tuple[float | None, bool]]]
 
 
 @dataclass
@@ -613,6 +544,20 @@ class Sequential:
     errors: int = 0
     first: list[float] = field(default_factory=list)
 
+    async def run(self, lines: int, measure: Callable[[], float], send: SendOne) -> Sequential:
+        """``WARM_LINES`` lines first, not counted (as a serving process has served), then ``lines``
+        lines one after another, the server's CPU (``measure``) and the wall clock read around them."""
+        for number in range(-WARM_LINES, lines):
+            if number == 0:
+                self.cpu, self.wall = -measure(), -time.monotonic()
+            first, failed = await send(number)
+            self.errors += failed
+            if number >= 0 and first is not None:
+                self.first.append(first)
+        self.cpu += measure()
+        self.wall += time.monotonic()
+        return self
+
     def line(self, lines: int) -> str:
         first = statistics.median(self.first) * 1000 if self.first else float("nan")
         return (
@@ -620,6 +565,66 @@ class Sequential:
             f"wall per line {self.wall / lines * 1000:5.2f} ms, send → first token p50 {first:5.2f} ms, "
             f"errors {self.errors}"
         )
+
+
+async def ws_lines(
+    path: str, learners: list[Learner], base: str, lines: int, measure: Callable[[], float]
+) -> Sequential:
+    """Every learner's socket open; then the lines, one after another, round the learners."""
+    prefix = "chat." if path == "ws" else ""
+    route = "/ws/chat/" if path == "ws" else "/ws/"
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        sockets = []
+        for learner in learners:
+            url = f"{base.replace('http://', 'ws://')}{route}{learner.conversation_id}"
+            sockets.append(await session.ws_connect(url, headers={"Authorization": f"Bearer {learner.token}"}))
+            await sockets[-1].receive_json(timeout=60)  # the stored history
+
+        async def send(number: int) -> tuple[float | None, bool]:
+            ws = sockets[number % len(sockets)]
+            sent, first = time.monotonic(), None
+            await ws.send_json(
+                {"type": f"{prefix}message", "text": f"一行ずつ {number}", "client_id": uuid.uuid4().hex}
+            )
+            while (kind := (await ws.receive_json(timeout=60))["type"]) != f"{prefix}message.done":
+                if kind == f"{prefix}token" and first is None:
+                    first = time.monotonic() - sent
+                if kind == f"{prefix}error":
+                    return first, True
+            return first, False
+
+        result = await Sequential(path).run(lines, measure, send)
+        for ws in sockets:
+            await ws.close()
+        return result
+
+
+async def http_lines(
+    path: str, learners: list[Learner], base: str, lines: int, measure: Callable[[], float]
+) -> Sequential:
+    """The API lines, one after another, round the learners, on one open connection."""
+    async with aiohttp.ClientSession() as session:
+
+        async def send(number: int) -> tuple[float | None, bool]:
+            learner = learners[number % len(learners)]
+            headers = {"Authorization": f"Bearer {learner.token}"}
+            if path == "sse":
+                headers["Accept"] = "text/event-stream"
+            body = {
+                "conversation_id": learner.conversation_id,
+                "text": f"一行ずつ {number}",
+                "client_id": uuid.uuid4().hex,
+            }
+            sent, first = time.monotonic(), None
+            async with session.post(f"{base}/api/v1/chat/message", json=body, headers=headers) as response:
+                async for data in response.content.iter_any():
+                    if first is None and path == "sse" and b"chat.token" in data:
+                        first = time.monotonic() - sent
+            if path == "json":
+                first = time.monotonic() - sent  # the whole reply
+            return first, response.status >= 400
+
+        return await Sequential(path).run(lines, measure, send)
 
 
 def one_at_a_time(paths: list[str], lines: int) -> None:
