@@ -422,13 +422,12 @@ def start_model(port: int, *, tokens: int, pace: float, first: float) -> subproc
     )
 
 
-def start_floor(port: int, model_port: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, __file__, "--serve-floor", str(port), "--model-port", str(model_port)],
-        cwd=ROOT,
-        env=ENV,
-        stdout=subprocess.DEVNULL,
-    )
+def start_floor(
+    port: int, model_port: int, *, env: dict[str, str] = ENV, database_url: str = DATABASE_URL
+) -> subprocess.Popen[bytes]:
+    """The floor's server (``serve_floor``) on ``port``, storing its lines in ``database_url``."""
+    command = ["--serve-floor", str(port), "--model-port", str(model_port), "--floor-database", database_url]
+    return subprocess.Popen([sys.executable, __file__, *command], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
 
 
 def start_web(port: int, model_port: int, processes: int) -> list[subprocess.Popen[bytes]]:

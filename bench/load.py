@@ -51,6 +51,7 @@ from typing import Any
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from burst import start_floor  # noqa: E402
 from chat_ws import ROOT, free_port, proc_stats, wait_for_port  # noqa: E402
 
 DB_NAME = "wr_bench_load"
@@ -393,21 +394,7 @@ def main() -> None:
         env=ENV,
         stdout=subprocess.DEVNULL,
     )
-    floor_server = subprocess.Popen(  # noqa: S603 - this interpreter with the repository's own script
-        [
-            sys.executable,
-            str(ROOT / "bench" / "burst.py"),
-            "--serve-floor",
-            str(floor_port),
-            "--model-port",
-            str(llm_port),
-            "--floor-database",
-            ENV["DATABASE_URL"],
-        ],
-        cwd=ROOT,
-        env=ENV,
-        stdout=subprocess.DEVNULL,
-    )
+    floor_server = start_floor(floor_port, llm_port, env=ENV, database_url=ENV["DATABASE_URL"])
     server_env = {**ENV, "OPENAI_API_BASE": f"http://127.0.0.1:{llm_port}/v1"}
     log_dir = Path(tempfile.mkdtemp(prefix="wr-load-"))
     logs = {name: (log_dir / f"{name}.log").open("w") for name in ("web", "worker")}
