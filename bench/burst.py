@@ -34,7 +34,8 @@ from /proc for every web process.
 ``--one-at-a-time LINES``: what one line costs, with nothing else running. One web process (and
 the floor's), the model answering at once with one token, LINES lines sent one after another (each
 waits for the previous reply to be stored) over each path; per path, the serving process's CPU per
-line (from /proc), wall time per line and send → first token (p50). The burst's waits follow this
+line (from /proc) and PostgreSQL's (its backends on the benchmark's database), wall time per line
+and send → first token (p50). The burst's waits follow this
 CPU, so it shows a change of a few percent that the burst's spread from run to run hides; a change
 is kept only if the burst, which is what the learner waits for, does not lose by it.
 
@@ -531,6 +532,28 @@ def run(levels: list[int], paths: list[str], runs: int, processes: int, upstream
 
 
 # --- one line at a time ----------------------------------------------------------------------------
+def database_cpu(database: str = DB_NAME) -> dict[int, float]:
+    """CPU seconds so far of every PostgreSQL backend connected to ``database``, by process id
+    (``/proc/<pid>/schedstat``, nanoseconds: a backend's share of a line is a fraction of a tick)."""
+    found: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes()
+            if title.startswith(b"postgres: ") and f" {database} ".encode() in title:
+                found[int(entry.name)] = int((entry / "schedstat").read_text().split()[0]) / 1e9
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue  # gone, or not ours to read
+    return found
+
+
+def database_cpu_since(before: dict[int, float]) -> float:
+    """CPU seconds PostgreSQL's backends on the benchmark's database used since ``before`` (a
+    backend opened since then counts from its start)."""
+    return sum(used - before.get(pid, 0.0) for pid, used in database_cpu().items())
+
+
 # One line sent and answered: (send → first token, or None; whether the server answered an error).
 SendOne = Callable[[int], Awaitable[tuple[float | None, bool]]]
 
@@ -539,6 +562,7 @@ SendOne = Callable[[int], Awaitable[tuple[float | None, bool]]]
 class Sequential:
     path: str
     cpu: float = 0.0
+    database_cpu: float = 0.0
     wall: float = 0.0
     errors: int = 0
     first: list[float] = field(default_factory=list)
@@ -548,19 +572,21 @@ class Sequential:
         lines one after another, the server's CPU (``measure``) and the wall clock read around them."""
         for number in range(-WARM_LINES, lines):
             if number == 0:
-                self.cpu, self.wall = -measure(), -time.monotonic()
+                self.cpu, self.wall, database_before = -measure(), -time.monotonic(), database_cpu()
             first, failed = await send(number)
             self.errors += failed
             if number >= 0 and first is not None:
                 self.first.append(first)
         self.cpu += measure()
         self.wall += time.monotonic()
+        self.database_cpu = database_cpu_since(database_before)
         return self
 
     def line(self, lines: int) -> str:
         first = statistics.median(self.first) * 1000 if self.first else float("nan")
         return (
-            f"{self.path:8} one at a time, {lines} lines: server CPU per line {self.cpu / lines * 1000:5.2f} ms, "
+            f"{self.path:8} one at a time, {lines} lines: server CPU per line {self.cpu / lines * 1000:5.2f} ms "
+            f"(PostgreSQL {self.database_cpu / lines * 1000:4.2f} ms), "
             f"wall per line {self.wall / lines * 1000:5.2f} ms, send → first token p50 {first:5.2f} ms, "
             f"errors {self.errors}"
         )
