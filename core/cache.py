@@ -180,15 +180,23 @@ class _Counter:
 
 
 class HitCounts:
-    """One event loop's counters: counted at once, exchanged with Redis every ``SYNC_SECONDS``."""
+    """One event loop's counters: counted at once, exchanged with Redis every ``SYNC_SECONDS``.
+
+    The loop holds a counter for every subject counted within the longest window (an hour), so
+    an exchange reads only the counters counted since the last one (``counted``), and counters
+    whose window has ended are dropped every ``SWEEP_SECONDS`` (a counter is started afresh
+    when counted after its window anyway)."""
 
     SYNC_SECONDS = 0.2
+    SWEEP_SECONDS = 60.0
 
     def __init__(self, url: str, options: dict[str, Any]) -> None:
         self.client = redis.asyncio.Redis.from_url(url, **options)
         self.script = self.client.register_script(_ADD_HITS)
         self.counters: dict[str, _Counter] = {}
+        self.counted: set[str] = set()  # names with hits Redis has not been told
         self.exchange: asyncio.TimerHandle | None = None
+        self.sweep_at = 0.0
 
     def count(self, names: list[str], seconds: list[int]) -> list[int]:
         loop = asyncio.get_running_loop()
@@ -200,6 +208,7 @@ class HitCounts:
                 counter = self.counters[name] = _Counter(lifetime, now)
             counter.pending += 1
             counts.append(counter.total)
+        self.counted.update(names)
         if self.exchange is None:
             self.exchange = loop.call_later(self.SYNC_SECONDS, self._exchange)
         return counts
@@ -214,9 +223,14 @@ class HitCounts:
     def _exchange(self) -> asyncio.Future[None] | None:
         self.exchange = None
         now = asyncio.get_running_loop().time()
-        for name in [name for name, counter in self.counters.items() if counter.ends <= now]:
-            del self.counters[name]
-        batch = [(name, counter) for name, counter in self.counters.items() if counter.pending]
+        if now >= self.sweep_at:
+            self._drop_ended(now)
+        counters, batch = self.counters, []
+        for name in self.counted:
+            counter = counters.get(name)
+            if counter is not None and counter.pending and counter.ends > now:
+                batch.append((name, counter))
+        self.counted = set()
         for _, counter in batch:
             counter.sending, counter.pending = counter.sending + counter.pending, 0
         if not batch:
@@ -225,6 +239,11 @@ class HitCounts:
         _sending.add(task)
         task.add_done_callback(_sending.discard)
         return task
+
+    def _drop_ended(self, now: float) -> None:
+        """Forget the counters whose window has ended (their Redis keys have expired too)."""
+        self.sweep_at = now + self.SWEEP_SECONDS
+        self.counters = {name: counter for name, counter in self.counters.items() if counter.ends > now}
 
     async def _send(self, batch: list[tuple[str, _Counter]]) -> None:
         keys = [name for name, _ in batch]
@@ -235,6 +254,7 @@ class HitCounts:
             log.warning("cache_unreachable", operation="count_hits_here", error=type(error).__name__)
             for _, counter in batch:
                 counter.pending, counter.sending = counter.pending + counter.sending, 0
+            self.counted.update(keys)
             return
         for (_, counter), total in zip(batch, totals, strict=True):
             counter.known, counter.sending = int(total), 0

@@ -300,3 +300,53 @@ def test_feedback_over_the_api_is_never_refused_by_the_api_budget(client: Client
     )
 
     assert response.status_code == 200 and response.json()["feedback"]["summary"] == "丁寧でした"
+
+
+class _NoFullScan(dict):  # type: ignore[type-arg]
+    """Counters an exchange may look up by name but never walk through."""
+
+    def _refuse(self, *args: Any) -> Any:
+        raise AssertionError("an exchange walked every counter of the process")
+
+    items = values = keys = __iter__ = _refuse  # type: ignore[assignment]
+
+
+async def test_an_exchange_reads_only_the_counters_counted_since_the_last_one(settings: Any) -> None:
+    """A process keeps a counter for every subject counted within the longest window (an hour):
+    the exchange every ``SYNC_SECONDS`` must not walk them all, only those counted since."""
+    import asyncio
+
+    from core import cache as cache_module
+
+    _limits(settings, chat_message="30/m")
+    for number in range(50):  # fifty learners counted once, then quiet
+        assert await ratelimits.check("chat_message", f"203.0.113.{number + 100}") is None
+    await asyncio.sleep(cache_module.HitCounts.SYNC_SECONDS + 0.2)
+    counts = cache_module._hit_counts(cache._servers[0], cache._options)  # type: ignore[attr-defined]
+    counts.counters = _NoFullScan(counts.counters)
+
+    assert await ratelimits.check("chat_message", "203.0.113.100") is None  # one of them speaks again
+    await counts.send_now()
+
+    usage = get_usage(None, group="rl:chat_message", key=lambda _g, _r: "ip:203.0.113.100", rate="30/m")
+    assert usage is not None and usage["count"] == 2  # Redis was told
+
+
+async def test_counters_whose_window_has_ended_are_forgotten(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from core import cache as cache_module
+
+    monkeypatch.setattr(cache_module.HitCounts, "SWEEP_SECONDS", 0.0)
+    monkeypatch.setattr(ratelimits, "EXPIRATION_FUDGE", 0)
+    _limits(settings, watch_start="5/s")
+    assert await ratelimits.check("watch_start", "198.51.100.60") is None
+    counts = cache_module._hit_counts(cache._servers[0], cache._options)  # type: ignore[attr-defined]
+    first = set(counts.counters)
+    await asyncio.sleep(1.3)  # the one-second window has ended
+
+    assert await ratelimits.check("watch_start", "198.51.100.61") is None
+    await counts.send_now()
+
+    assert len(first) == 1 and not first & set(counts.counters)  # the ended window's counter is gone
+    assert len(counts.counters) == 1  # the new learner's
