@@ -35,9 +35,9 @@ from /proc for every web process.
 the floor's), the model answering at once with one token, LINES lines sent one after another (each
 waits for the previous reply to be stored) over each path; per path, the serving process's CPU per
 line (from /proc) and PostgreSQL's (its backends on the benchmark's database), wall time per line
-and send → first token (p50). The burst's waits follow this
-CPU, so it shows a change of a few percent that the burst's spread from run to run hides; a change
-is kept only if the burst, which is what the learner waits for, does not lose by it.
+and send → first token (p50). The burst's waits follow this CPU, so it shows a change of a few
+percent that the burst's spread from run to run hides; a change is kept only if the burst, which is
+what the learner waits for, does not lose by it.
 
 Run: ``.venv/bin/python bench/burst.py`` (N = 100 then 300, every path; about 2 minutes), or
 ``--clients 100 --paths ws json --runs 2``, or ``--one-at-a-time 400`` (about 20 seconds).

@@ -224,13 +224,13 @@ def test_the_api_keeps_its_own_limits_apart_from_the_pages(settings: Any) -> Non
 
 def _clock_just_after_a_window_ends(monkeypatch: pytest.MonkeyPatch, user: Any, period: int) -> None:
     """Hold the limiter's clock one second into the user's window: its end is ``period - 1``
-    seconds away, wherever the user's own jitter (django-ratelimit) puts it."""
-    import zlib
-
+    seconds away, wherever the user's own jitter (django-ratelimit's ``_get_window``) puts it."""
     import django_ratelimit.core
 
-    instant = 1_800_000_000 - 1_800_000_000 % period + zlib.crc32(f"user:{user.pk}".encode()) % period + 1
-    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: instant))
+    clock = SimpleNamespace(time=lambda: 1_800_000_000)
+    monkeypatch.setattr(django_ratelimit.core, "time", clock)
+    ended = django_ratelimit.core._get_window(ratelimits.subject_of(user), period)  # a window ends here
+    clock.time = lambda: ended + 1
 
 
 def test_the_wait_is_said_in_minutes_in_the_learners_language(
