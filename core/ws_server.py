@@ -28,7 +28,8 @@ class FrameCheckingProtocol(WebSocketProtocol):  # type: ignore[misc]
         super().onMessage(payload, isBinary or not _is_utf8(payload))
 
     def sendData(self, data: bytes, sync: bool = False, chopsize: int | None = None) -> None:  # noqa: N802
-        """autobahn's ``sendData`` without its debug line: queued data and chopped writes go its way."""
+        """autobahn's ``sendData`` without its debug line, octet log and traffic counters (read by
+        nothing here: daphne keeps no statistics of autobahn's): queued data and chopped writes go its way."""
         if sync or chopsize or self.send_queue:
             super().sendData(data, sync, chopsize)
         else:
